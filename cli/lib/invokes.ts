@@ -1,0 +1,40 @@
+/**
+ * Invoke results the offline plan answers with. Values are obviously fake placeholders (account
+ * 123456789012, project number 123456789) so that nothing in a plan can be mistaken for a real
+ * environment. An invoke not listed here fails the plan with its token.
+ */
+import type { InvokeMock } from "./mockRuntime";
+
+export const PLACEHOLDER = {
+  awsAccountId: "123456789012",
+  awsRegion: "us-east-1",
+  gcpProject: "example-project",
+  gcpProjectNumber: "123456789",
+  azureTenantId: "00000000-0000-0000-0000-000000000000",
+  azureSubscriptionId: "00000000-0000-0000-0000-000000000001",
+  azureObjectId: "00000000-0000-0000-0000-000000000002",
+} as const;
+
+export const planInvokes: Record<string, InvokeMock> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: PLACEHOLDER.awsAccountId,
+    arn: `arn:aws:iam::${PLACEHOLDER.awsAccountId}:user/plan`,
+    userId: "AIDAPLAN",
+    id: PLACEHOLDER.awsAccountId,
+  }),
+  "aws:index/getRegion:getRegion": () => ({ name: PLACEHOLDER.awsRegion, region: PLACEHOLDER.awsRegion, id: PLACEHOLDER.awsRegion }),
+  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  "gcp:organizations/getProject:getProject": (inputs) => ({
+    projectId: inputs.projectId ?? PLACEHOLDER.gcpProject,
+    number: PLACEHOLDER.gcpProjectNumber,
+    name: inputs.projectId ?? PLACEHOLDER.gcpProject,
+    id: `projects/${inputs.projectId ?? PLACEHOLDER.gcpProject}`,
+  }),
+  "gcp:organizations/getClientConfig:getClientConfig": () => ({ project: PLACEHOLDER.gcpProject, region: "us-central1", zone: "us-central1-a" }),
+  "azure-native:authorization:getClientConfig": () => ({
+    tenantId: PLACEHOLDER.azureTenantId,
+    subscriptionId: PLACEHOLDER.azureSubscriptionId,
+    objectId: PLACEHOLDER.azureObjectId,
+    clientId: PLACEHOLDER.azureObjectId,
+  }),
+};

@@ -1,0 +1,166 @@
+/**
+ * The offline plan: runs the stack program under the mock runtime with a stack file's config, runs the
+ * policy pack over the recorded resources and writes plan.json, manifests/ and report.md.
+ * Exit codes: 0 success, 1 a mandatory policy violated (or a policy crashed), 2 invalid config or stack file.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT, StackConfigError, parseStackConfig } from "../../stacks/config";
+import { planInvokes } from "./invokes";
+import { manifestYaml, planManifests } from "./manifests";
+import { redact, reveal, runWithMocks, type MockRunOptions } from "./mockRuntime";
+import type { PlanDocument } from "./planDocument";
+import { runPolicies, type AnyPolicy, type PolicyPackConfig } from "./policyRunner";
+import { renderReport } from "./report";
+import { StackFileError, readStackFile } from "./stackFile";
+
+export interface PlanOptions {
+  stack: string;
+  /** Folder holding `Pulumi.<stack>.yaml`. */
+  stacksDir: string;
+  /** Output root; files go to `<outDir>/<stack>/`. */
+  outDir: string;
+  /** The program to run. Default: the stacks/ program (whose config is validated before it runs). */
+  program?: () => unknown;
+  /** Policies to run. Default: the whole pack. */
+  policies?: AnyPolicy[];
+  /** `--policy-pack-config` shaped policy configuration. */
+  policyConfig?: PolicyPackConfig;
+  /** Extra config (full keys), e.g. for tests; merged over the stack file. */
+  extraConfig?: Record<string, string>;
+  extraSecretKeys?: string[];
+  /** Extra invoke mocks. */
+  invokes?: MockRunOptions["invokes"];
+}
+
+export interface PlanOutcome {
+  exitCode: 0 | 1 | 2;
+  /** Human-readable lines (summary or errors). */
+  messages: string[];
+  plan?: PlanDocument;
+  dir?: string;
+  files?: string[];
+}
+
+/** Runs a plan; never throws for invalid input (exit code 2 with messages instead). */
+export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
+  const stackPath = join(options.stacksDir, `Pulumi.${options.stack}.yaml`);
+  let stackFile;
+  try {
+    stackFile = readStackFile(stackPath, PROJECT);
+  } catch (e) {
+    if (e instanceof StackFileError) return { exitCode: 2, messages: [e.message] };
+    throw e;
+  }
+  const config = { ...stackFile.config, ...(options.extraConfig ?? {}) };
+  const secretKeys = [...stackFile.secretKeys, ...(options.extraSecretKeys ?? [])];
+
+  let program = options.program;
+  if (!program) {
+    // Validate before running anything, so a bad stack file never half-runs the program.
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (!key.startsWith(`${PROJECT}:`)) continue;
+      let parsed: unknown = value;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        // plain string
+      }
+      raw[key.slice(PROJECT.length + 1)] = parsed;
+    }
+    try {
+      parseStackConfig(raw);
+    } catch (e) {
+      if (e instanceof StackConfigError) return { exitCode: 2, messages: e.problems.map((p) => `${stackPath}: ${p}`) };
+      throw e;
+    }
+    program = (await import("../../stacks/program")).program;
+  }
+  const policies = options.policies ?? (await import("../../policy-pack/policies")).allPolicies;
+
+  let run;
+  try {
+    run = await runWithMocks(program, {
+      project: PROJECT,
+      stack: options.stack,
+      config,
+      secretKeys,
+      invokes: { ...planInvokes, ...(options.invokes ?? {}) },
+    });
+  } catch (e) {
+    const err = findConfigError(e);
+    if (err) return { exitCode: 2, messages: err.problems.map((p) => `${stackPath}: ${p}`) };
+    throw e;
+  }
+
+  const resources = run.resources.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    parent: r.parent,
+    custom: r.custom,
+    inputs: redact(r.rawInputs) as Record<string, unknown>,
+  }));
+  const policyResult = await runPolicies(
+    policies,
+    run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, props: reveal(r.rawInputs) })),
+    { config: options.policyConfig, stackTags: { stack: options.stack } },
+  );
+  // Violation messages are written to disk: make sure no secret value leaks through one.
+  const secrets = collectSecretStrings(run.resources.map((r) => r.rawInputs));
+  const scrub = (s: string) => [...secrets].reduce((acc, sec) => acc.split(sec).join("[secret]"), s);
+  const plan: PlanDocument = {
+    stack: options.stack,
+    project: PROJECT,
+    resources,
+    policy: {
+      violations: policyResult.violations.map((v) => ({ ...v, message: scrub(v.message) })),
+      notApplicable: policyResult.notApplicable.map((n) => ({ ...n, reason: scrub(n.reason) })),
+      errors: policyResult.errors.map((x) => ({ ...x, error: scrub(x.error) })),
+    },
+  };
+
+  const dir = join(options.outDir, options.stack);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "manifests"), { recursive: true });
+  const files: string[] = [];
+  const write = (rel: string, content: string) => {
+    writeFileSync(join(dir, rel), content);
+    files.push(join(dir, rel));
+  };
+  write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
+  for (const m of planManifests(resources)) write(join("manifests", m.fileName), manifestYaml(m));
+  write("report.md", renderReport(plan));
+
+  const mandatory = plan.policy.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const failed = mandatory > 0 || (plan.policy.errors?.length ?? 0) > 0;
+  return { exitCode: failed ? 1 : 0, messages: [], plan, dir, files };
+}
+
+function findConfigError(e: unknown): StackConfigError | undefined {
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
+    if (cur instanceof StackConfigError) return cur;
+    if (cur instanceof Error && cur.name === "StackConfigError") return cur as StackConfigError;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Every string held in a secret (at least 4 characters, to avoid scrubbing trivial values). */
+function collectSecretStrings(inputs: unknown[]): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown, inSecret: boolean) => {
+    if (typeof v === "string") {
+      if (inSecret && v.length >= 4) out.add(v);
+      return;
+    }
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, inSecret));
+    if (v && typeof v === "object") {
+      const secret = inSecret || (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
+      for (const x of Object.values(v)) walk(x, secret);
+    }
+  };
+  inputs.forEach((i) => walk(i, false));
+  return out;
+}

@@ -1,0 +1,123 @@
+/**
+ * Typed stack configuration. Every key under the `kube-secrets-platform:` namespace of a
+ * `Pulumi.<stack>.yaml` is validated here with zod; every problem is reported as
+ * `kube-secrets-platform:<key>.<path>: <rule>` and all of them are thrown at once as a
+ * {@link StackConfigError} before any resource is created.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DNS1123_LABEL } from "../components/internal/naming";
+import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
+import { auditSection } from "./sections/audit";
+import { encryptionSection } from "./sections/encryption";
+import { externalSecretsSection } from "./sections/externalSecrets";
+import { sealedSecretsSection } from "./sections/sealedSecrets";
+import { vaultSection } from "./sections/vault";
+
+/** The Pulumi project name and config namespace. */
+export const PROJECT = "kube-secrets-platform";
+
+export const CLUSTER_KINDS = ["self-managed", "eks", "gke", "aks"] as const;
+
+/** Thrown when the stack configuration is invalid; `problems` holds one `key.path: rule` per problem. */
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "StackConfigError";
+  }
+}
+
+const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+const psaLevel = z.enum(POD_SECURITY_LEVELS);
+
+const namespaceConfig = z.strictObject({
+  /** Namespace name. */
+  name: label,
+  /** Pod Security Admission level enforced; default `restricted`. */
+  podSecurity: psaLevel.default("restricted"),
+  /** Default-deny NetworkPolicy; default false. */
+  defaultDenyNetworkPolicy: z.boolean().default(false),
+});
+
+/** How the stack reaches an existing cluster (adoption). Both empty: the ambient kubeconfig. */
+const kubernetesAccess = z.strictObject({
+  /** Path of a kubeconfig file, or its contents. */
+  kubeconfig: z.string().min(1).optional(),
+  /** kubeconfig context to use. */
+  context: z.string().min(1).optional(),
+});
+
+export const clusterConfig = z.strictObject({
+  /** Cluster name: prefixes every resource of this cluster. */
+  name: label,
+  /** Cluster kind: self-managed (kubeadm, k3s, kind…), eks, gke or aks. */
+  kind: z.enum(CLUSTER_KINDS).default("self-managed"),
+  /** How to reach the cluster. */
+  kubernetes: kubernetesAccess.default({}),
+  /** Extra hardened namespaces for application workloads. */
+  namespaces: z.array(namespaceConfig).default([]),
+  encryption: encryptionSection,
+  vault: vaultSection,
+  externalSecrets: externalSecretsSection,
+  sealedSecrets: sealedSecretsSection,
+  audit: auditSection,
+});
+export type ClusterConfig = z.infer<typeof clusterConfig>;
+
+/** The whole stack config (keys under `kube-secrets-platform:`). */
+export const stackConfig = z
+  .strictObject({
+    /** Free-form environment name (dev, prod…), recorded as a label. */
+    environment: z.string().min(1).default("dev"),
+    /** The clusters this stack manages: at least one, unique names. */
+    clusters: z.array(clusterConfig).min(1),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.clusters.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["clusters", i, "name"], message: `duplicate cluster name "${c.name}"` });
+      seen.add(c.name);
+    });
+  });
+export type StackConfig = z.infer<typeof stackConfig>;
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  const [key, ...rest] = path;
+  let out = `${PROJECT}:${String(key ?? "")}`;
+  for (const p of rest) out += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+/**
+ * Validates raw config (keys without the project prefix, values already parsed from JSON) and returns
+ * the typed config with defaults applied, or throws a {@link StackConfigError} listing every problem.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const result = stackConfig.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`);
+    }
+    if (issue.path.length === 0) return [`${PROJECT}: ${issue.message}`];
+    return [`${formatPath(issue.path)}: ${issue.message}`];
+  });
+  throw new StackConfigError(problems);
+}
+
+/** Reads every `kube-secrets-platform:*` key of the current stack and validates it. */
+export function loadStackConfig(): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const sep = fullKey.indexOf(":");
+    if (fullKey.slice(0, sep) !== PROJECT) continue;
+    let parsed: unknown = value;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      // a plain string value
+    }
+    raw[fullKey.slice(sep + 1)] = parsed;
+  }
+  return parseStackConfig(raw);
+}
