@@ -94,22 +94,32 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     throw e;
   }
 
+  // Everything written is redacted twice: values the program marked secret become "[secret]", and any
+  // string carrying a secret (a secret input, or a secret config value that reached a plain input, e.g.
+  // through a structured config key) is replaced as well, so no secret reaches a file or a message.
+  const secrets = collectSecretStrings(run.resources.map((r) => r.rawInputs));
+  for (const placeholder of stackFile.secretValues) secrets.add(placeholder);
+  for (const key of options.extraSecretKeys ?? []) collectLeaves(config[key], secrets);
+  const scrubValue = (v: unknown): unknown => {
+    if (typeof v === "string") return [...secrets].some((sec) => v.includes(sec)) ? "[secret]" : v;
+    if (Array.isArray(v)) return v.map(scrubValue);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubValue(x)]));
+    return v;
+  };
+  const scrub = (s: string) => [...secrets].reduce((acc, sec) => acc.split(sec).join("[secret]"), s);
   const resources = run.resources.map((r) => ({
     urn: r.urn,
     type: r.type,
     name: r.name,
     parent: r.parent,
     custom: r.custom,
-    inputs: redact(r.rawInputs) as Record<string, unknown>,
+    inputs: scrubValue(redact(r.rawInputs)) as Record<string, unknown>,
   }));
   const policyResult = await runPolicies(
     policies,
     run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, props: reveal(r.rawInputs) })),
     { config: options.policyConfig, stackTags: { stack: options.stack } },
   );
-  // Violation messages are written to disk: make sure no secret value leaks through one.
-  const secrets = collectSecretStrings(run.resources.map((r) => r.rawInputs));
-  const scrub = (s: string) => [...secrets].reduce((acc, sec) => acc.split(sec).join("[secret]"), s);
   const plan: PlanDocument = {
     stack: options.stack,
     project: PROJECT,
@@ -145,6 +155,23 @@ function findConfigError(e: unknown): StackConfigError | undefined {
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Adds the string leaves (at least 4 characters) of a config value, raw or JSON, to `out`. */
+function collectLeaves(value: string | undefined, out: Set<string>): void {
+  if (value === undefined) return;
+  let parsed: unknown = value;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    // a plain string
+  }
+  const walk = (v: unknown) => {
+    if (typeof v === "string" && v.length >= 4) out.add(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(parsed);
 }
 
 /** Every string held in a secret (at least 4 characters, to avoid scrubbing trivial values). */

@@ -20,6 +20,8 @@ export interface StackFileConfig {
   secretKeys: string[];
   /** The parsed (placeholder-substituted) values, per full key. */
   values: Record<string, unknown>;
+  /** The placeholder strings that stand for `secure` values (what must never be written anywhere). */
+  secretValues: string[];
 }
 
 function isSecure(v: unknown): v is { secure: string } {
@@ -27,10 +29,12 @@ function isSecure(v: unknown): v is { secure: string } {
 }
 
 /** Replaces `{ secure: … }` leaves with a placeholder; reports whether any was found. */
-function substitute(v: unknown, path: string, found: { any: boolean }): unknown {
+function substitute(v: unknown, path: string, found: { any: boolean; values: string[] }): unknown {
   if (isSecure(v)) {
     found.any = true;
-    return `plan-placeholder:${path}`;
+    const placeholder = `plan-placeholder:${path}`;
+    found.values.push(placeholder);
+    return placeholder;
   }
   if (Array.isArray(v)) return v.map((x, i) => substitute(x, `${path}[${i}]`, found));
   if (v && typeof v === "object") {
@@ -54,10 +58,10 @@ export function readStackFile(path: string, defaultNamespace: string): StackFile
   if (unknownTop.length) throw new StackFileError(`${path}: unknown top-level key ${unknownTop.map((k) => `"${k}"`).join(", ")}`);
   const raw = (doc as { config?: unknown }).config ?? {};
   if (typeof raw !== "object" || Array.isArray(raw) || raw === null) throw new StackFileError(`${path}: config must be a mapping`);
-  const out: StackFileConfig = { config: {}, secretKeys: [], values: {} };
+  const out: StackFileConfig = { config: {}, secretKeys: [], values: {}, secretValues: [] };
   for (const [key, value] of Object.entries(raw)) {
     const full = key.includes(":") ? key : `${defaultNamespace}:${key}`;
-    const found = { any: false };
+    const found = { any: false, values: out.secretValues };
     const v = substitute(value, full, found);
     out.values[full] = v;
     out.config[full] = typeof v === "string" ? v : JSON.stringify(v);

@@ -1,0 +1,47 @@
+// Cross-language check: the SDK's own component analyzer (the code behind `pulumi package add`) must infer
+// every exported component, and every component must use its own type token.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
+import * as pkg from "../../components";
+
+function componentClasses(): string[] {
+  return Object.entries(pkg)
+    .filter(([, v]) => typeof v === "function" && v.prototype instanceof pulumi.ComponentResource)
+    .map(([k]) => k)
+    .sort();
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const p = join(dir, e);
+    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+test("every exported component class declares the type token kube-secrets-platform:index:<ClassName>", () => {
+  const names = componentClasses();
+  assert.ok(names.includes("HardenedNamespace"));
+  const sources = sourceFiles("components").map((f) => readFileSync(f, "utf8"));
+  for (const name of names) {
+    const declaring = sources.filter((s) => new RegExp(`export class ${name} extends pulumi\\.ComponentResource`).test(s));
+    assert.equal(declaring.length, 1, `${name}: expected one declaration`);
+    assert.match(declaring[0], new RegExp(`super\\(typeToken\\("${name}"\\)`), `${name} must call super(typeToken("${name}"), ...)`);
+  }
+});
+
+test("the Pulumi component analyzer infers every exported component", () => {
+  const names = componentClasses();
+  const packageJSON = JSON.parse(readFileSync("package.json", "utf8"));
+  const analyzer = new Analyzer(process.cwd(), "kube-secrets-platform", { ...packageJSON, main: "index.ts" }, new Set(names));
+  const result = analyzer.analyze();
+  assert.deepEqual(Object.keys(result.components).sort(), names);
+  const ns = result.components.HardenedNamespace;
+  assert.deepEqual(Object.keys(ns.inputs).sort(), ["annotations", "defaultDenyNetworkPolicy", "labels", "namespace", "podSecurity"]);
+  assert.deepEqual(ns.outputs.namespaceName, { type: "string", description: "The namespace name." });
+  assert.equal((ns.inputs.defaultDenyNetworkPolicy as { plain?: boolean }).plain, true);
+  assert.ok(result.typeDefinitions.PodSecurityArgs, "nested args interfaces become schema types");
+});
