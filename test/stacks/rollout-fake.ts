@@ -54,7 +54,7 @@ export class FakeRunner implements StackRunner {
       this.log.push({ event: "end", stack, phase });
     }
     if (op.result instanceof Error) throw op.result;
-    return { ok: true, changes: { same: 1 }, violations: [], ...op.result } as OperationResult;
+    return { ok: true, changes: { same: 1 }, violations: [], ...op.result };
   }
 
   /** `phase:stack` for every call, in call order. */
