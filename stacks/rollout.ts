@@ -1,0 +1,44 @@
+/**
+ * `npm run rollout -- (--stacks a,b,c | --all) [--canary N|a,b] [--concurrency N] [--policy-config FILE]
+ *                     [--dry-run] [--refresh] [--verbose]`
+ *
+ * Rolls this Pulumi program across stacks in waves through the Automation API (`LocalWorkspace`): a
+ * canary wave first, then the rest with bounded concurrency; every stack is previewed with the policy
+ * pack before it is updated; the first mandatory violation, failed preview or failed update stops the
+ * rollout and says where. Needs the Pulumi CLI, a backend login and cloud credentials (see
+ * docs/rollout.md). The wave logic lives in `stacks/rollout/` and is tested with a fake runner.
+ *
+ * Exit codes: 0 done, 1 stopped by a violation or failure, 2 invalid arguments, 130 interrupted.
+ */
+import { resolve } from "node:path";
+import { rolloutMain } from "./rollout/cli";
+import { createLocalWorkspaceRunner } from "./rollout/localRunner";
+
+const repoRoot = resolve(__dirname, "..");
+const controller = new AbortController();
+let interrupts = 0;
+process.on("SIGINT", () => {
+  interrupts += 1;
+  if (interrupts === 1) {
+    // The Pulumi CLI processes got the same Ctrl-C from the terminal and cancel gracefully; the rollout
+    // itself starts nothing new and prints its summary.
+    console.error("rollout: interrupted; waiting for running operations (Ctrl-C again to exit now)");
+    controller.abort();
+  } else {
+    process.exit(130);
+  }
+});
+
+rolloutMain(process.argv.slice(2), {
+  repoRoot,
+  createRunner: ({ repoRoot: workDir, onOutput }) => createLocalWorkspaceRunner({ workDir, ...(onOutput ? { onOutput } : {}) }),
+  stdout: (line) => console.log(line),
+  stderr: (line) => console.error(line),
+  signal: controller.signal,
+}).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`rollout failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
+  },
+);
