@@ -468,18 +468,41 @@ function structuralProblems(policy: any): string[] {
 }
 
 type MatchScope = "all" | "some" | "none";
+type Placement = "namespaced" | "cluster" | "unknown";
+
+/** Whether a checked resource lives in namespaces (known built-ins), so namespace-restricted rules are judged exactly. */
+function placementOf(group: string, resourcePath: string): Placement {
+  const resource = resourcePath.split("/")[0];
+  if (group === "" && ["secrets", "configmaps", "serviceaccounts", "pods", "services"].includes(resource)) return "namespaced";
+  if ((group === "" && resource === "nodes") || (group === "authentication.k8s.io" && resource === "tokenreviews")) return "cluster";
+  return "unknown";
+}
 
 /**
  * How much of the request set "`verb` on `group`/`resource` by anyone, in any namespace" a rule matches:
  * all of it, part of it (narrowed by users, groups, namespaces or object names), or none of it.
  */
-function ruleScope(rule: AuditPolicyRule, group: string, resource: string, subresource: string, verb: string): { scope: MatchScope; narrowedBy: string[] } {
+function ruleScope(
+  rule: AuditPolicyRule,
+  group: string,
+  resource: string,
+  subresource: string,
+  verb: string,
+  placement: Placement,
+): { scope: MatchScope; narrowedBy: string[] } {
   const narrowedBy: string[] = [];
   if (nonEmpty(rule.users)) narrowedBy.push(`users ${rule.users.join(", ")}`);
   if (nonEmpty(rule.userGroups)) narrowedBy.push(`groups ${rule.userGroups.join(", ")}`);
   if (nonEmpty(rule.verbs) && !rule.verbs.includes(verb)) return { scope: "none", narrowedBy };
   if (nonEmpty(rule.namespaces) || nonEmpty(rule.resources)) {
-    if (nonEmpty(rule.namespaces)) narrowedBy.push(`namespaces ${rule.namespaces.map((n) => (n === "" ? '""' : n)).join(", ")}`);
+    if (nonEmpty(rule.namespaces)) {
+      const clusterScoped = rule.namespaces.includes("");
+      const named = rule.namespaces.filter((n) => n !== "");
+      // A cluster-scoped resource only has namespace ""; a namespaced one never does.
+      if (placement === "cluster" && !clusterScoped) return { scope: "none", narrowedBy };
+      if (placement === "namespaced" && named.length === 0) return { scope: "none", narrowedBy };
+      if (placement !== "cluster") narrowedBy.push(`namespaces ${rule.namespaces.map((n) => (n === "" ? '""' : n)).join(", ")}`);
+    }
     if (nonEmpty(rule.resources)) {
       let matched: "all" | "named" | undefined;
       for (const gr of rule.resources) {
@@ -532,7 +555,7 @@ function checkResource(
     let decided = false;
     for (let i = 0; i < policy.rules.length; i++) {
       const rule = policy.rules[i];
-      const { scope, narrowedBy } = ruleScope(rule, group, resource, subresource, verb);
+      const { scope, narrowedBy } = ruleScope(rule, group, resource, subresource, verb, placementOf(group, resourcePath));
       if (scope === "none") continue;
       const why = isBad(rule.level);
       if (why) {
@@ -549,7 +572,8 @@ function checkResource(
       if (why) add("default", verb, (vs) => `rules: ${name} ${vs} requests match no rule and get the default level None: ${why}`);
     }
   }
-  return findings.map((f) => f.message(f.verbs.join(", ")));
+  const order = (f: Finding) => (f.key === "default" ? Number.MAX_SAFE_INTEGER : Number(f.key.split("|")[0]));
+  return findings.sort((a, b) => order(a) - order(b)).map((f) => f.message(f.verbs.join(", ")));
 }
 
 /**
