@@ -39,6 +39,8 @@ export interface AksAuditWorkspaceArgs {
   workspaceName?: pulumi.Input<string>;
   /** Interactive retention in days, 30 to 730. Default 365. */
   retentionInDays?: pulumi.Input<number>;
+  /** Keep the workspace (and the audit trail in it) when this component is deleted (`retainOnDelete`). Default `true`. */
+  retainOnDelete?: boolean;
   /** Tags. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -74,6 +76,7 @@ const argsSchema = z.strictObject({
       location: input(z.string().min(1)).optional(),
       workspaceName: input(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/, { message: "must be 4-63 letters, digits or '-', not starting or ending with '-'" })).optional(),
       retentionInDays: input(z.number().int().min(30, { message: "must be at least 30 (the Log Analytics minimum)" }).max(730, { message: "must be at most 730" })).optional(),
+      retainOnDelete: z.boolean().optional(),
       tags: z.any().optional(),
     })
     .optional(),
@@ -131,7 +134,7 @@ export class AksAuditLogging extends pulumi.ComponentResource {
           features: { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true },
           tags: ws.tags,
         },
-        { parent: this },
+        { parent: this, retainOnDelete: ws.retainOnDelete ?? true },
       );
       workspaceId = workspace.id;
     } else {

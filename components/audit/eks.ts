@@ -48,6 +48,11 @@ export interface EksAuditLoggingArgs {
   kmsKeyDeletionWindowInDays?: pulumi.Input<number>;
   /** Metric filter and alarm on Secret reads outside an allow-list. Default none (a plain value: it decides whether resources exist). */
   secretReadAlarm?: EksSecretReadAlarmArgs;
+  /**
+   * Keep the log group and the created key when this component is deleted (`retainOnDelete`), so that
+   * removing the component never destroys the audit trail or the key that decrypts it. Default `true`.
+   */
+  retainOnDelete?: boolean;
   /** Tags for every AWS resource created. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -82,6 +87,7 @@ const argsSchema = z.strictObject({
       periodSeconds: input(z.number().int().refine((n) => n === 10 || n === 30 || (n >= 60 && n % 60 === 0), { message: "must be 10, 30 or a multiple of 60" })).optional(),
     })
     .optional(),
+  retainOnDelete: z.boolean().optional(),
   tags: z.any().optional(),
 });
 
@@ -191,7 +197,7 @@ export class EksAuditLogging extends pulumi.ComponentResource {
           policy,
           tags: args.tags,
         },
-        { parent: this },
+        { parent: this, retainOnDelete: args.retainOnDelete ?? true },
       );
       keyArn = key.arn;
     }
@@ -204,7 +210,7 @@ export class EksAuditLogging extends pulumi.ComponentResource {
         kmsKeyId: keyArn,
         tags: args.tags,
       },
-      { parent: this },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
     );
 
     let alarmName: pulumi.Output<string | undefined> = pulumi.output(undefined);

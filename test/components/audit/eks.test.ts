@@ -2,19 +2,24 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EksAuditLogging, InvalidArgumentsError, secretReadFilterPattern } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
+import { recordRetainOnDelete } from "./retain";
 
 const LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/prod-1/cluster";
 
 test("EksAuditLogging: log types, encrypted log group with retention, key policy scoped to CloudWatch Logs for this log group", async () => {
   let c: EksAuditLogging | undefined;
+  let retained = new Map<string, boolean | undefined>();
   const stack = await runProgram(
     () => {
+      retained = recordRetainOnDelete();
       c = new EksAuditLogging("prod-audit", { clusterName: "prod-1", tags: { team: "platform" } });
+      new EksAuditLogging("scratch", { clusterName: "scratch", retainOnDelete: false });
     },
     { resourceState: (a) => (a.type === "aws:kms/key:Key" ? { arn: "arn:aws:kms:us-east-1:123456789012:key/k1" } : a.type === "aws:cloudwatch/logGroup:LogGroup" ? { arn: `${LOG_GROUP_ARN}` } : undefined) },
   );
   const component = stack.one("kube-secrets-platform:index:EksAuditLogging", "prod-audit");
   const key = stack.one("aws:kms/key:Key", "prod-audit-logs-key");
+  assert.equal(stack.children(component).length, 2);
   assert.equal(key.parent, component.urn);
   assert.equal(key.inputs.enableKeyRotation, true);
   assert.equal(key.inputs.deletionWindowInDays, 30);
@@ -41,12 +46,17 @@ test("EksAuditLogging: log types, encrypted log group with retention, key policy
     ],
   });
   const logGroup = stack.one("aws:cloudwatch/logGroup:LogGroup", "prod-audit-log-group");
+  assert.equal(logGroup.parent, component.urn);
   assert.deepEqual(logGroup.inputs, {
     name: "/aws/eks/prod-1/cluster",
     retentionInDays: 365,
     kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/k1",
     tags: { team: "platform" },
   });
+  assert.equal(retained.get("prod-audit-logs-key"), true, "the key that decrypts the audit trail survives deletion");
+  assert.equal(retained.get("prod-audit-log-group"), true, "the audit trail survives deletion");
+  assert.equal(retained.get("scratch-logs-key"), false);
+  assert.equal(retained.get("scratch-log-group"), false);
   assert.deepEqual(stack.all("aws:cloudwatch/logMetricFilter:LogMetricFilter"), []);
   assert.deepEqual(stack.all("aws:cloudwatch/metricAlarm:MetricAlarm"), []);
   assert.deepEqual(await unwrap(c!.enabledClusterLogTypes), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
