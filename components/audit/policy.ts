@@ -557,10 +557,15 @@ function checkResource(
       const rule = policy.rules[i];
       const { scope, narrowedBy } = ruleScope(rule, group, resource, subresource, verb, placementOf(group, resourcePath));
       if (scope === "none") continue;
-      const why = isBad(rule.level);
+      // Events are written at RequestReceived and at ResponseComplete (ResponseStarted only for long-running
+      // requests): omitting both of the former leaves ordinary requests without any event.
+      const omitted = new Set([...(policy.omitStages ?? []), ...(rule.omitStages ?? [])]);
+      const silent = rule.level !== "None" && omitted.has("RequestReceived") && omitted.has("ResponseComplete");
+      const why = isBad(silent ? "None" : rule.level);
       if (why) {
         const who = scope === "some" ? ` (for ${narrowedBy.join("; ")})` : "";
-        add(`${i}|${who}`, verb, (vs) => `rules[${i}]: ${name} ${vs} requests${who} are logged at ${rule.level}: ${why}`);
+        const how = silent ? `${rule.level} but omitStages drops RequestReceived and ResponseComplete, so no event is written` : rule.level;
+        add(`${i}|${who}`, verb, (vs) => `rules[${i}]: ${name} ${vs} requests${who} are logged at ${how}: ${why}`);
       }
       if (scope === "all") {
         decided = true;
@@ -583,7 +588,8 @@ function checkResource(
  *   `resourceNames` without `resources`, rules mixing resources and non-resource URLs, no rules);
  * - each sensitive resource (Secrets, ConfigMaps, ServiceAccount tokens, TokenReviews and
  *   `options.sensitiveResources`) whose first matching rule, for any verb and any user/namespace, logs
- *   bodies (`Request`/`RequestResponse` would copy credentials into the log) or logs nothing (`None`);
+ *   bodies (`Request`/`RequestResponse` would copy credentials into the log) or logs nothing (`None`, or
+ *   a level whose effective `omitStages` drops both `RequestReceived` and `ResponseComplete`);
  * - each exec/attach/port-forward/proxy/ephemeral-container subresource left unaudited (`None`).
  *
  * The policy pack reuses it. Messages name the rule (`rules[3]: ...`).

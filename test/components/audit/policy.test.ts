@@ -352,3 +352,18 @@ test("validateAuditPolicy: namespace-restricted rules are judged by where the re
   assert.equal(auditLevelFor(clusterScopedSilenced, { ...alice, verb: "create", apiGroup: "authentication.k8s.io", resource: "tokenreviews" }), "None");
   assert.equal(auditLevelFor(clusterScopedSilenced, { ...alice, verb: "get", resource: "secrets", namespace: "a" }), "Metadata");
 });
+
+test("validateAuditPolicy: omitting both RequestReceived and ResponseComplete leaves sensitive requests without events", () => {
+  const rules = policy.rules.map((r, i) => (i === 4 ? { ...r, omitStages: ["ResponseComplete" as const] } : r));
+  const problems = validateAuditPolicy({ ...policy, rules });
+  const all = "get, list, watch, create, update, patch, delete, deletecollection";
+  const how = "Metadata but omitStages drops RequestReceived and ResponseComplete, so no event is written";
+  assert.deepEqual(problems, [
+    `rules[4]: secrets ${all} requests are logged at ${how}: access to credentials is not audited`,
+    `rules[4]: configmaps ${all} requests are logged at ${how}: access to credentials is not audited`,
+    `rules[4]: serviceaccounts/token ${all} requests are logged at ${how}: access to credentials is not audited`,
+    `rules[4]: tokenreviews.authentication.k8s.io ${all} requests are logged at ${how}: access to credentials is not audited`,
+  ]);
+  // omitting ResponseComplete alone still leaves the RequestReceived event
+  assert.deepEqual(validateAuditPolicy({ ...policy, omitStages: [], rules }), []);
+});
