@@ -19,6 +19,8 @@ import type { ClusterContext } from "./context";
 
 /** Name of the ConfigMap holding the policy. */
 export const AUDIT_POLICY_CONFIGMAP = "kube-secrets-platform-audit-policy";
+/** Annotation on the ConfigMap listing the kube-apiserver flags (self-managed clusters). */
+export const FLAGS_ANNOTATION = "audit.kube-secrets-platform.io/kube-apiserver-flags";
 
 const sensitiveResource = z.strictObject({
   /** API group; "" (default) is the core group. */
@@ -92,6 +94,16 @@ export type AuditSection = z.infer<typeof auditSection>;
 /** Emits the policy ConfigMap and returns the outputs: ConfigMap name and (self-managed) kube-apiserver flags. */
 export function deployAudit(ctx: ClusterContext, section: AuditSection): Record<string, unknown> {
   if (!section.enabled) return {};
+  const flags =
+    ctx.kind === "self-managed"
+      ? apiServerAuditFlags({
+          policyFile: section.policyFile,
+          logPath: section.logPath,
+          maxAgeDays: section.maxAgeDays,
+          maxBackups: section.maxBackups,
+          maxSizeMegabytes: section.maxSizeMegabytes,
+        })
+      : undefined;
   const policy = kubernetesAuditPolicy({
     silencedNamespaces: section.silencedNamespaces,
     silencedUsers: section.silencedUsers,
@@ -105,6 +117,8 @@ export function deployAudit(ctx: ClusterContext, section: AuditSection): Record<
         name: AUDIT_POLICY_CONFIGMAP,
         namespace: "kube-system",
         labels: standardLabels("audit-policy", ctx.name),
+        // The offline plan shows manifests, not stack outputs: carry the flags on the object too.
+        annotations: flags ? { [FLAGS_ANNOTATION]: flags.join(" ") } : undefined,
       },
       data: { "policy.yaml": auditPolicyYaml(policy) },
     },
@@ -113,14 +127,6 @@ export function deployAudit(ctx: ClusterContext, section: AuditSection): Record<
   const out: Record<string, unknown> = {
     policyConfigMap: { namespace: "kube-system", name: configMap.metadata.name, key: "policy.yaml" },
   };
-  if (ctx.kind === "self-managed") {
-    out.apiServerFlags = apiServerAuditFlags({
-      policyFile: section.policyFile,
-      logPath: section.logPath,
-      maxAgeDays: section.maxAgeDays,
-      maxBackups: section.maxBackups,
-      maxSizeMegabytes: section.maxSizeMegabytes,
-    });
-  }
+  if (flags) out.apiServerFlags = flags;
   return out;
 }

@@ -67,6 +67,11 @@ test("stack audit section: self-managed cluster gets the policy ConfigMap and th
       "app.kubernetes.io/part-of": "kube-secrets-platform",
       "app.kubernetes.io/managed-by": "pulumi",
     },
+    annotations: {
+      "audit.kube-secrets-platform.io/kube-apiserver-flags":
+        "--audit-policy-file=/etc/kubernetes/audit/policy.yaml --audit-log-path=/var/log/kubernetes/audit/audit.log --audit-log-format=json " +
+        "--audit-log-maxage=90 --audit-log-maxbackup=10 --audit-log-maxsize=100",
+    },
   });
   const document = parse(cm.inputs.data["policy.yaml"] as string);
   const options = { sensitiveResources: [{ group: "example.com", resources: ["credentials"] }] };
@@ -92,7 +97,7 @@ test("stack audit section: managed clusters get no apiserver flags; disabled emi
     ]),
   });
   assert.equal(stack.all("kubernetes:core/v1:ConfigMap").length, 1);
-  stack.one("kubernetes:core/v1:ConfigMap", "eks-1-audit-policy");
+  assert.equal(stack.one("kubernetes:core/v1:ConfigMap", "eks-1-audit-policy").inputs.metadata.annotations, undefined, "no apiserver flags on a managed cluster");
   const out = await unwrap(stack.outputs.clusters);
   assert.equal(out["eks-1"].audit.apiServerFlags, undefined);
   assert.deepEqual(out.off.audit, {});
