@@ -95,7 +95,7 @@ const argsSchema = z.strictObject({
  * The CloudWatch Logs filter pattern matching completed Secret reads (`get`, `list`, `watch`) in the EKS
  * audit log by any user not in `allowedUsernames`.
  */
-export function secretReadFilterPattern(allowedUsernames: readonly string[]): string {
+export function eksSecretReadFilterPattern(allowedUsernames: readonly string[]): string {
   const terms = [
     '($.objectRef.resource = "secrets")',
     '($.verb = "get" || $.verb = "list" || $.verb = "watch")',
@@ -117,7 +117,7 @@ export function validateEksAuditLogging(args: EksAuditLoggingArgs): string[] {
   }
   const allow = args.secretReadAlarm?.allowedUsernames;
   if (Array.isArray(allow)) {
-    const length = secretReadFilterPattern(allow).length;
+    const length = eksSecretReadFilterPattern(allow).length;
     if (length > MAX_FILTER_PATTERN) {
       problems.push(`secretReadAlarm.allowedUsernames: the filter pattern would be ${length} characters, CloudWatch allows ${MAX_FILTER_PATTERN}; use wildcards`);
     }
@@ -223,7 +223,7 @@ export class EksAuditLogging extends pulumi.ComponentResource {
         {
           name: pulumi.output(args.clusterName).apply((c) => `${c}-secret-reads-outside-allow-list`),
           logGroupName: logGroup.name,
-          pattern: secretReadFilterPattern(alarm.allowedUsernames),
+          pattern: eksSecretReadFilterPattern(alarm.allowedUsernames),
           metricTransformation: { name: metricName, namespace, value: "1", defaultValue: "0", unit: "Count" },
         },
         { parent: this },

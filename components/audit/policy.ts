@@ -63,7 +63,7 @@ export interface AuditPolicy {
 }
 
 /** A resource (optionally a subresource) of an API group, e.g. `{ group: "", resource: "serviceaccounts/token" }`. */
-export interface SensitiveResource {
+export interface AuditSensitiveResource {
   /** API group; `""` (the default) is the core group. */
   group?: string;
   /** Resources of the group whose bodies must never be logged, e.g. `["secrets"]` or `["widgets", "widgets/token"]`. */
@@ -86,19 +86,19 @@ export interface KubernetesAuditPolicyOptions {
    * credentials). Always added to: core `secrets`, `configmaps`, `serviceaccounts/token` and
    * `authentication.k8s.io` `tokenreviews`.
    */
-  sensitiveResources?: SensitiveResource[];
+  sensitiveResources?: AuditSensitiveResource[];
   /** Drop `managedFields` from logged bodies. Default `true`. */
   omitManagedFields?: boolean;
 }
 
 /** Resources whose request or response bodies carry credentials: logged at `Metadata` at most. */
-export const DEFAULT_SENSITIVE_RESOURCES: readonly Required<SensitiveResource>[] = [
+export const AUDIT_SENSITIVE_RESOURCES: readonly Required<AuditSensitiveResource>[] = [
   { group: "", resources: ["secrets", "configmaps", "serviceaccounts/token"] },
   { group: "authentication.k8s.io", resources: ["tokenreviews"] },
 ];
 
 /** Subresources that run commands in, attach to, or tunnel into workloads and nodes: they must be audited. */
-export const REMOTE_ACCESS_SUBRESOURCES: readonly { group: string; resource: string }[] = [
+export const AUDIT_REMOTE_ACCESS_SUBRESOURCES: readonly { group: string; resource: string }[] = [
   { group: "", resource: "pods/exec" },
   { group: "", resource: "pods/attach" },
   { group: "", resource: "pods/portforward" },
@@ -113,7 +113,7 @@ const READ_VERBS = ["get", "list", "watch"];
 /** Verbs checked for sensitive resources and remote-access subresources. */
 const CHECKED_VERBS = [...READ_VERBS, ...WRITE_VERBS];
 
-function problemsOfResourceList(list: SensitiveResource[] | undefined, path: string): string[] {
+function problemsOfResourceList(list: AuditSensitiveResource[] | undefined, path: string): string[] {
   const problems: string[] = [];
   (list ?? []).forEach((entry, i) => {
     const group = entry.group ?? "";
@@ -160,7 +160,7 @@ export function validateKubernetesAuditPolicyOptions(options: KubernetesAuditPol
 }
 
 /** Merges sensitive resources into one `GroupResources` per group, in first-seen order, without duplicates. */
-function mergeByGroup(list: readonly SensitiveResource[]): Required<SensitiveResource>[] {
+function mergeByGroup(list: readonly AuditSensitiveResource[]): Required<AuditSensitiveResource>[] {
   const byGroup = new Map<string, string[]>();
   for (const e of list) {
     const g = e.group ?? "";
@@ -174,8 +174,9 @@ function mergeByGroup(list: readonly SensitiveResource[]): Required<SensitiveRes
 /**
  * The audit Policy for clusters that hold secrets. Rules, in order (the first match decides):
  *
- * 1. `None`: noisy read-only system traffic (health/discovery URLs, kube-proxy's watches, kubelets reading
- *    node objects, controller leader-election reads) — none of these cover a sensitive resource.
+ * 1. `None`: noisy read-only system traffic (authenticated health/discovery URL reads — anonymous probing is
+ *    still logged —, kube-proxy's watches, kubelets reading node objects, controller leader-election reads);
+ *    none of these cover a sensitive resource.
  * 2. `Metadata`: `secrets`, `configmaps`, `serviceaccounts/token`, `tokenreviews` and
  *    `options.sensitiveResources`, every verb: who, what, when, from where, but never the body.
  * 3. `Metadata`: exec, attach, port-forward and proxy subresources (the command is in the request URI).
@@ -192,10 +193,11 @@ function mergeByGroup(list: readonly SensitiveResource[]): Required<SensitiveRes
  */
 export function kubernetesAuditPolicy(options: KubernetesAuditPolicyOptions = {}): AuditPolicy {
   assertValid("kubernetesAuditPolicy", "options", validateKubernetesAuditPolicyOptions(options));
-  const sensitive = mergeByGroup([...DEFAULT_SENSITIVE_RESOURCES, ...(options.sensitiveResources ?? [])]);
+  const sensitive = mergeByGroup([...AUDIT_SENSITIVE_RESOURCES, ...(options.sensitiveResources ?? [])]);
   const rules: AuditPolicyRule[] = [
     {
       level: "None",
+      userGroups: ["system:authenticated"],
       verbs: ["get"],
       nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version", "/version/", "/api", "/api/*", "/apis", "/apis/*", "/openapi/*"],
     },
@@ -394,8 +396,8 @@ export function auditLevelFor(policy: AuditPolicy, request: AuditRequest): Audit
 
 /** Options of {@link validateAuditPolicy}. */
 export interface ValidateAuditPolicyOptions {
-  /** Resources checked like Secrets besides {@link DEFAULT_SENSITIVE_RESOURCES}. */
-  sensitiveResources?: SensitiveResource[];
+  /** Resources checked like Secrets besides {@link AUDIT_SENSITIVE_RESOURCES}. */
+  sensitiveResources?: AuditSensitiveResource[];
 }
 
 /** Structural problems the API server itself rejects (validation.go + reader.go), plus a strict schema. */
@@ -598,7 +600,7 @@ export function validateAuditPolicy(policy: AuditPolicy, options: ValidateAuditP
   const problems = structuralProblems(policy);
   problems.push(...problemsOfResourceList(options.sensitiveResources, "options.sensitiveResources"));
   if (problems.length > 0) return problems;
-  const sensitive = mergeByGroup([...DEFAULT_SENSITIVE_RESOURCES, ...(options.sensitiveResources ?? [])]);
+  const sensitive = mergeByGroup([...AUDIT_SENSITIVE_RESOURCES, ...(options.sensitiveResources ?? [])]);
   const sensitiveLevel = (level: AuditLevel) =>
     level === "None"
       ? "access to credentials is not audited"
@@ -609,7 +611,7 @@ export function validateAuditPolicy(policy: AuditPolicy, options: ValidateAuditP
     for (const r of resources) problems.push(...checkResource(policy, group, r, CHECKED_VERBS, sensitiveLevel));
   }
   const sensitiveKeys = new Set(sensitive.flatMap((s) => s.resources.map((r) => `${s.group}/${r}`)));
-  for (const { group, resource } of REMOTE_ACCESS_SUBRESOURCES) {
+  for (const { group, resource } of AUDIT_REMOTE_ACCESS_SUBRESOURCES) {
     if (sensitiveKeys.has(`${group}/${resource}`)) continue;
     problems.push(
       ...checkResource(policy, group, resource, CHECKED_VERBS, (level) =>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EksAuditLogging, InvalidArgumentsError, secretReadFilterPattern } from "../../../components";
+import { EksAuditLogging, InvalidArgumentsError, eksSecretReadFilterPattern } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 import { recordRetainOnDelete } from "./retain";
 
@@ -108,7 +108,7 @@ test("EksAuditLogging: given key, custom retention and log types, Secret-read me
   });
   assert.deepEqual(await unwrap(c!.enabledClusterLogTypes), ["api", "audit", "authenticator"]);
   assert.equal(await unwrap(c!.secretReadAlarmName), "prod-1-secret-reads-outside-allow-list");
-  assert.equal(secretReadFilterPattern([]), '{ ($.objectRef.resource = "secrets") && ($.verb = "get" || $.verb = "list" || $.verb = "watch") && ($.stage = "ResponseComplete") }');
+  assert.equal(eksSecretReadFilterPattern([]), '{ ($.objectRef.resource = "secrets") && ($.verb = "get" || $.verb = "list" || $.verb = "watch") && ($.stage = "ResponseComplete") }');
 });
 
 test("EksAuditLogging: invalid args throw naming each field, before anything registers", async () => {

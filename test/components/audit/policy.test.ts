@@ -78,6 +78,7 @@ const table: Array<[string, AuditRequest, string]> = [
   ["healthz", { ...alice, verb: "get", path: "/healthz" }, "None"],
   ["readyz subpath", { ...alice, verb: "get", path: "/readyz/etcd" }, "None"],
   ["discovery", { ...alice, verb: "get", path: "/apis/apps/v1" }, "None"],
+  ["anonymous healthz probe is logged", { user: "system:anonymous", groups: ["system:unauthenticated"], verb: "get", path: "/healthz" }, "Metadata"],
   ["metrics scrape", { ...alice, verb: "get", path: "/metrics" }, "Metadata"],
   ["anonymous non-resource post", { verb: "post", path: "/logs" }, "Metadata"],
 ];
