@@ -1,2 +1,5 @@
-// Components of this area are exported here as they land.
-export {};
+// Audit: the Kubernetes audit Policy (generator, evaluator, validator) and EKS/GKE/AKS audit logging.
+export * from "./policy";
+export * from "./eks";
+export * from "./gke";
+export * from "./aks";
