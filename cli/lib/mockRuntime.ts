@@ -24,6 +24,15 @@ export interface RecordedResource {
   rawInputs: Record<string, unknown>;
   /** Provider reference (`urn::id`) when one was given explicitly. */
   provider?: string;
+  /** Resource options the engine acts on (what tests of protection and retention need). */
+  options: {
+    protect: boolean;
+    retainOnDelete: boolean;
+    /** URNs this resource depends on explicitly or through its inputs. */
+    dependsOn: string[];
+    additionalSecretOutputs: string[];
+    ignoreChanges: string[];
+  };
 }
 
 /** An invoke mock: gets the invoke's inputs, returns its result. */
@@ -136,6 +145,13 @@ export async function runWithMocks(
             custom: req.getCustom(),
             rawInputs: rpc.deserializeProperties(req.getObject()),
             provider: req.getProvider() || undefined,
+            options: {
+              protect: Boolean(req.getProtect()),
+              retainOnDelete: Boolean(req.getRetainondelete()),
+              dependsOn: req.getDependenciesList(),
+              additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+              ignoreChanges: req.getIgnorechangesList(),
+            },
           });
         }
         callback(err, resp);

@@ -10,8 +10,8 @@ class Outer extends pulumi.ComponentResource {
   constructor(name: string) {
     super("test:index:Outer", name);
     const inner = new Inner(`${name}-inner`, { parent: this });
-    new k8s.core.v1.ConfigMap(`${name}-cm`, { metadata: { name: "top" }, data: { a: "1" } }, { parent: this });
-    new k8s.core.v1.Secret(`${name}-secret`, { metadata: { name: "s" }, stringData: { token: pulumi.secret("hunter2") } }, { parent: inner });
+    const cm = new k8s.core.v1.ConfigMap(`${name}-cm`, { metadata: { name: "top" }, data: { a: "1" } }, { parent: this, retainOnDelete: true, protect: true });
+    new k8s.core.v1.Secret(`${name}-secret`, { metadata: { name: "s" }, stringData: { token: pulumi.secret("hunter2") } }, { parent: inner, dependsOn: [cm] });
     this.token = pulumi.secret("t0ken");
     this.registerOutputs({});
   }
@@ -40,6 +40,8 @@ test("records parents, custom flags, inputs and secrets", async () => {
   assert.equal(secret.parent, inner.urn);
   assert.deepEqual([o.custom, inner.custom, cm.custom, secret.custom], [false, false, true, true]);
   assert.deepEqual(cm.inputs.data, { a: "1" });
+  assert.deepEqual([cm.options.retainOnDelete, cm.options.protect, secret.options.retainOnDelete], [true, true, false]);
+  assert.deepEqual(secret.options.dependsOn, [cm.urn]);
   assert.deepEqual(stack.children(o).map((r) => r.name).sort(), ["o-cm", "o-inner"]);
   assert.equal(secret.inputs.stringData.token, "hunter2");
   assert.equal(stack.isSecret(secret, ["stringData", "token"]), true);

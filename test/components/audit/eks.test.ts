@@ -2,16 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EksAuditLogging, InvalidArgumentsError, eksSecretReadFilterPattern } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
-import { recordRetainOnDelete } from "./retain";
 
 const LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/eks/prod-1/cluster";
 
 test("EksAuditLogging: log types, encrypted log group with retention, key policy scoped to CloudWatch Logs for this log group", async () => {
   let c: EksAuditLogging | undefined;
-  let retained = new Map<string, boolean | undefined>();
   const stack = await runProgram(
     () => {
-      retained = recordRetainOnDelete();
       c = new EksAuditLogging("prod-audit", { clusterName: "prod-1", tags: { team: "platform" } });
       new EksAuditLogging("scratch", { clusterName: "scratch", retainOnDelete: false });
     },
@@ -53,10 +50,10 @@ test("EksAuditLogging: log types, encrypted log group with retention, key policy
     kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/k1",
     tags: { team: "platform" },
   });
-  assert.equal(retained.get("prod-audit-logs-key"), true, "the key that decrypts the audit trail survives deletion");
-  assert.equal(retained.get("prod-audit-log-group"), true, "the audit trail survives deletion");
-  assert.equal(retained.get("scratch-logs-key"), false);
-  assert.equal(retained.get("scratch-log-group"), false);
+  assert.equal(stack.resources.find((r) => r.name === "prod-audit-logs-key")?.options.retainOnDelete, true, "the key that decrypts the audit trail survives deletion");
+  assert.equal(stack.resources.find((r) => r.name === "prod-audit-log-group")?.options.retainOnDelete, true, "the audit trail survives deletion");
+  assert.equal(stack.resources.find((r) => r.name === "scratch-logs-key")?.options.retainOnDelete, false);
+  assert.equal(stack.resources.find((r) => r.name === "scratch-log-group")?.options.retainOnDelete, false);
   assert.deepEqual(stack.all("aws:cloudwatch/logMetricFilter:LogMetricFilter"), []);
   assert.deepEqual(stack.all("aws:cloudwatch/metricAlarm:MetricAlarm"), []);
   assert.deepEqual(await unwrap(c!.enabledClusterLogTypes), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
