@@ -28,6 +28,7 @@ export type {
   AzureStoreProviderArgs,
   VaultStoreProviderArgs,
   VaultKubernetesAuthArgs,
+  VaultAuthArgs,
   CaProviderArgs,
   ClusterSecretStoreConditionArgs,
   ServiceAccountRefArgs,

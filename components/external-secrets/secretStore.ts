@@ -104,8 +104,14 @@ export interface VaultStoreProviderArgs {
   caBundle?: pulumi.Input<string>;
   /** A ConfigMap or Secret holding Vault's CA. */
   caProvider?: CaProviderArgs;
-  /** Kubernetes auth (the only auth modelled: no static tokens in the cluster). */
-  auth: { kubernetes: VaultKubernetesAuthArgs };
+  /** How ESO authenticates to Vault. */
+  auth: VaultAuthArgs;
+}
+
+/** Vault authentication: Kubernetes auth is the only method modelled (no static tokens in the cluster). */
+export interface VaultAuthArgs {
+  /** Kubernetes auth with a Vault role. */
+  kubernetes: VaultKubernetesAuthArgs;
 }
 
 /** Exactly one provider. */
