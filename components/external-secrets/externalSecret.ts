@@ -187,6 +187,10 @@ export function externalSecretSpecProblems(spec: ExternalSecretSpecArgs | undefi
   return problems;
 }
 
+function nonEmpty<T>(items: T[] | undefined): T[] | undefined {
+  return items && items.length > 0 ? items : undefined;
+}
+
 /** The `spec` of an ExternalSecret with this package's defaults applied. */
 export function externalSecretSpec(spec: ExternalSecretSpecArgs): Record<string, unknown> {
   const t = spec.target ?? {};
@@ -210,7 +214,7 @@ export function externalSecretSpec(spec: ExternalSecretSpecArgs): Record<string,
           })
         : undefined,
     }),
-    data: spec.data?.map((d) => ({
+    data: nonEmpty(spec.data)?.map((d) => ({
       secretKey: d.secretKey,
       remoteRef: compact({
         key: d.remoteRef.key,
@@ -220,7 +224,7 @@ export function externalSecretSpec(spec: ExternalSecretSpecArgs): Record<string,
         decodingStrategy: d.remoteRef.decodingStrategy,
       }),
     })),
-    dataFrom: spec.dataFrom?.map((d) =>
+    dataFrom: nonEmpty(spec.dataFrom)?.map((d) =>
       d.extract
         ? { extract: compact({ key: d.extract.key, property: d.extract.property, version: d.extract.version }) }
         : { find: compact({ path: d.find!.path, name: d.find!.nameRegexp !== undefined ? { regexp: d.find!.nameRegexp } : undefined, tags: d.find!.tags }) },
