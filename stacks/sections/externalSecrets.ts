@@ -43,7 +43,8 @@ import type { ClusterContext } from "./context";
 const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
 const objectName = z.string().max(253).regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain" });
 const stringMap = z.record(z.string(), z.string());
-const replicas = z.number().int().min(1);
+// Ranges and required values are checked by the components (below), once, with their messages.
+const replicas = z.number().int();
 
 const operatorConfig = z.strictObject({
   /** Namespace of the operator. */
@@ -99,7 +100,7 @@ const storeConfig = z.strictObject({
       path: z.string().min(1).default("secret"),
       version: z.enum(["v1", "v2"]).default("v2"),
       mountPath: z.string().min(1).default("kubernetes"),
-      role: z.string().min(1, { message: "required (the Vault role bound to ESO's service account)" }),
+      role: z.string(),
       /** PEM CA bundle of Vault's certificate. */
       caBundle: z.string().optional(),
       /** Or a ConfigMap/Secret holding it (in the store's namespace). */
@@ -194,17 +195,68 @@ function externalSecretArgs(e: ExternalSecretConfig, store: StoreConfig | undefi
   };
 }
 
-export const externalSecretsSection = z
-  .strictObject({
-    operator: operatorConfig.default(() => operatorConfig.parse({})),
-    /** A cloud identity for the controller (its annotations go on the controller's service account). */
-    identity: identityConfig.default({}),
-    stores: z.array(storeConfig).default([]),
-    externalSecrets: z.array(externalSecretConfig).default([]),
-    alerts: z.strictObject({ enabled: z.boolean().default(false), labels: stringMap.default({}) }).default({ enabled: false, labels: {} }),
-  })
+/** Component field paths → this section's config paths. */
+const STORE_FIELDS: Array<[RegExp, string]> = [
+  [/^provider\.vault\.auth\.kubernetes\./, "vault."],
+  [/^provider\.vault\.caProvider(\.|$)/, "vault.caProvider$1"],
+  [/^provider\.(vault|aws|gcpsm|azurekv)(\.|$)/, "$1$2"],
+  [/^provider$/, ""],
+  [/^storeName$/, "name"],
+];
+const EXTERNAL_SECRET_FIELDS: Array<[RegExp, string]> = [
+  [/^data\[(\d+)\]\.remoteRef\./, "data[$1]."],
+  [/^dataFrom(\[\d+\])?/, "extract$1"],
+  [/^externalSecretName$/, "name"],
+  [/^target\.name$/, "targetName"],
+  [/^storeRef(\..*)?$/, "store"],
+];
+
+function splitProblem(problem: string): [string, string] {
+  const at = problem.indexOf(": ");
+  return at < 0 ? ["", problem] : [problem.slice(0, at), problem.slice(at + 2)];
+}
+
+/** `a.b[0].c` → ["a", "b", 0, "c"]. */
+function fieldPathParts(field: string): PropertyKey[] {
+  if (!field) return [];
+  return field.split(".").flatMap((part) => {
+    const m = /^([^[]*)((\[\d+\])*)$/.exec(part);
+    if (!m) return [part];
+    const idx = [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+    return [...(m[1] ? [m[1]] : []), ...idx];
+  });
+}
+
+const sectionShape = z.strictObject({
+  operator: operatorConfig.default(() => operatorConfig.parse({})),
+  /** A cloud identity for the controller (its annotations go on the controller's service account). */
+  identity: identityConfig.default({}),
+  stores: z.array(storeConfig).default([]),
+  externalSecrets: z.array(externalSecretConfig).default([]),
+  /** A PrometheusRule on ESO's metrics (needs the Prometheus Operator CRDs). */
+  alerts: z.strictObject({ enabled: z.boolean().default(false), labels: stringMap.default({}) }).default({ enabled: false, labels: {} }),
+});
+
+export const externalSecretsSection = sectionShape
   .superRefine((section, ctx) => {
-    const add = (path: PropertyKey[], problems: string[]) => problems.forEach((message) => ctx.addIssue({ code: "custom", path, message }));
+    try {
+      refineSection(section, ctx);
+    } catch {
+      // Only reachable when the shape itself is wrong: zod has already reported that.
+    }
+  })
+  .optional();
+export type ExternalSecretsSection = z.infer<typeof externalSecretsSection>;
+
+type SectionValue = z.infer<typeof sectionShape>;
+
+function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
+    // Component problems read `field.path: rule`; report them at the matching config path.
+    const add = (path: PropertyKey[], problems: string[], rename: Array<[RegExp, string]> = []) =>
+      problems.forEach((problem) => {
+        const [field, message] = splitProblem(problem);
+        ctx.addIssue({ code: "custom", path: [...path, ...fieldPathParts(rename.reduce((f, [re, to]) => f.replace(re, to), field))], message });
+      });
     add(["operator"], validateExternalSecretsOperator(operatorArgs(section.operator)));
     if (section.identity.aws) add(["identity", "aws"], validateAwsSecretsManagerAccess(awsArgs(section.identity.aws, section.operator.namespace)));
     if (section.identity.gcp) add(["identity", "gcp"], validateGcpSecretManagerAccess(section.identity.gcp as GcpSecretManagerAccessArgs));
@@ -213,7 +265,7 @@ export const externalSecretsSection = z
     section.stores.forEach((s, i) => {
       if (stores.has(s.name)) add(["stores", i, "name"], [`duplicate store "${s.name}"`]);
       stores.set(s.name, s);
-      add(["stores", i], validateSecretStore(storeArgs(s)));
+      add(["stores", i], validateSecretStore(storeArgs(s)), STORE_FIELDS);
     });
     section.externalSecrets.forEach((e, i) => {
       const store = stores.get(e.store);
@@ -221,11 +273,9 @@ export const externalSecretsSection = z
       else if (!store.clusterScoped && store.namespace !== e.namespace) {
         add(["externalSecrets", i, "store"], [`SecretStore "${e.store}" is in namespace ${store.namespace}, not ${e.namespace}`]);
       }
-      add(["externalSecrets", i], validateExternalSecret(externalSecretArgs(e, store)));
+      add(["externalSecrets", i], validateExternalSecret(externalSecretArgs(e, store)), EXTERNAL_SECRET_FIELDS);
     });
-  })
-  .optional();
-export type ExternalSecretsSection = z.infer<typeof externalSecretsSection>;
+}
 
 /** Deploys the section on one cluster; returns its stack outputs. */
 export function deployExternalSecrets(ctx: ClusterContext, section: ExternalSecretsSection): Record<string, unknown> {
