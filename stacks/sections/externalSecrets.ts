@@ -31,10 +31,8 @@ import {
   validateGcpSecretManagerAccess,
   validateSecretStore,
   type AwsSecretsManagerAccessArgs,
-  type AzureKeyVaultAccessArgs,
   type ExternalSecretArgs,
   type ExternalSecretsOperatorArgs,
-  type GcpSecretManagerAccessArgs,
   type SecretStoreArgs,
 } from "../../components/external-secrets";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
@@ -259,8 +257,8 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
       });
     add(["operator"], validateExternalSecretsOperator(operatorArgs(section.operator)));
     if (section.identity.aws) add(["identity", "aws"], validateAwsSecretsManagerAccess(awsArgs(section.identity.aws, section.operator.namespace)));
-    if (section.identity.gcp) add(["identity", "gcp"], validateGcpSecretManagerAccess(section.identity.gcp as GcpSecretManagerAccessArgs));
-    if (section.identity.azure) add(["identity", "azure"], validateAzureKeyVaultAccess(section.identity.azure as AzureKeyVaultAccessArgs));
+    if (section.identity.gcp) add(["identity", "gcp"], validateGcpSecretManagerAccess(section.identity.gcp));
+    if (section.identity.azure) add(["identity", "azure"], validateAzureKeyVaultAccess(section.identity.azure));
     const stores = new Map<string, StoreConfig>();
     section.stores.forEach((s, i) => {
       if (stores.has(s.name)) add(["stores", i, "name"], [`duplicate store "${s.name}"`]);
