@@ -27,7 +27,10 @@ export interface EsoWorkloadResourcesArgs {
 
 /** Prometheus Operator ServiceMonitor for the ESO metrics endpoints. */
 export interface EsoServiceMonitorArgs {
-  /** Create ServiceMonitors (needs the monitoring.coreos.com CRDs). Default `false`. */
+  /**
+   * Create ServiceMonitors (needs the monitoring.coreos.com CRDs; rendered with `renderMode: alwaysRender`
+   * so a missing CRD fails the deployment instead of silently dropping the monitor). Default `false`.
+   */
   enabled?: boolean;
   /** Scrape interval. Default `30s`. */
   interval?: pulumi.Input<string>;
@@ -232,7 +235,9 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
           podLabels,
           resources: controllerRes,
           metrics: metricsService,
-          serviceMonitor: { enabled: sm.enabled ?? false, interval, additionalLabels: smLabels },
+          // When asked for, always render it: the chart's default (skip if the CRD is not detected) would
+          // silently drop it whenever Pulumi renders without cluster capabilities, and alerts never fire.
+          serviceMonitor: { enabled: sm.enabled ?? false, ...(sm.enabled ? { renderMode: "alwaysRender" } : {}), interval, additionalLabels: smLabels },
           webhook: {
             replicaCount: webhookReplicas,
             podDisruptionBudget: pdb(webhookReplicas),

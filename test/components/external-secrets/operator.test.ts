@@ -91,7 +91,7 @@ test("ExternalSecretsOperator: options, ServiceMonitor, single replica without P
   assert.equal(values.concurrent, 4);
   assert.deepEqual(values.podLabels, { "azure.workload.identity/use": "true" });
   assert.deepEqual(values.resources, { requests: { cpu: "100m", memory: "256Mi" } });
-  assert.deepEqual(values.serviceMonitor, { enabled: true, interval: "60s", additionalLabels: { release: "kube-prometheus-stack" } });
+  assert.deepEqual(values.serviceMonitor, { enabled: true, renderMode: "alwaysRender", interval: "60s", additionalLabels: { release: "kube-prometheus-stack" } });
   assert.deepEqual(values.log, { level: "debug" });
   assert.equal(values.webhook.replicaCount, 3, "extraValues win");
   assert.deepEqual(values.webhook.podDisruptionBudget, { enabled: true, minAvailable: 1 }, "deep merge keeps siblings");
