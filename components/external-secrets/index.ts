@@ -1,2 +1,63 @@
-// Components of this area are exported here as they land.
-export {};
+export {
+  ExternalSecretsOperator,
+  validateExternalSecretsOperator,
+  keepCrdsTransform,
+  mergeValues,
+  ESO_RELEASE_NAME,
+} from "./operator";
+export type { ExternalSecretsOperatorArgs, EsoResourcesArgs, EsoWorkloadResourcesArgs, EsoServiceMonitorArgs, EsoServiceAccountArgs } from "./operator";
+export { AwsSecretsManagerAccess, validateAwsSecretsManagerAccess, awsSecretsReadPolicy, AWS_ACCESS_MODES } from "./aws";
+export type { AwsSecretsManagerAccessArgs, AwsOidcProviderArgs, AwsSecretsReadPolicyInput } from "./aws";
+export { GcpSecretManagerAccess, validateGcpSecretManagerAccess } from "./gcp";
+export type { GcpSecretManagerAccessArgs } from "./gcp";
+export {
+  AzureKeyVaultAccess,
+  validateAzureKeyVaultAccess,
+  KEY_VAULT_SECRETS_USER_ROLE_ID,
+  AZURE_TOKEN_EXCHANGE_AUDIENCE,
+  MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
+} from "./azure";
+export type { AzureKeyVaultAccessArgs } from "./azure";
+export { SecretStore, validateSecretStore, secretStoreSpec } from "./secretStore";
+export type {
+  SecretStoreArgs,
+  SecretStoreProviderArgs,
+  AwsStoreProviderArgs,
+  GcpStoreProviderArgs,
+  GcpWorkloadIdentityArgs,
+  AzureStoreProviderArgs,
+  VaultStoreProviderArgs,
+  VaultKubernetesAuthArgs,
+  VaultAuthArgs,
+  CaProviderArgs,
+  ClusterSecretStoreConditionArgs,
+  ServiceAccountRefArgs,
+} from "./secretStore";
+export {
+  ExternalSecret,
+  ClusterExternalSecret,
+  PushSecret,
+  validateExternalSecret,
+  validateClusterExternalSecret,
+  validatePushSecret,
+  externalSecretSpec,
+} from "./externalSecret";
+export type {
+  ExternalSecretArgs,
+  ExternalSecretSpecArgs,
+  ClusterExternalSecretArgs,
+  PushSecretArgs,
+  PushSecretDataArgs,
+  StoreRefArgs,
+  RemoteRefArgs,
+  ExternalSecretDataArgs,
+  ExternalSecretDataFromArgs,
+  ExternalSecretExtractArgs,
+  ExternalSecretFindArgs,
+  ExternalSecretTargetArgs,
+  ExternalSecretTemplateArgs,
+} from "./externalSecret";
+export { ExternalSecretsAlerts, validateExternalSecretsAlerts, externalSecretsAlertRules } from "./alerts";
+export type { ExternalSecretsAlertsArgs, AlertRule, AlertRuleOptions } from "./alerts";
+export { parseGoDuration, ESO_API_VERSION, ESO_PUSH_API_VERSION } from "./common";
+export type { LabelSelectorArgs, LabelSelectorRequirementArgs } from "./common";

@@ -1,0 +1,131 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { childName, typeToken } from "../internal/naming";
+import { assertValid, input, known, zodProblems } from "../internal/validation";
+import { DEFAULT_ESO_NAMESPACE, DEFAULT_ESO_SERVICE_ACCOUNT } from "./common";
+
+/** Built-in role "Key Vault Secrets User": read secret contents, nothing else. */
+export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
+/** Audience of Azure AD workload identity federation. */
+export const AZURE_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+/**
+ * A user-assigned identity accepts at most this many federated identity credentials: a fleet sharing
+ * one identity across clusters runs out; use one identity per cluster (one of these components each).
+ */
+export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
+
+/** Arguments of {@link AzureKeyVaultAccess}. */
+export interface AzureKeyVaultAccessArgs {
+  /** Resource group for the user-assigned identity. */
+  resourceGroupName: pulumi.Input<string>;
+  /** Azure region of the identity. Default: the resource group's. */
+  location?: pulumi.Input<string>;
+  /** Resource id of the Key Vault (`/subscriptions/…/providers/Microsoft.KeyVault/vaults/<name>`): the role scope. */
+  keyVaultId: pulumi.Input<string>;
+  /** The AKS cluster's OIDC issuer URL (`oidcIssuerProfile.issuerURL`), `https://`. */
+  oidcIssuerUrl: pulumi.Input<string>;
+  /** Namespace of ESO's service account. Default `external-secrets`. */
+  namespace?: pulumi.Input<string>;
+  /** ESO's controller service account. Default `external-secrets`. */
+  serviceAccountName?: pulumi.Input<string>;
+  /** Name of the identity. Default: `<resource name>-eso`. */
+  identityName?: pulumi.Input<string>;
+  /** Tags on the identity. Default none. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+const KEY_VAULT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[A-Za-z0-9-]{3,24}$/i;
+
+const argsSchema = z.strictObject({
+  resourceGroupName: input(z.string().min(1)),
+  location: input(z.string().min(1)).optional(),
+  keyVaultId: input(z.string().regex(KEY_VAULT_ID, { message: "must be a Key Vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)" })),
+  oidcIssuerUrl: input(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })),
+  namespace: input(z.string().min(1)).optional(),
+  serviceAccountName: input(z.string().min(1)).optional(),
+  identityName: input(z.string().min(3)).optional(),
+  tags: z.any().optional(),
+});
+
+/** Every problem with `args` as `field.path: rule` strings ([] when valid). */
+export function validateAzureKeyVaultAccess(args: AzureKeyVaultAccessArgs): string[] {
+  const problems = zodProblems(argsSchema, args);
+  const scope = known(args.keyVaultId);
+  if (typeof scope === "string" && scope.includes("*")) problems.push(`keyVaultId: wildcards are not allowed, got "${scope}"`);
+  return problems;
+}
+
+/**
+ * A user-assigned managed identity for ESO, a federated identity credential that trusts exactly ESO's
+ * service account on one cluster (issuer, `system:serviceaccount:<ns>:<sa>`, audience
+ * `api://AzureADTokenExchange`), and "Key Vault Secrets User" on one vault (RBAC-mode vaults). Give
+ * `serviceAccountAnnotations` to the operator's `serviceAccount.annotations` and `podLabels` to its
+ * `podLabels` (the workload identity webhook only injects tokens into labelled pods).
+ * An identity holds at most 20 federated credentials: use one per cluster in a fleet.
+ */
+export class AzureKeyVaultAccess extends pulumi.ComponentResource {
+  /** Client id of the identity. */
+  public readonly clientId: pulumi.Output<string>;
+  /** Principal (object) id of the identity. */
+  public readonly principalId: pulumi.Output<string>;
+  /** Tenant of the identity. */
+  public readonly tenantId: pulumi.Output<string>;
+  /** `azure.workload.identity/client-id` and `azure.workload.identity/tenant-id` for ESO's service account. */
+  public readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
+  /** `{ "azure.workload.identity/use": "true" }` for ESO's pods. */
+  public readonly podLabels: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: AzureKeyVaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    assertValid("AzureKeyVaultAccess", name, validateAzureKeyVaultAccess(args));
+    super(typeToken("AzureKeyVaultAccess"), name, {}, opts);
+
+    const client = authorization.getClientConfigOutput({ parent: this });
+    const identity = new managedidentity.UserAssignedIdentity(
+      childName(name, "identity"),
+      { resourceGroupName: args.resourceGroupName, location: args.location, resourceName: args.identityName ?? `${name}-eso`, tags: args.tags },
+      { parent: this },
+    );
+
+    new managedidentity.FederatedIdentityCredential(
+      childName(name, "federated"),
+      {
+        resourceGroupName: args.resourceGroupName,
+        resourceName: identity.name,
+        federatedIdentityCredentialResourceName: "external-secrets",
+        issuer: args.oidcIssuerUrl,
+        subject: pulumi.interpolate`system:serviceaccount:${args.namespace ?? DEFAULT_ESO_NAMESPACE}:${args.serviceAccountName ?? DEFAULT_ESO_SERVICE_ACCOUNT}`,
+        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+      },
+      { parent: this },
+    );
+
+    new authorization.RoleAssignment(
+      childName(name, "secrets-user"),
+      {
+        scope: args.keyVaultId,
+        roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`,
+        principalId: identity.principalId,
+        principalType: "ServicePrincipal",
+        description: "External Secrets Operator reads secrets of this vault",
+      },
+      { parent: this },
+    );
+
+    this.clientId = identity.clientId;
+    this.principalId = identity.principalId;
+    this.tenantId = identity.tenantId;
+    this.serviceAccountAnnotations = pulumi
+      .all([identity.clientId, identity.tenantId])
+      .apply(([clientId, tenantId]): Record<string, string> => ({ "azure.workload.identity/client-id": clientId, "azure.workload.identity/tenant-id": tenantId }));
+    this.podLabels = pulumi.output<Record<string, string>>({ "azure.workload.identity/use": "true" });
+    this.registerOutputs({
+      clientId: this.clientId,
+      principalId: this.principalId,
+      tenantId: this.tenantId,
+      serviceAccountAnnotations: this.serviceAccountAnnotations,
+      podLabels: this.podLabels,
+    });
+  }
+}

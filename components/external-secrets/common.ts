@@ -1,0 +1,120 @@
+/**
+ * Helpers shared by the External Secrets components: the ESO API versions, durations, defaults and
+ * small zod building blocks. Internal: not exported from the package entry.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../internal/naming";
+import { input } from "../internal/validation";
+
+/** The served API version of ExternalSecret, SecretStore, ClusterSecretStore and ClusterExternalSecret. */
+export const ESO_API_VERSION = "external-secrets.io/v1";
+/** PushSecret is only served at v1alpha1. */
+export const ESO_PUSH_API_VERSION = "external-secrets.io/v1alpha1";
+
+/** Namespace the operator is installed in unless told otherwise. */
+export const DEFAULT_ESO_NAMESPACE = "external-secrets";
+/** Name of the controller's service account unless told otherwise (what cloud identities trust). */
+export const DEFAULT_ESO_SERVICE_ACCOUNT = "external-secrets";
+
+/** Default refresh interval of ExternalSecrets and PushSecrets. */
+export const DEFAULT_REFRESH_INTERVAL = "1h";
+/** Refresh intervals below this are rejected unless explicitly allowed (provider APIs bill and throttle per call). */
+export const MIN_REFRESH_SECONDS = 60;
+
+const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+
+/**
+ * Seconds in a Go duration string (`1h30m`, `90s`, `0s`; `0` alone is zero), or undefined when the
+ * string is not a Go duration.
+ */
+export function parseGoDuration(value: string): number | undefined {
+  if (value === "0") return 0;
+  if (!GO_DURATION.test(value)) return undefined;
+  let total = 0;
+  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * UNIT_SECONDS[m[2]];
+  return total;
+}
+
+/**
+ * Problems with a refresh interval at `field`: it must be a Go duration; a non-zero interval below one
+ * minute is rejected unless `allowFast`. `0s` (sync once) is always allowed.
+ */
+export function refreshIntervalProblems(field: string, value: unknown, allowFast: boolean | undefined): string[] {
+  if (typeof value !== "string") return [];
+  const seconds = parseGoDuration(value);
+  if (seconds === undefined) return [`${field}: must be a Go duration such as 1h or 15m, got "${value}"`];
+  if (seconds > 0 && seconds < MIN_REFRESH_SECONDS && !allowFast) {
+    return [
+      `${field}: must be at least 1m (provider APIs bill and throttle per call; set allowFastRefresh to opt in), got "${value}"`,
+    ];
+  }
+  return [];
+}
+
+/** zod: a string that must be one of `values` (message names them). */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: (i) => `must be one of ${values.join(", ")}, got ${JSON.stringify(i.input)}` });
+}
+
+/** zod: an RFC 1123 label (namespace names). */
+export const labelName = z
+  .string()
+  .max(63, { message: "must be at most 63 characters" })
+  .regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+/** zod: an RFC 1123 subdomain (object names). */
+export const objectName = z
+  .string()
+  .max(253, { message: "must be at most 253 characters" })
+  .regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain (lower-case alphanumerics, '-' and '.')" });
+
+/** zod: a string map that may be deferred. */
+export const stringMap = input(z.record(z.string(), input(z.string())));
+
+/** A label selector (the Kubernetes `LabelSelector`). */
+export interface LabelSelectorArgs {
+  /** Labels that must all match. */
+  matchLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Set-based requirements that must all match. */
+  matchExpressions?: pulumi.Input<LabelSelectorRequirementArgs>[];
+}
+
+/** One set-based requirement of a label selector. */
+export interface LabelSelectorRequirementArgs {
+  /** Label key. */
+  key: pulumi.Input<string>;
+  /** `In`, `NotIn`, `Exists` or `DoesNotExist`. */
+  operator: pulumi.Input<string>;
+  /** Values for `In`/`NotIn`. */
+  values?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export const labelSelectorSchema = z.strictObject({
+  matchLabels: stringMap.optional(),
+  matchExpressions: z
+    .array(
+      input(
+        z.strictObject({
+          key: input(z.string().min(1)),
+          operator: input(oneOf(["In", "NotIn", "Exists", "DoesNotExist"])),
+          values: z.any().optional(),
+        }),
+      ),
+    )
+    .optional(),
+});
+
+/** True when a selector is known to be empty (an empty selector selects everything). */
+export function selectorIsEmpty(selector: LabelSelectorArgs | undefined): boolean {
+  if (!selector) return true;
+  const labels = selector.matchLabels;
+  const labelsEmpty = labels === undefined || (!pulumi.Output.isInstance(labels) && !(labels instanceof Promise) && Object.keys(labels).length === 0);
+  const exprs = selector.matchExpressions;
+  return labelsEmpty && (exprs === undefined || exprs.length === 0);
+}
+
+/** Removes keys whose value is `undefined` (so CR specs carry only what was set). */
+export function compact<T extends Record<string, unknown>>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}

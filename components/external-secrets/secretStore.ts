@@ -1,0 +1,407 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { standardLabels } from "../internal/labels";
+import { childName, typeToken } from "../internal/naming";
+import { assertValid, input, isDeferred, known, zodProblems } from "../internal/validation";
+import { ESO_API_VERSION, compact, labelSelectorSchema, oneOf, selectorIsEmpty, type LabelSelectorArgs } from "./common";
+
+/** A reference to a service account whose token the provider exchanges (instead of the controller's own). */
+export interface ServiceAccountRefArgs {
+  /** Service account name. */
+  name: pulumi.Input<string>;
+  /** Its namespace (ClusterSecretStore only). */
+  namespace?: pulumi.Input<string>;
+  /** Token audiences. Default: the provider's. */
+  audiences?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** AWS Secrets Manager or Parameter Store. */
+export interface AwsStoreProviderArgs {
+  /** `SecretsManager` or `ParameterStore`. Default `SecretsManager`. */
+  service?: pulumi.Input<string>;
+  /** AWS region of the secrets. */
+  region: pulumi.Input<string>;
+  /** Role to assume after authenticating (cross-account). Default none. */
+  role?: pulumi.Input<string>;
+  /**
+   * Authenticate with this service account's IRSA token. Default none: the controller's own identity
+   * (Pod Identity or IRSA annotations from `AwsSecretsManagerAccess`).
+   */
+  serviceAccountRef?: ServiceAccountRefArgs;
+}
+
+/** GKE Workload Identity settings for a store that uses a service account other than the controller's. */
+export interface GcpWorkloadIdentityArgs {
+  /** Location of the cluster. */
+  clusterLocation?: pulumi.Input<string>;
+  /** Name of the cluster. */
+  clusterName?: pulumi.Input<string>;
+  /** Project of the cluster. */
+  clusterProjectId?: pulumi.Input<string>;
+  /** The Kubernetes service account bound to a Google service account. */
+  serviceAccountRef: ServiceAccountRefArgs;
+}
+
+/** Google Secret Manager. */
+export interface GcpStoreProviderArgs {
+  /** Project holding the secrets. */
+  projectId: pulumi.Input<string>;
+  /** Location for regional secrets. Default: global secrets. */
+  location?: pulumi.Input<string>;
+  /** Default none: the controller's own Workload Identity (`GcpSecretManagerAccess`). */
+  workloadIdentity?: GcpWorkloadIdentityArgs;
+}
+
+/** Azure Key Vault through workload identity. */
+export interface AzureStoreProviderArgs {
+  /** `https://<vault>.vault.azure.net`. */
+  vaultUrl: pulumi.Input<string>;
+  /** Tenant of the vault. Default: from the service account's annotation. */
+  tenantId?: pulumi.Input<string>;
+  /** Azure cloud: `PublicCloud`, `USGovernmentCloud`, `ChinaCloud` or `GermanCloud`. Default `PublicCloud`. */
+  environmentType?: pulumi.Input<string>;
+  /**
+   * Service account carrying the workload identity annotations. Default none: the controller's own
+   * (annotated from `AzureKeyVaultAccess`).
+   */
+  serviceAccountRef?: ServiceAccountRefArgs;
+}
+
+/** Where a Vault store reads Vault's CA certificate from. */
+export interface CaProviderArgs {
+  /** `Secret` or `ConfigMap`. */
+  type: pulumi.Input<string>;
+  /** Object name. */
+  name: pulumi.Input<string>;
+  /** Key holding the PEM. */
+  key: pulumi.Input<string>;
+  /** Namespace of the object (ClusterSecretStore only; a SecretStore reads its own namespace). */
+  namespace?: pulumi.Input<string>;
+}
+
+/** Vault Kubernetes auth. */
+export interface VaultKubernetesAuthArgs {
+  /** Mount path of the Kubernetes auth method. Default `kubernetes`. */
+  mountPath?: pulumi.Input<string>;
+  /** Vault role bound to the service account (required). */
+  role: pulumi.Input<string>;
+  /** Authenticate with this service account's token. Default: the controller's own service account. */
+  serviceAccountRef?: ServiceAccountRefArgs;
+}
+
+/** HashiCorp Vault KV. */
+export interface VaultStoreProviderArgs {
+  /** Vault address; must be `https://`. */
+  server: pulumi.Input<string>;
+  /** KV mount path. Default `secret`. */
+  path?: pulumi.Input<string>;
+  /** KV version `v1` or `v2`. Default `v2`. */
+  version?: pulumi.Input<string>;
+  /** Vault Enterprise namespace. Default none. */
+  namespace?: pulumi.Input<string>;
+  /** PEM CA bundle that signs Vault's certificate (stored base64 in the spec). One of `caBundle`/`caProvider`, or neither to use the system roots. */
+  caBundle?: pulumi.Input<string>;
+  /** A ConfigMap or Secret holding Vault's CA. */
+  caProvider?: CaProviderArgs;
+  /** How ESO authenticates to Vault. */
+  auth: VaultAuthArgs;
+}
+
+/** Vault authentication: Kubernetes auth is the only method modelled (no static tokens in the cluster). */
+export interface VaultAuthArgs {
+  /** Kubernetes auth with a Vault role. */
+  kubernetes: VaultKubernetesAuthArgs;
+}
+
+/** Exactly one provider. */
+export interface SecretStoreProviderArgs {
+  aws?: AwsStoreProviderArgs;
+  gcpsm?: GcpStoreProviderArgs;
+  azurekv?: AzureStoreProviderArgs;
+  vault?: VaultStoreProviderArgs;
+}
+
+/** One namespace condition of a ClusterSecretStore (a namespace may use the store when any condition matches). */
+export interface ClusterSecretStoreConditionArgs {
+  /** Namespace names. */
+  namespaces?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Namespaces whose labels match (must not be empty). */
+  namespaceSelector?: LabelSelectorArgs;
+  /** Namespace name regular expressions. */
+  namespaceRegexes?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** Arguments of {@link SecretStore}. */
+export interface SecretStoreArgs {
+  /**
+   * Create a `ClusterSecretStore` (usable from other namespaces) instead of a namespaced `SecretStore`.
+   * Default `false`. A plain value: it decides the kind.
+   */
+  clusterScoped?: boolean;
+  /** Namespace of a `SecretStore` (required unless `clusterScoped`). */
+  namespace?: pulumi.Input<string>;
+  /** Object name. Default: the resource name. */
+  storeName?: pulumi.Input<string>;
+  /** The provider: exactly one of `aws`, `gcpsm`, `azurekv`, `vault`. */
+  provider: SecretStoreProviderArgs;
+  /**
+   * Namespaces allowed to use a `ClusterSecretStore`. Required for a cluster store unless
+   * `allowAllNamespaces` is set: otherwise every namespace could read every secret the store can.
+   */
+  conditions?: ClusterSecretStoreConditionArgs[];
+  /** Explicit opt-in to a `ClusterSecretStore` any namespace may use. Default `false`. */
+  allowAllNamespaces?: boolean;
+  /** Seconds between the controller's store health checks. Default: ESO's (none; validated on change). */
+  refreshIntervalSeconds?: pulumi.Input<number>;
+  /** Labels for the store. */
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+const saRef = z.strictObject({ name: input(z.string().min(1)), namespace: input(z.string().min(1)).optional(), audiences: z.any().optional() });
+
+const providerSchema = z.strictObject({
+  aws: z
+    .strictObject({
+      service: input(oneOf(["SecretsManager", "ParameterStore"])).optional(),
+      region: input(z.string().min(1)),
+      role: input(z.string().min(1)).optional(),
+      serviceAccountRef: saRef.optional(),
+    })
+    .optional(),
+  gcpsm: z
+    .strictObject({
+      projectId: input(z.string().min(1)),
+      location: input(z.string().min(1)).optional(),
+      workloadIdentity: z
+        .strictObject({
+          clusterLocation: input(z.string()).optional(),
+          clusterName: input(z.string()).optional(),
+          clusterProjectId: input(z.string()).optional(),
+          serviceAccountRef: saRef,
+        })
+        .optional(),
+    })
+    .optional(),
+  azurekv: z
+    .strictObject({
+      vaultUrl: input(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })),
+      tenantId: input(z.string().min(1)).optional(),
+      environmentType: input(oneOf(["PublicCloud", "USGovernmentCloud", "ChinaCloud", "GermanCloud"])).optional(),
+      serviceAccountRef: saRef.optional(),
+    })
+    .optional(),
+  vault: z
+    .strictObject({
+      server: input(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https:// URL (Vault tokens must not cross the network in clear text)" })),
+      path: input(z.string().min(1)).optional(),
+      version: input(oneOf(["v1", "v2"])).optional(),
+      namespace: input(z.string().min(1)).optional(),
+      caBundle: input(z.string().includes("-----BEGIN CERTIFICATE-----", { message: "must be a PEM certificate bundle" })).optional(),
+      caProvider: z
+        .strictObject({
+          type: input(oneOf(["Secret", "ConfigMap"])),
+          name: input(z.string().min(1)),
+          key: input(z.string().min(1)),
+          namespace: input(z.string().min(1)).optional(),
+        })
+        .optional(),
+      auth: z.strictObject({
+        kubernetes: z.strictObject({
+          mountPath: input(z.string().min(1)).optional(),
+          role: z.any().optional(), // checked below with a plain message
+          serviceAccountRef: saRef.optional(),
+        }),
+      }),
+    })
+    .optional(),
+});
+
+const argsSchema = z.strictObject({
+  clusterScoped: z.boolean().optional(),
+  namespace: input(z.string().min(1)).optional(),
+  storeName: input(z.string().min(1)).optional(),
+  provider: providerSchema,
+  conditions: z
+    .array(
+      z.strictObject({
+        namespaces: z.any().optional(),
+        namespaceSelector: labelSelectorSchema.optional(),
+        namespaceRegexes: z.any().optional(),
+      }),
+    )
+    .optional(),
+  allowAllNamespaces: z.boolean().optional(),
+  refreshIntervalSeconds: input(z.number().int().min(0)).optional(),
+  labels: z.any().optional(),
+});
+
+/** Every problem with `args` as `field.path: rule` strings ([] when valid). */
+export function validateSecretStore(args: SecretStoreArgs): string[] {
+  const problems = zodProblems(argsSchema, args);
+  const p = args.provider ?? {};
+  const chosen = (["aws", "gcpsm", "azurekv", "vault"] as const).filter((k) => p[k] !== undefined);
+  if (chosen.length !== 1) problems.push(`provider: set exactly one of aws, gcpsm, azurekv, vault, got ${chosen.length === 0 ? "none" : chosen.join(", ")}`);
+  if (p.vault?.auth?.kubernetes) {
+    const role = p.vault.auth.kubernetes.role;
+    if (role === undefined || role === null || role === "") {
+      problems.push("provider.vault.auth.kubernetes.role: required (the Vault role bound to the service account)");
+    } else if (!isDeferred(role) && typeof role !== "string") {
+      problems.push(`provider.vault.auth.kubernetes.role: must be a string, got ${JSON.stringify(role)}`);
+    }
+  }
+  if (p.vault?.caBundle !== undefined && p.vault.caProvider !== undefined) problems.push("provider.vault: set caBundle or caProvider, not both");
+
+  const cluster = args.clusterScoped ?? false;
+  if (!cluster) {
+    if (args.namespace === undefined) problems.push("namespace: required for a namespaced SecretStore");
+    if (args.conditions !== undefined) problems.push("conditions: only a ClusterSecretStore has namespace conditions");
+    if (args.allowAllNamespaces !== undefined) problems.push("allowAllNamespaces: only applies to a ClusterSecretStore");
+    const refs: Array<[string, ServiceAccountRefArgs | undefined]> = [
+      ["provider.aws.serviceAccountRef", p.aws?.serviceAccountRef],
+      ["provider.gcpsm.workloadIdentity.serviceAccountRef", p.gcpsm?.workloadIdentity?.serviceAccountRef],
+      ["provider.azurekv.serviceAccountRef", p.azurekv?.serviceAccountRef],
+      ["provider.vault.auth.kubernetes.serviceAccountRef", p.vault?.auth?.kubernetes?.serviceAccountRef],
+    ];
+    for (const [field, ref] of refs) {
+      if (ref?.namespace !== undefined) problems.push(`${field}.namespace: a SecretStore can only use service accounts of its own namespace`);
+    }
+    if (p.vault?.caProvider?.namespace !== undefined) problems.push("provider.vault.caProvider.namespace: a SecretStore reads its CA from its own namespace");
+  } else {
+    if (args.namespace !== undefined) problems.push("namespace: a ClusterSecretStore is not namespaced");
+    const conditions = args.conditions ?? [];
+    if (conditions.length === 0 && !args.allowAllNamespaces) {
+      problems.push("conditions: a ClusterSecretStore must restrict the namespaces that may use it (or set allowAllNamespaces: true to opt in)");
+    }
+    if (conditions.length > 0 && args.allowAllNamespaces) problems.push("allowAllNamespaces: contradicts conditions");
+    conditions.forEach((c, i) => {
+      const names = known(c.namespaces);
+      const regexes = known(c.namespaceRegexes);
+      const emptyList = (v: unknown) => v === undefined || (Array.isArray(v) && v.length === 0);
+      if (emptyList(names) && emptyList(regexes) && selectorIsEmpty(c.namespaceSelector)) {
+        problems.push(`conditions[${i}]: must name namespaces, a non-empty namespaceSelector or namespaceRegexes`);
+      }
+      if (c.namespaceSelector !== undefined && selectorIsEmpty(c.namespaceSelector)) {
+        problems.push(`conditions[${i}].namespaceSelector: an empty selector matches every namespace`);
+      }
+      (Array.isArray(regexes) ? regexes : []).forEach((r, j) => {
+        if (typeof r !== "string") return;
+        try {
+          new RegExp(r);
+        } catch {
+          problems.push(`conditions[${i}].namespaceRegexes[${j}]: not a valid regular expression, got "${r}"`);
+        }
+        if (/^\^?\.[*+]\$?$/.test(r)) problems.push(`conditions[${i}].namespaceRegexes[${j}]: matches every namespace, got "${r}"`);
+      });
+    });
+  }
+  return problems;
+}
+
+function serviceAccountRef(ref: ServiceAccountRefArgs | undefined): Record<string, unknown> | undefined {
+  return ref ? compact({ name: ref.name, namespace: ref.namespace, audiences: ref.audiences }) : undefined;
+}
+
+function providerSpec(p: SecretStoreProviderArgs): Record<string, unknown> {
+  if (p.aws) {
+    const sa = serviceAccountRef(p.aws.serviceAccountRef);
+    return {
+      aws: compact({ service: p.aws.service ?? "SecretsManager", region: p.aws.region, role: p.aws.role, auth: sa ? { jwt: { serviceAccountRef: sa } } : undefined }),
+    };
+  }
+  if (p.gcpsm) {
+    const wi = p.gcpsm.workloadIdentity;
+    return {
+      gcpsm: compact({
+        projectID: p.gcpsm.projectId,
+        location: p.gcpsm.location,
+        auth: wi
+          ? {
+              workloadIdentity: compact({
+                clusterLocation: wi.clusterLocation,
+                clusterName: wi.clusterName,
+                clusterProjectID: wi.clusterProjectId,
+                serviceAccountRef: serviceAccountRef(wi.serviceAccountRef),
+              }),
+            }
+          : undefined,
+      }),
+    };
+  }
+  if (p.azurekv) {
+    return {
+      azurekv: compact({
+        vaultUrl: p.azurekv.vaultUrl,
+        authType: "WorkloadIdentity",
+        tenantId: p.azurekv.tenantId,
+        environmentType: p.azurekv.environmentType ?? "PublicCloud",
+        serviceAccountRef: serviceAccountRef(p.azurekv.serviceAccountRef),
+      }),
+    };
+  }
+  const v = p.vault!;
+  const k = v.auth.kubernetes;
+  return {
+    vault: compact({
+      server: v.server,
+      path: v.path ?? "secret",
+      version: v.version ?? "v2",
+      namespace: v.namespace,
+      caBundle: v.caBundle === undefined ? undefined : pulumi.output(v.caBundle).apply((pem) => Buffer.from(pem, "utf8").toString("base64")),
+      caProvider: v.caProvider ? compact({ type: v.caProvider.type, name: v.caProvider.name, key: v.caProvider.key, namespace: v.caProvider.namespace }) : undefined,
+      auth: { kubernetes: compact({ mountPath: k.mountPath ?? "kubernetes", role: k.role, serviceAccountRef: serviceAccountRef(k.serviceAccountRef) }) },
+    }),
+  };
+}
+
+/** The `spec` of the store for `args` (exported for reuse and tests). */
+export function secretStoreSpec(args: SecretStoreArgs): Record<string, unknown> {
+  const conditions = args.clusterScoped
+    ? (args.conditions ?? []).map((c) =>
+        compact({
+          namespaces: c.namespaces,
+          namespaceSelector: c.namespaceSelector ? compact({ matchLabels: c.namespaceSelector.matchLabels, matchExpressions: c.namespaceSelector.matchExpressions }) : undefined,
+          namespaceRegexes: c.namespaceRegexes,
+        }),
+      )
+    : [];
+  return compact({
+    provider: providerSpec(args.provider),
+    conditions: conditions.length > 0 ? conditions : undefined,
+    refreshInterval: args.refreshIntervalSeconds,
+  });
+}
+
+/**
+ * An ESO `SecretStore` (namespaced, the default) or `ClusterSecretStore` at `external-secrets.io/v1` for
+ * AWS Secrets Manager / Parameter Store, Google Secret Manager, Azure Key Vault (workload identity) or
+ * Vault (Kubernetes auth, KV v2 by default). A cluster store must carry namespace `conditions` unless
+ * `allowAllNamespaces` is set. Pass the `ExternalSecretsOperator` in `dependsOn` so the CRDs exist first.
+ */
+export class SecretStore extends pulumi.ComponentResource {
+  /** The store's name. */
+  public readonly storeName: pulumi.Output<string>;
+  /** `SecretStore` or `ClusterSecretStore` (what an ExternalSecret's `storeRef.kind` takes). */
+  public readonly kind: pulumi.Output<string>;
+
+  constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    assertValid("SecretStore", name, validateSecretStore(args));
+    super(typeToken("SecretStore"), name, {}, opts);
+
+    const kind = args.clusterScoped ? "ClusterSecretStore" : "SecretStore";
+    const labels = pulumi.output(args.labels ?? {}).apply((l) => ({ ...l, ...standardLabels("secret-store", name) }));
+    const store = new k8s.apiextensions.CustomResource(
+      childName(name, "store"),
+      {
+        apiVersion: ESO_API_VERSION,
+        kind,
+        metadata: compact({ name: args.storeName ?? name, namespace: args.clusterScoped ? undefined : args.namespace, labels }),
+        spec: secretStoreSpec(args),
+      },
+      { parent: this },
+    );
+    this.storeName = store.metadata.name;
+    this.kind = pulumi.output(kind);
+    this.registerOutputs({ storeName: this.storeName, kind: this.kind });
+  }
+}
