@@ -44,4 +44,8 @@ test("the Pulumi component analyzer infers every exported component", () => {
   assert.deepEqual(ns.outputs.namespaceName, { type: "string", description: "The namespace name." });
   assert.equal((ns.inputs.defaultDenyNetworkPolicy as { plain?: boolean }).plain, true);
   assert.ok(result.typeDefinitions.PodSecurityArgs, "nested args interfaces become schema types");
+  // Values that decide which resources exist are plain in every language.
+  assert.equal(result.components.SecretStore.inputs.clusterScoped.plain, true);
+  assert.equal(result.components.AwsSecretsManagerAccess.inputs.mode.plain, true);
+  assert.ok(result.components.ExternalSecretsOperator.outputs.serviceAccountName);
 });
