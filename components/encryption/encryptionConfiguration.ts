@@ -87,7 +87,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function describe(v: unknown): string {
   if (v === undefined) return "undefined";
   if (typeof v === "string") return JSON.stringify(v);
-  if (Array.isArray(v)) return "an array";
+  if (Array.isArray(v)) return v.length === 0 ? "[]" : "an array";
   if (v === null) return "null";
   return typeof v === "object" ? "an object" : String(v);
 }
