@@ -67,7 +67,7 @@ const argsSchema = z.strictObject({
   keyVaultName: input(z.string().regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, { message: "must be 3-24 letters, digits and single '-', starting with a letter" })).optional(),
   softDeleteRetentionInDays: input(z.number().int().min(7, { message: "must be between 7 and 90" }).max(90, { message: "must be between 7 and 90" })).optional(),
   keyName: input(z.string().regex(/^[a-zA-Z0-9-]{1,127}$/, { message: "must be 1-127 letters, digits or '-'" })).optional(),
-  keySize: input(z.union([z.literal(2048), z.literal(3072), z.literal(4096)], { error: (i) => `must be 2048, 3072 or 4096, got ${JSON.stringify(i.input)}` })).optional(),
+  keySize: input(z.number().refine((n) => [2048, 3072, 4096].includes(n), { error: (i) => `must be 2048, 3072 or 4096, got ${JSON.stringify(i.input)}` })).optional(),
   rotateAfter: input(z.string().regex(ISO_DURATION, { message: "must be an ISO 8601 duration such as P90D" })).optional(),
   keyExpiresAfter: input(z.string().regex(ISO_DURATION, { message: "must be an ISO 8601 duration such as P1Y" })).optional(),
   tags: z.any().optional(),
