@@ -89,7 +89,8 @@ function describe(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (Array.isArray(v)) return v.length === 0 ? "[]" : "an array";
   if (v === null) return "null";
-  return typeof v === "object" ? "an object" : String(v);
+  if (typeof v === "object") return "an object";
+  return typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" ? String(v) : typeof v;
 }
 
 function resourceListProblems(resources: unknown, path: string): string[] {

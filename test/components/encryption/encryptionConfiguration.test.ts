@@ -5,8 +5,10 @@ import fc from "fast-check";
 import { parseGoDuration, validateEncryptionConfiguration, type EncryptionConfiguration } from "../../../components/encryption";
 
 const key = (name: string, bytes: number) => ({ name, secret: randomBytes(bytes).toString("base64") });
-const base = (providers: object[], resources: string[] = ["secrets"]): EncryptionConfiguration =>
-  ({ apiVersion: "apiserver.config.k8s.io/v1", kind: "EncryptionConfiguration", resources: [{ resources, providers }] }) as EncryptionConfiguration;
+const base = (providers: object[], resources: string[] = ["secrets"]): EncryptionConfiguration => {
+  const config: unknown = { apiVersion: "apiserver.config.k8s.io/v1", kind: "EncryptionConfiguration", resources: [{ resources, providers }] };
+  return config as EncryptionConfiguration;
+};
 
 test("validateEncryptionConfiguration: accepts KMS v2, every local provider and an identity read fallback", () => {
   assert.deepEqual(
