@@ -24,7 +24,7 @@ export interface AksExistingKeyVaultArgs {
   resourceId?: pulumi.Input<string>;
 }
 
-/** Arguments of {@link AksSecretsEncryption}. */
+/** Arguments of `AksSecretsEncryption`. */
 export interface AksSecretsEncryptionArgs {
   /** Resource group for the vault (when created) and the identity. Required. */
   resourceGroupName: pulumi.Input<string>;
@@ -87,10 +87,20 @@ export function validateAksSecretsEncryption(args: AksSecretsEncryptionArgs): st
 
 /** The `securityProfile.azureKeyVaultKms` fragment of an azure-native `ManagedCluster`. */
 export interface AzureKeyVaultKmsFragment {
+  /** Always `true`. */
   enabled: boolean;
+  /** Versioned key identifier. */
   keyId: string;
+  /** `Public` or `Private`. */
   keyVaultNetworkAccess: string;
+  /** The vault's resource id, set only when `Private`. */
   keyVaultResourceId?: string;
+}
+
+/** The `securityProfile` fragment of an azure-native `ManagedCluster`. */
+export interface AksSecurityProfileFragment {
+  /** Azure Key Vault KMS settings. */
+  azureKeyVaultKms: AzureKeyVaultKmsFragment;
 }
 
 /**
@@ -99,12 +109,12 @@ export interface AzureKeyVaultKmsFragment {
  * policy, a user-assigned identity, and "Key Vault Crypto User" for that identity scoped to the vault (plus
  * "Key Vault Contributor" for a private vault, which AKS needs to set up private link).
  *
- * Use {@link securityProfile} as `ManagedCluster.securityProfile` and {@link identityId} as the cluster's
+ * Use `securityProfile` as `ManagedCluster.securityProfile` and `identityId` as the cluster's
  * control-plane identity (`identity: { type: "UserAssigned", userAssignedIdentities: [identityId] }`): AKS KMS
  * does not work with a system-assigned identity. Limits: with the legacy KMS (v1) plugin a cluster holds at
  * most 2,000 Secrets (KMS v2 clusters, Kubernetes 1.27+, do not have that cap); deleting the key, vault or
  * identity breaks the cluster; the keyId is versioned, so after Key Vault rotates the key, update the cluster
- * with the new {@link keyId}. Existing Secrets are not rewritten by AKS: run {@link SecretsReencryption}.
+ * with the new `keyId`. Existing Secrets are not rewritten by AKS: run `SecretsReencryption`.
  */
 export class AksSecretsEncryption extends pulumi.ComponentResource {
   /** The versioned key identifier (`https://<vault>.vault.azure.net/keys/<name>/<version>`). */
@@ -116,7 +126,7 @@ export class AksSecretsEncryption extends pulumi.ComponentResource {
   /** Principal (object) id of that identity. */
   public readonly identityPrincipalId: pulumi.Output<string>;
   /** `{ azureKeyVaultKms: { enabled, keyId, keyVaultNetworkAccess, keyVaultResourceId (Private only) } }`. */
-  public readonly securityProfile: pulumi.Output<{ azureKeyVaultKms: AzureKeyVaultKmsFragment }>;
+  public readonly securityProfile: pulumi.Output<AksSecurityProfileFragment>;
 
   constructor(name: string, args: AksSecretsEncryptionArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValid("AksSecretsEncryption", name, validateAksSecretsEncryption(args));
@@ -230,7 +240,7 @@ export class AksSecretsEncryption extends pulumi.ComponentResource {
     // Derived from the role assignments too, so the cluster is created only once the identity may use the key.
     this.securityProfile = pulumi
       .all([this.keyId, this.keyVaultResourceId, ...assignments.map((a) => (a as authorization.RoleAssignment).id)])
-      .apply(([keyId, vaultId]) => ({
+      .apply(([keyId, vaultId]): AksSecurityProfileFragment => ({
         azureKeyVaultKms: {
           enabled: true,
           keyId,

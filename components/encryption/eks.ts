@@ -48,7 +48,21 @@ export const KMS_KEY_ADMIN_ACTIONS = [
   "kms:UpdateKeyDescription",
 ] as const;
 
-/** Arguments of {@link EksSecretsEncryption}. */
+/** The key of `EksEncryptionConfig`. */
+export interface EksEncryptionConfigProvider {
+  /** ARN of the KMS key. */
+  keyArn: string;
+}
+
+/** The shape of `aws.eks.Cluster.encryptionConfig`. */
+export interface EksEncryptionConfig {
+  /** The KMS key. */
+  provider: EksEncryptionConfigProvider;
+  /** What is encrypted: `["secrets"]`. */
+  resources: string[];
+}
+
+/** Arguments of `EksSecretsEncryption`. */
 export interface EksSecretsEncryptionArgs {
   /** ARN of the EKS cluster's IAM role (create it before the key and the cluster after). The only principal that may use the key. */
   clusterRoleArn: pulumi.Input<string>;
@@ -99,7 +113,7 @@ function withGot(problem: string, args: object): string {
   return typeof value === "number" || typeof value === "string" ? `${problem}, got ${JSON.stringify(value)}` : problem;
 }
 
-/** The key policy document {@link EksSecretsEncryption} attaches (exported for tests and reviews). */
+/** The key policy document `EksSecretsEncryption` attaches (exported for tests and reviews). */
 export function eksKeyPolicy(p: {
   partition: string;
   accountId: string;
@@ -130,11 +144,11 @@ export function eksKeyPolicy(p: {
 /**
  * A customer-managed KMS key for EKS envelope encryption of Kubernetes Secrets: symmetric, rotation on
  * (365 days by default), a 30-day deletion window, an alias, and a key policy that lets only the account root
- * (or the listed administrators) manage it and only the cluster role use it. Pass {@link encryptionConfig} to
+ * (or the listed administrators) manage it and only the cluster role use it. Pass `encryptionConfig` to
  * `aws.eks.Cluster` (`encryptionConfig`) or `@pulumi/eks`.
  *
  * Once a cluster has secrets encryption it cannot be removed or switched off. EKS does not rewrite Secrets
- * that existed before encryption was enabled: run {@link SecretsReencryption} with the key ARN as trigger.
+ * that existed before encryption was enabled: run `SecretsReencryption` with the key ARN as trigger.
  * Clusters on Kubernetes 1.28+ also get EKS's default envelope encryption; this key adds a key you control.
  */
 export class EksSecretsEncryption extends pulumi.ComponentResource {
@@ -147,7 +161,7 @@ export class EksSecretsEncryption extends pulumi.ComponentResource {
   /** The key policy JSON. */
   public readonly keyPolicy: pulumi.Output<string>;
   /** `{ provider: { keyArn }, resources: ["secrets"] }` for `aws.eks.Cluster.encryptionConfig`. */
-  public readonly encryptionConfig: pulumi.Output<{ provider: { keyArn: string }; resources: string[] }>;
+  public readonly encryptionConfig: pulumi.Output<EksEncryptionConfig>;
 
   constructor(name: string, args: EksSecretsEncryptionArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValid("EksSecretsEncryption", name, validateEksSecretsEncryption(args));
@@ -182,7 +196,7 @@ export class EksSecretsEncryption extends pulumi.ComponentResource {
     this.keyArn = key.arn;
     this.keyId = key.keyId;
     this.aliasName = alias.name;
-    this.encryptionConfig = key.arn.apply((keyArn) => ({ provider: { keyArn }, resources: ["secrets"] }));
+    this.encryptionConfig = key.arn.apply((keyArn): EksEncryptionConfig => ({ provider: { keyArn }, resources: ["secrets"] }));
     this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId, aliasName: this.aliasName, keyPolicy: this.keyPolicy, encryptionConfig: this.encryptionConfig });
   }
 }

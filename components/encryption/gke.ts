@@ -12,7 +12,15 @@ export function gkeServiceAgent(projectNumber: string): string {
   return `serviceAccount:service-${projectNumber}@container-engine-robot.iam.gserviceaccount.com`;
 }
 
-/** Arguments of {@link GkeSecretsEncryption}. */
+/** The shape of `gcp.container.Cluster.databaseEncryption`. */
+export interface GkeDatabaseEncryption {
+  /** `ENCRYPTED`. */
+  state: string;
+  /** Full resource name of the Cloud KMS key. */
+  keyName: string;
+}
+
+/** Arguments of `GkeSecretsEncryption`. */
 export interface GkeSecretsEncryptionArgs {
   /**
    * The cluster's location as a region (`europe-west1`) or multi-region: GKE requires the key ring in the
@@ -77,11 +85,11 @@ export function validateGkeSecretsEncryption(args: GkeSecretsEncryptionArgs): st
  * A Cloud KMS key ring and key for GKE application-layer Secrets encryption: in the cluster's region,
  * rotated every 90 days by default, SOFTWARE or HSM protection, protected from deletion, and
  * `roles/cloudkms.cryptoKeyEncrypterDecrypter` for exactly the project's GKE service agent
- * (`service-<projectNumber>@container-engine-robot.iam.gserviceaccount.com`). Pass {@link databaseEncryption}
+ * (`service-<projectNumber>@container-engine-robot.iam.gserviceaccount.com`). Pass `databaseEncryption`
  * to `gcp.container.Cluster.databaseEncryption`.
  *
  * GKE re-encrypts existing Secrets itself when encryption is enabled or the key changes: no
- * {@link SecretsReencryption} Job is needed. Disabling the key (or removing the IAM binding) makes the
+ * `SecretsReencryption` Job is needed. Disabling the key (or removing the IAM binding) makes the
  * cluster's Secrets unreadable.
  */
 export class GkeSecretsEncryption extends pulumi.ComponentResource {
@@ -92,7 +100,7 @@ export class GkeSecretsEncryption extends pulumi.ComponentResource {
   /** The IAM member granted the key role (the GKE service agent). */
   public readonly serviceAgent: pulumi.Output<string>;
   /** `{ state: "ENCRYPTED", keyName }` for `gcp.container.Cluster.databaseEncryption`. */
-  public readonly databaseEncryption: pulumi.Output<{ state: string; keyName: string }>;
+  public readonly databaseEncryption: pulumi.Output<GkeDatabaseEncryption>;
 
   constructor(name: string, args: GkeSecretsEncryptionArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValid("GkeSecretsEncryption", name, validateGkeSecretsEncryption(args));
@@ -131,7 +139,7 @@ export class GkeSecretsEncryption extends pulumi.ComponentResource {
     );
 
     // Derived from the IAM member too, so a cluster using it is created only after the agent may use the key.
-    this.databaseEncryption = pulumi.all([this.keyName, member.id]).apply(([keyName]) => ({ state: "ENCRYPTED", keyName }));
+    this.databaseEncryption = pulumi.all([this.keyName, member.id]).apply(([keyName]): GkeDatabaseEncryption => ({ state: "ENCRYPTED", keyName }));
     this.registerOutputs({ keyName: this.keyName, keyRingName: this.keyRingName, serviceAgent: this.serviceAgent, databaseEncryption: this.databaseEncryption });
   }
 }

@@ -33,7 +33,7 @@ export interface ReencryptionResourcesArgs {
   memoryLimit?: pulumi.Input<string>;
 }
 
-/** Arguments of {@link SecretsReencryption}. */
+/** Arguments of `SecretsReencryption`. */
 export interface SecretsReencryptionArgs {
   /**
    * What the rewrite is for, e.g. the KMS key ARN or `SelfManagedSecretsEncryption.writeProvider`. The Job's
@@ -46,9 +46,9 @@ export interface SecretsReencryptionArgs {
    * ClusterRole is bound with one RoleBinding per namespace only. A plain value.
    */
   namespaces?: string[];
-  /** Namespace the Job runs in, created as a `restricted` {@link HardenedNamespace}. Default `secrets-reencryption`. A plain value. */
+  /** Namespace the Job runs in, created as a `restricted` `HardenedNamespace`. Default `secrets-reencryption`. A plain value. */
   jobNamespace?: string;
-  /** Container image with `kubectl` and `/bin/sh`. Default {@link DEFAULT_REENCRYPTION_IMAGE}. */
+  /** Container image with `kubectl` and `/bin/sh`. Default `DEFAULT_REENCRYPTION_IMAGE`. */
   image?: pulumi.Input<string>;
   /** Secrets per list page (`kubectl get --chunk-size`), 1–500. Default `100`. */
   chunkSize?: pulumi.Input<number>;
@@ -115,7 +115,10 @@ export function triggerHash(trigger: string): string {
  * ClusterRole allowing only `get`, `list` and `update` on `secrets`, runs a shell script that lists Secrets
  * page by page (`--chunk-size`), replaces each one (`kubectl get -o json | kubectl replace -f -`, keeping
  * `resourceVersion` so concurrent changes are never overwritten), retries conflicts, and exits non-zero when
- * any Secret could not be rewritten. Pulumi waits for the Job, so a failed rewrite fails the update.
+ * any Secret could not be rewritten. Pulumi waits for the Job, so a failed rewrite fails the update, and
+ * `pulumi.com/replaceUnready` makes the next update run a failed Job again. The rewrite is idempotent: after
+ * `ttlSecondsAfterFinished` Kubernetes deletes the finished Job, and a `pulumi refresh` followed by an update
+ * would simply run it once more.
  *
  * The Job name carries a hash of `trigger`; a new trigger replaces the Job and runs it again. Run it only once
  * every API server uses the new configuration. GKE rewrites Secrets itself after a key change; EKS and AKS do
@@ -123,7 +126,7 @@ export function triggerHash(trigger: string): string {
  *
  * Its ServiceAccount, ClusterRole and bindings carry `kube-secrets-platform.io/exempt-from:
  * secret-read.secret-write` so the policy pack can exempt exactly them by configuration
- * ({@link exemptSubject}).
+ * (`exemptSubject`).
  */
 export class SecretsReencryption extends pulumi.ComponentResource {
   /** The Job's name (`secrets-reencrypt-<hash of trigger>`). */

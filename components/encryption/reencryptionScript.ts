@@ -1,5 +1,5 @@
 /**
- * The POSIX shell script the {@link SecretsReencryption} Job runs. Kept in its own module so tests can run it
+ * The POSIX shell script the `SecretsReencryption` Job runs. Kept in its own module so tests can run it
  * against a fake `kubectl`.
  *
  * Environment: `NAMESPACES` (space-separated; empty = every namespace), `CHUNK_SIZE` (list page size),

@@ -30,7 +30,7 @@ export interface LocalKeyArgs {
 export interface LocalKeysProviderArgs {
   /**
    * Keys in order: the first encrypts every write, the others are tried for reads. Rotate by putting a new key
-   * first and keeping the old ones until every Secret was rewritten (see {@link SecretsReencryption}).
+   * first and keeping the old ones until every Secret was rewritten (see `SecretsReencryption`).
    */
   keys: LocalKeyArgs[];
 }
@@ -57,12 +57,12 @@ export interface EncryptionProviderArgs {
   aescbc?: LocalKeysProviderArgs;
   /**
    * `identity: {}` (no encryption): only as the last provider, so that Secrets written before encryption was
-   * turned on can still be read until {@link SecretsReencryption} rewrote them. Never first.
+   * turned on can still be read until `SecretsReencryption` rewrote them. Never first.
    */
   identity?: boolean;
 }
 
-/** Arguments of {@link SelfManagedSecretsEncryption}. */
+/** Arguments of `SelfManagedSecretsEncryption`. */
 export interface SelfManagedSecretsEncryptionArgs {
   /**
    * Resources to encrypt (`secrets`, `configmaps`, `<resource>.<group>`, `*.<group>`). Default `["secrets"]`.
@@ -137,7 +137,7 @@ function buildConfiguration(
 
 /**
  * Every problem with `args` as `field.path: rule` strings ([] when valid): the argument shape, unique key
- * names, and {@link validateEncryptionConfiguration} over the configuration these args produce (given key
+ * names, and `validateEncryptionConfiguration` over the configuration these args produce (given key
  * values checked as they are, generated or not-yet-known ones assumed valid).
  */
 export function validateSelfManagedSecretsEncryption(args: SelfManagedSecretsEncryptionArgs): string[] {
@@ -177,12 +177,12 @@ export function validateSelfManagedSecretsEncryption(args: SelfManagedSecretsEnc
  * keys (`secretbox`, `aesgcm`, `aescbc`) generated with `@pulumi/random`. The file and every key are secrets.
  *
  * Installing it on every control-plane node:
- * 1. write {@link configYaml} to e.g. `/etc/kubernetes/enc/encryption-config.yaml` (owner root, mode 0600), for
+ * 1. write `configYaml` to e.g. `/etc/kubernetes/enc/encryption-config.yaml` (owner root, mode 0600), for
  *    instance from the stack output: `pulumi stack output --show-secrets ... > encryption-config.yaml`;
  * 2. start kube-apiserver with `--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml`
  *    (kubeadm: add the flag and a read-only hostPath mount to `/etc/kubernetes/manifests/kube-apiserver.yaml`;
  *    k3s/RKE2: `kube-apiserver-arg`), optionally with `--encryption-provider-config-automatic-reload=true`;
- * 3. once every API server runs with it, run {@link SecretsReencryption} so existing Secrets are rewritten.
+ * 3. once every API server runs with it, run `SecretsReencryption` so existing Secrets are rewritten.
  *
  * Rotation: put a new key first and keep the old ones (they stay for reads); with several API servers,
  * first roll out the new key in second position to all of them, then move it first, then rewrite Secrets,
@@ -191,11 +191,9 @@ export function validateSelfManagedSecretsEncryption(args: SelfManagedSecretsEnc
 export class SelfManagedSecretsEncryption extends pulumi.ComponentResource {
   /** The EncryptionConfiguration as YAML, for `--encryption-provider-config`. Secret. */
   public readonly configYaml: pulumi.Output<string>;
-  /** The EncryptionConfiguration object. Secret. */
-  public readonly config: pulumi.Output<EncryptionConfiguration>;
   /**
    * What encrypts writes, e.g. `secretbox/key-2026-11` or `kms/vault-kms`: changes exactly when the write key
-   * changes, so it is a good {@link SecretsReencryption} `trigger`. Not secret (names only).
+   * changes, so it is a good `SecretsReencryption` `trigger`. Not secret (names only).
    */
   public readonly writeProvider: pulumi.Output<string>;
 
@@ -221,19 +219,19 @@ export class SelfManagedSecretsEncryption extends pulumi.ComponentResource {
       }
     }
     const names = [...secrets.keys()];
-    this.config = pulumi.secret(
+    const config = pulumi.secret(
       pulumi.all(names.map((n) => secrets.get(n)!)).apply((values) => {
         const byName = new Map(names.map((n, i) => [n, values[i]]));
         return buildConfiguration(args, (_kind, key) => byName.get(key.name)!);
       }),
     );
-    this.configYaml = pulumi.secret(this.config.apply((c) => stringify(c)));
+    this.configYaml = pulumi.secret(config.apply((c) => stringify(c)));
 
     const first = args.providers[0];
     const kind = first.kms ? "kms" : LOCAL_KINDS.find((k) => first[k]);
     const writeName = first.kms ? first.kms.name : kind ? first[kind as LocalKind]!.keys[0].name : "";
     this.writeProvider = pulumi.output(`${kind}/${writeName}`);
 
-    this.registerOutputs({ configYaml: this.configYaml, config: this.config, writeProvider: this.writeProvider });
+    this.registerOutputs({ configYaml: this.configYaml, writeProvider: this.writeProvider });
   }
 }
