@@ -1,2 +1,19 @@
-// Components of this area are exported here as they land.
-export {};
+// Encryption at rest: KMS keys for EKS/GKE/AKS, EncryptionConfiguration for self-managed clusters, and the
+// Secret rewrite Job.
+export {
+  validateEncryptionConfiguration,
+  parseGoDuration,
+  base64DecodedLength,
+  ENCRYPTION_PROVIDER_KINDS,
+  KEY_SIZES,
+  type EncryptionConfiguration,
+  type EncryptionResourceConfiguration,
+  type EncryptionProviderConfiguration,
+  type KmsProviderConfiguration,
+  type EncryptionKey,
+} from "./encryptionConfiguration";
+export * from "./selfManaged";
+export * from "./reencryption";
+export * from "./eks";
+export * from "./gke";
+export * from "./aks";
