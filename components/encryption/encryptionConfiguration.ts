@@ -4,6 +4,7 @@
  * (`--encryption-provider-config`), plus two rules of this package that keep a configuration safe.
  * No Pulumi imports: the policy pack and tests use it directly.
  */
+import { parseGoDuration } from "../internal/duration";
 
 /** One key of a local (`aesgcm`, `aescbc`, `secretbox`) provider. `secret` is base64 of the raw key bytes. */
 export interface EncryptionKey {
@@ -53,21 +54,7 @@ export const KEY_SIZES: Record<"aesgcm" | "aescbc" | "secretbox", readonly numbe
 };
 
 const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const GO_DURATION = /^[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
-const DURATION_UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 const NON_REST_RESOURCES = new Set(["apiserveripinfo", "serviceipallocations", "servicenodeportallocations"]);
-
-/** Nanoseconds of a Go duration string (`1m30s`, `500ms`), or undefined when it is not one. `0` is 0. */
-export function parseGoDuration(value: string): number | undefined {
-  if (value === "0" || value === "+0" || value === "-0") return 0;
-  if (!GO_DURATION.test(value)) return undefined;
-  const sign = value.startsWith("-") ? -1 : 1;
-  let total = 0;
-  for (const m of value.replace(/^[+-]/, "").matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(m[1]) * DURATION_UNIT_NS[m[2]];
-  }
-  return sign * total;
-}
 
 /** Decoded length of strict standard base64, or undefined when `value` is not standard base64. */
 export function base64DecodedLength(value: string): number | undefined {

@@ -2,7 +2,6 @@
 // Secret rewrite Job.
 export {
   validateEncryptionConfiguration,
-  parseGoDuration,
   base64DecodedLength,
   ENCRYPTION_PROVIDER_KINDS,
   KEY_SIZES,

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { goDurationSeconds } from "../internal/duration";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../internal/naming";
 import { input } from "../internal/validation";
 
@@ -22,20 +23,7 @@ export const DEFAULT_REFRESH_INTERVAL = "1h";
 /** Refresh intervals below this are rejected unless explicitly allowed (provider APIs bill and throttle per call). */
 export const MIN_REFRESH_SECONDS = 60;
 
-const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
-/**
- * Seconds in a Go duration string (`1h30m`, `90s`, `0s`; `0` alone is zero), or undefined when the
- * string is not a Go duration.
- */
-export function parseGoDuration(value: string): number | undefined {
-  if (value === "0") return 0;
-  if (!GO_DURATION.test(value)) return undefined;
-  let total = 0;
-  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * UNIT_SECONDS[m[2]];
-  return total;
-}
 
 /**
  * Problems with a refresh interval at `field`: it must be a Go duration; a non-zero interval below one
@@ -43,7 +31,7 @@ export function parseGoDuration(value: string): number | undefined {
  */
 export function refreshIntervalProblems(field: string, value: unknown, allowFast: boolean | undefined): string[] {
   if (typeof value !== "string") return [];
-  const seconds = parseGoDuration(value);
+  const seconds = goDurationSeconds(value);
   if (seconds === undefined) return [`${field}: must be a Go duration such as 1h or 15m, got "${value}"`];
   if (seconds > 0 && seconds < MIN_REFRESH_SECONDS && !allowFast) {
     return [

@@ -59,5 +59,5 @@ export type {
 } from "./externalSecret";
 export { ExternalSecretsAlerts, validateExternalSecretsAlerts, externalSecretsAlertRules } from "./alerts";
 export type { ExternalSecretsAlertsArgs, AlertRule, AlertRuleOptions } from "./alerts";
-export { parseGoDuration, ESO_API_VERSION, ESO_PUSH_API_VERSION } from "./common";
+export { ESO_API_VERSION, ESO_PUSH_API_VERSION } from "./common";
 export type { LabelSelectorArgs, LabelSelectorRequirementArgs } from "./common";

@@ -48,4 +48,6 @@ test("the Pulumi component analyzer infers every exported component", () => {
   assert.equal(result.components.SecretStore.inputs.clusterScoped.plain, true);
   assert.equal(result.components.AwsSecretsManagerAccess.inputs.mode.plain, true);
   assert.ok(result.components.ExternalSecretsOperator.outputs.serviceAccountName);
+  assert.deepEqual(Object.keys(result.components.SelfManagedSecretsEncryption.outputs).sort(), ["configYaml", "writeProvider"]);
+  assert.equal(result.components.EksSecretsEncryption.inputs.clusterRoleArn.optional, undefined, "clusterRoleArn is required");
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
-import { parseGoDuration, validateEncryptionConfiguration, type EncryptionConfiguration } from "../../../components/encryption";
+import { validateEncryptionConfiguration, type EncryptionConfiguration } from "../../../components/encryption";
+import { parseGoDuration } from "../../../components/internal/duration";
 
 const key = (name: string, bytes: number) => ({ name, secret: randomBytes(bytes).toString("base64") });
 const base = (providers: object[], resources: string[] = ["secrets"]): EncryptionConfiguration => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ClusterExternalSecret, ExternalSecret, InvalidArgumentsError, PushSecret, parseGoDuration } from "../../../components";
+import { ClusterExternalSecret, ExternalSecret, InvalidArgumentsError, PushSecret } from "../../../components";
+import { goDurationSeconds as parseGoDuration } from "../../../components/internal/duration";
 import { runProgram } from "../../harness/pulumi";
 import { validateEsoObject } from "./models";
 

@@ -1,0 +1,22 @@
+/** Go `time.ParseDuration` for the forms Kubernetes and operator APIs accept. Internal. */
+
+const GO_DURATION = /^[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Nanoseconds of a Go duration string (`1m30s`, `500ms`, `-2s`), or undefined when it is not one. `0` is 0. */
+export function parseGoDuration(value: string): number | undefined {
+  if (value === "0" || value === "+0" || value === "-0") return 0;
+  if (!GO_DURATION.test(value)) return undefined;
+  const sign = value.startsWith("-") ? -1 : 1;
+  let total = 0;
+  for (const m of value.replace(/^[+-]/, "").matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    total += Number(m[1]) * UNIT_NS[m[2]];
+  }
+  return sign * total;
+}
+
+/** Seconds of a Go duration string, or undefined when it is not one. */
+export function goDurationSeconds(value: string): number | undefined {
+  const ns = parseGoDuration(value);
+  return ns === undefined ? undefined : ns / 1e9;
+}
