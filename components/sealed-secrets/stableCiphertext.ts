@@ -67,11 +67,25 @@ function outputsFor(hashKey: string, news: StableCiphertextInputs, keep: Record<
   return { encryptedData, hashKey, hashes: fingerprints(hashKey, news) };
 }
 
+/** What `create` stores: the proposed ciphertexts and their hashes under a fresh HMAC key. */
+export function createOutputs(inputs: StableCiphertextInputs): StableCiphertextOutputs {
+  return outputsFor(crypto.randomBytes(32).toString("base64"), inputs, {});
+}
+
+/** What `update` stores: old ciphertexts for unchanged keys, the proposals for the others. */
+export function updateOutputs(olds: StableCiphertextOutputs, news: StableCiphertextInputs): StableCiphertextOutputs {
+  const changed = new Set(changedKeys(olds, news));
+  const keep: Record<string, string> = {};
+  for (const key of Object.keys(news.values)) {
+    if (!changed.has(key) && olds.encryptedData?.[key] !== undefined) keep[key] = olds.encryptedData[key];
+  }
+  return outputsFor(olds.hashKey || crypto.randomBytes(32).toString("base64"), news, keep);
+}
+
 /** The provider. Exported for tests, which drive it the way the engine would. */
 export const stableCiphertextProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: StableCiphertextInputs) {
-    const hashKey = crypto.randomBytes(32).toString("base64");
-    return { id: crypto.randomUUID(), outs: outputsFor(hashKey, inputs, {}) };
+    return { id: crypto.randomUUID(), outs: createOutputs(inputs) };
   },
 
   async diff(_id: string, olds: StableCiphertextOutputs, news: StableCiphertextInputs) {
@@ -80,13 +94,7 @@ export const stableCiphertextProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id: string, olds: StableCiphertextOutputs, news: StableCiphertextInputs) {
-    const changed = new Set(changedKeys(olds, news));
-    const keep: Record<string, string> = {};
-    for (const key of Object.keys(news.values)) {
-      if (!changed.has(key) && olds.encryptedData?.[key] !== undefined) keep[key] = olds.encryptedData[key];
-    }
-    const hashKey = olds.hashKey || crypto.randomBytes(32).toString("base64");
-    return { outs: outputsFor(hashKey, news, keep) };
+    return { outs: updateOutputs(olds, news) };
   },
 };
 
