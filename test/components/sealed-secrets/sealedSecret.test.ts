@@ -108,7 +108,8 @@ async function twoRuns(first: SealedSecretArgs, second: SealedSecretArgs): Promi
       const olds = states.get(args.name)!;
       const news = reveal(args.inputs) as StableCiphertextInputs;
       // Engine: diff() without changes keeps the old outputs (a "same" step); otherwise update().
-      return changedKeys(olds, news).length === 0 ? { ...olds } : updateOutputs(olds, news);
+      const outs = changedKeys(olds, news).length === 0 ? { ...olds } : updateOutputs(olds, news);
+      return outs as unknown as Record<string, unknown>;
     },
   });
   return [run1, run2];
