@@ -129,6 +129,16 @@ const argsSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Chart transform: every CustomResourceDefinition the chart renders is `retainOnDelete`, so removing the
+ * controller from a program never deletes the SealedSecret CRD (which would garbage-collect every
+ * SealedSecret and, through their owner references, every Secret unsealed from them).
+ */
+export function retainCustomResourceDefinitions(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
+  if (!/^kubernetes:apiextensions\.k8s\.io\/v1(beta1)?:CustomResourceDefinition$/.test(args.type)) return undefined;
+  return { props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) };
+}
+
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). Shared with the policy pack. */
 export function validateSealedSecretsController(args: SealedSecretsControllerArgs): string[] {
   const problems = zodProblems(argsSchema, args);
@@ -239,7 +249,7 @@ export class SealedSecretsController extends pulumi.ComponentResource {
       childName(name, "chart"),
       { ...chartSource(CHARTS.sealedSecrets), namespace, values },
       // The managed key must exist before the controller starts, or it generates its own.
-      { parent: this, dependsOn: keySecret ? [keySecret] : [] },
+      { parent: this, dependsOn: keySecret ? [keySecret] : [], transforms: [retainCustomResourceDefinitions] },
     );
 
     if (args.keyBackup) {

@@ -42,6 +42,12 @@ export interface SealedSecretArgs {
   annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Whether the Secret is immutable. Default `false`. */
   immutable?: pulumi.Input<boolean>;
+  /**
+   * Leave the SealedSecret (and so its Secret) in the cluster when this resource is removed from the
+   * program. Default `true`: removing a component never deletes a Secret workloads may depend on.
+   * A plain value: it decides how the resource is deleted.
+   */
+  retainOnDelete?: boolean;
 }
 
 const argsSchema = z.strictObject({
@@ -56,6 +62,7 @@ const argsSchema = z.strictObject({
   labels: z.any().optional(),
   annotations: z.any().optional(),
   immutable: input(z.boolean()).optional(),
+  retainOnDelete: z.boolean().optional(),
 });
 
 /**
@@ -174,7 +181,7 @@ export class SealedSecret extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
     );
     this.sealedSecretName = sealed.metadata.name;
     this.namespace = namespace;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidArgumentsError, SealedSecret, SealedSecretsController, unsealValue, validateSealedSecretsController } from "../../../components";
+import { retainCustomResourceDefinitions } from "../../../components/sealed-secrets/controller";
 import { runProgram, unwrap } from "../../harness/pulumi";
 import { testKeyPair } from "./testCerts";
 
@@ -192,4 +193,48 @@ test("SealedSecretsController: invalid args throw at construction, naming each f
     assert.deepEqual(validateSealedSecretsController({ namespace: pulumi.output("Not_Checked_Yet") }), []);
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+/** Records the `retainOnDelete` option of every registration (the harness records inputs only). */
+function recordRetainOnDelete(): Map<string, boolean> {
+  const seen = new Map<string, boolean>();
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    seen.set(req.getName(), req.getRetainondelete());
+    register(req, callback);
+  };
+  return seen;
+}
+
+test("removing the controller or a SealedSecret never deletes key Secrets, the CRD or SealedSecrets", async () => {
+  let seen = new Map<string, boolean>();
+  await runProgram(
+    () => {
+      seen = recordRetainOnDelete();
+      const c = new SealedSecretsController("ss", { managedKey: { rsaBits: 2048 } });
+      new SealedSecret("kept", { namespace: "apps", certificatePem: c.certificatePem.apply((x) => x!), data: { k: "v" } });
+      new SealedSecret("dropped", { namespace: "apps", certificatePem: c.certificatePem.apply((x) => x!), data: { k: "v" }, retainOnDelete: false });
+    },
+    { resourceState: (a) => (a.type === "tls:index/selfSignedCert:SelfSignedCert" ? { certPem: testKeyPair(2048).certificatePem } : undefined) },
+  );
+  assert.equal(seen.get("ss-sealing-key"), true, "the managed key Secret is retained");
+  assert.equal(seen.get("kept-sealed-secret"), true, "SealedSecrets are retained by default");
+  assert.equal(seen.get("dropped-sealed-secret"), false, "unless the caller opts out");
+  assert.equal(seen.get("ss-chart"), false);
+
+  const crd = retainCustomResourceDefinitions({
+    type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+    name: "ss-chart:sealedsecrets.bitnami.com",
+    props: { spec: {} },
+    opts: { parent: undefined },
+    custom: true,
+  });
+  assert.equal(crd?.opts?.retainOnDelete, true, "the chart's CRD is retained");
+  assert.deepEqual(crd?.props, { spec: {} });
+  assert.equal(
+    retainCustomResourceDefinitions({ type: "kubernetes:apps/v1:Deployment", name: "d", props: {}, opts: {}, custom: true }),
+    undefined,
+    "other chart objects are untouched",
+  );
 });
