@@ -51,8 +51,15 @@ function fingerprints(hashKey: string, inputs: StableCiphertextInputs): Record<s
 
 /** Keys whose ciphertext must change from `olds` to `news` (added, removed or with a changed hash). */
 export function changedKeys(olds: StableCiphertextOutputs, news: StableCiphertextInputs): string[] {
-  if (!olds.hashKey || !olds.hashes) return Object.keys(news.values).sort();
-  const now = fingerprints(olds.hashKey, news);
+  const all = [...new Set([...Object.keys(news.values ?? {}), ...Object.keys(olds.hashes ?? {})])].sort();
+  if (!olds.hashKey || !olds.hashes) return all;
+  let now: Record<string, string>;
+  try {
+    now = fingerprints(olds.hashKey, news);
+  } catch {
+    // Not computable, e.g. a certificate that is still unknown during a preview: everything may change.
+    return all;
+  }
   const keys = new Set([...Object.keys(now), ...Object.keys(olds.hashes)]);
   return [...keys].filter((k) => now[k] === undefined || now[k] !== olds.hashes[k] || olds.encryptedData?.[k] === undefined).sort();
 }

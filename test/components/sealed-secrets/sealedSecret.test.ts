@@ -224,3 +224,18 @@ test("SealedSecret: invalid args throw at construction, naming each field, befor
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
 });
+
+test("stable ciphertext provider: inputs that cannot be hashed yet (a preview's unknown certificate) mean every key may change", () => {
+  const inputs: StableCiphertextInputs = {
+    certificatePem: key.certificatePem,
+    namespace: "ns",
+    name: "n",
+    scope: "strict",
+    values: { k: "v", j: "w" },
+    encryptedData: { k: "c1", j: "c2" },
+  };
+  const olds = createOutputs(inputs);
+  assert.deepEqual(changedKeys(olds, inputs), []);
+  assert.deepEqual(changedKeys(olds, { ...inputs, certificatePem: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }), ["j", "k"]);
+  assert.deepEqual(changedKeys({ encryptedData: {}, hashKey: "", hashes: {} }, inputs), ["j", "k"], "no stored state: everything is new");
+});
