@@ -11,16 +11,21 @@ import {
   scopeAnnotations,
   scopeFromAnnotations,
   sealValue,
+  unsealValue,
   type SealingScope,
 } from "../../components/sealed-secrets/crypto";
 import { SEALED_SECRET_API_VERSION } from "../../components/sealed-secrets/sealedSecret";
 
 export const SEAL_USAGE = `usage: npm run seal -- --cert CERT.pem [--scope strict|namespace-wide|cluster-wide] [--format yaml|json] [SECRET_FILE|-]
        npm run seal -- --cert CERT.pem --raw --namespace NS --name NAME [--scope SCOPE] [--from-file VALUE_FILE|-]
+       npm run seal -- --recovery-unseal --recovery-private-key KEY.pem [--recovery-private-key ...] [SEALED_FILE|-]
 
 Seals a Secret manifest (YAML or JSON, from SECRET_FILE or stdin) into a bitnami.com/v1alpha1 SealedSecret
 manifest on stdout, exactly as kubeseal does. --raw seals one value (from --from-file or stdin) and prints
-only its base64 ciphertext. The scope defaults to the Secret's sealedsecrets.bitnami.com/* annotations, else strict.`;
+only its base64 ciphertext. The scope defaults to the Secret's sealedsecrets.bitnami.com/* annotations, else strict.
+--recovery-unseal decrypts a SealedSecret back into a Secret manifest with the controller's private keys (PEM
+files, or key Secrets as exported with kubectl get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml):
+for disaster recovery only, the output holds the plaintext.`;
 
 /** Thrown for bad input; the CLI prints the message and exits 2. */
 export class SealInputError extends Error {
@@ -41,8 +46,8 @@ function parseScope(scope: string | undefined): SealingScope | undefined {
   return scope as SealingScope;
 }
 
-/** Parses one Secret manifest from YAML or JSON text (JSON is YAML). */
-export function parseSecretManifest(text: string, source: string): Manifest {
+/** Parses one manifest of `kind` from YAML or JSON text (JSON is YAML). */
+export function parseSecretManifest(text: string, source: string, kind = "Secret", apiVersion = "v1"): Manifest {
   let docs: unknown[];
   try {
     docs = YAML.parseAllDocuments(text).map((d) => {
@@ -55,10 +60,10 @@ export function parseSecretManifest(text: string, source: string): Manifest {
   docs = docs.filter((d) => d !== null && d !== undefined);
   if (docs.length !== 1) throw new SealInputError(`${source}: expected exactly one Secret manifest, got ${docs.length} documents`);
   const doc = docs[0];
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new SealInputError(`${source}: expected a Secret object`);
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new SealInputError(`${source}: expected a ${kind} object`);
   const secret = doc as Manifest;
-  if (secret.kind !== "Secret" || (secret.apiVersion !== undefined && secret.apiVersion !== "v1")) {
-    throw new SealInputError(`${source}: expected kind Secret (apiVersion v1), got ${JSON.stringify(secret.kind)}`);
+  if (secret.kind !== kind || (secret.apiVersion !== undefined && secret.apiVersion !== apiVersion)) {
+    throw new SealInputError(`${source}: expected kind ${kind} (apiVersion ${apiVersion}), got ${JSON.stringify(secret.kind)}`);
   }
   return secret;
 }
@@ -112,6 +117,58 @@ export function sealSecretManifest(secret: Manifest, certificatePem: string, sco
   return { apiVersion: SEALED_SECRET_API_VERSION, kind: "SealedSecret", metadata: sealedMeta, spec: { encryptedData, template } };
 }
 
+/**
+ * The private keys in a key file: PEM private keys, or the `tls.key` of key Secrets (a Secret, a List of
+ * them, or several YAML documents), as a backup of the controller's keys holds them.
+ */
+export function privateKeysFromFile(text: string, source: string): string[] {
+  if (text.includes("-----BEGIN") && text.includes("PRIVATE KEY-----")) {
+    const pems = text.match(/-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]*?-----END (RSA )?PRIVATE KEY-----/g) ?? [];
+    if (pems.length > 0) return pems.map((p) => `${p}\n`);
+  }
+  let docs: unknown[];
+  try {
+    docs = YAML.parseAllDocuments(text).map((d) => d.toJS());
+  } catch {
+    docs = [];
+  }
+  const secrets = docs.flatMap((d: any) => (d?.kind === "List" ? (d.items ?? []) : [d])).filter((d: any) => d?.kind === "Secret");
+  const keys = secrets.map((s: any) => s?.data?.["tls.key"]).filter((k: unknown): k is string => typeof k === "string");
+  if (keys.length === 0) throw new SealInputError(`--recovery-private-key ${source}: no PEM private key or key Secret with tls.key found`);
+  return keys.map((k) => Buffer.from(k, "base64").toString("utf8"));
+}
+
+/**
+ * The Secret manifest a SealedSecret unseals to, decrypted with the first of `privateKeyPems` that works
+ * for each value (what `kubeseal --recovery-unseal` does). Throws naming the value no key can decrypt.
+ */
+export function unsealSealedSecretManifest(sealed: Manifest, privateKeyPems: string[]): Manifest {
+  const meta = (sealed.metadata ?? {}) as Manifest;
+  const template = (sealed.spec?.template ?? {}) as Manifest;
+  const name = meta.name as string | undefined;
+  const namespace = meta.namespace as string | undefined;
+  if (!name || !namespace) throw new SealInputError("the SealedSecret has no metadata.name or metadata.namespace");
+  const scope = scopeFromAnnotations(meta.annotations as Record<string, string> | undefined);
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries((sealed.spec?.encryptedData ?? {}) as Record<string, string>)) {
+    let plain: Buffer | undefined;
+    for (const privateKeyPem of privateKeyPems) {
+      try {
+        plain = unsealValue({ privateKeyPem, namespace, name, scope, sealed: value });
+        break;
+      } catch {
+        // try the next key
+      }
+    }
+    if (!plain) throw new SealInputError(`encryptedData.${key}: none of the private keys can decrypt it for ${namespace}/${name} (${scope} scope)`);
+    data[key] = plain.toString("base64");
+  }
+  const metadata: Manifest = { ...((template.metadata ?? {}) as Manifest), name, namespace };
+  const secret: Manifest = { apiVersion: "v1", kind: "Secret", metadata, type: template.type ?? "Opaque", data };
+  if (template.immutable !== undefined) secret.immutable = template.immutable;
+  return secret;
+}
+
 /** What the CLI reads from and writes to. */
 export interface SealIo {
   readFile(path: string): Buffer;
@@ -136,6 +193,8 @@ export function runSeal(argv: string[], io: SealIo): number {
         namespace: { type: "string", short: "n" },
         "from-file": { type: "string" },
         format: { type: "string", short: "o", default: "yaml" },
+        "recovery-unseal": { type: "boolean", default: false },
+        "recovery-private-key": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -149,6 +208,30 @@ export function runSeal(argv: string[], io: SealIo): number {
     return 0;
   }
   try {
+    if (opts.format !== "yaml" && opts.format !== "json") throw new SealInputError(`--format: must be yaml or json, got "${opts.format}"`);
+    const emit = (manifest: Manifest) =>
+      io.stdout(opts.format === "json" ? `${JSON.stringify(manifest, null, 2)}\n` : `---\n${YAML.stringify(manifest, { lineWidth: 0 })}`);
+    const readInput = (path: string | undefined, what: string): Buffer => {
+      if (path === undefined || path === "-") return io.readStdin();
+      try {
+        return io.readFile(path);
+      } catch (e) {
+        throw new SealInputError(`${what}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    };
+    if (positionals.length > 1) throw new SealInputError(`expected at most one input file, got ${positionals.length}`);
+
+    if (opts["recovery-unseal"]) {
+      const keyFiles = opts["recovery-private-key"] ?? [];
+      if (keyFiles.length === 0) throw new SealInputError("--recovery-private-key: required with --recovery-unseal (a PEM key or an exported key Secret)");
+      if (opts.cert || opts.raw) throw new SealInputError("--recovery-unseal: does not take --cert or --raw");
+      const keys = keyFiles.flatMap((f) => privateKeysFromFile(readInput(f, "--recovery-private-key").toString("utf8"), f));
+      const source = positionals[0] ?? "-";
+      const sealed = parseSecretManifest(readInput(source, "input").toString("utf8"), source === "-" ? "stdin" : source, "SealedSecret", SEALED_SECRET_API_VERSION);
+      emit(unsealSealedSecretManifest(sealed, keys));
+      return 0;
+    }
+
     if (!opts.cert) throw new SealInputError("--cert: required (the controller's certificate, e.g. from kubeseal --fetch-cert)");
     let certificatePem: string;
     try {
@@ -162,34 +245,24 @@ export function runSeal(argv: string[], io: SealIo): number {
       throw new SealInputError(`--cert ${opts.cert}: ${(e as Error).message.replace(/^certificatePem: /, "")}`);
     }
     const scope = parseScope(opts.scope);
-    if (positionals.length > 1) throw new SealInputError(`expected at most one input file, got ${positionals.length}`);
-    const read = (path: string | undefined, what: string): Buffer => {
-      if (path === undefined || path === "-") return io.readStdin();
-      try {
-        return io.readFile(path);
-      } catch (e) {
-        throw new SealInputError(`${what}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-    };
 
     if (opts.raw) {
       if (positionals.length > 0) throw new SealInputError("--raw: takes the value from --from-file or stdin, not a positional file");
       const effective = scope ?? "strict";
       if (effective !== "cluster-wide" && !opts.namespace) throw new SealInputError(`--namespace: required with --raw in ${effective} scope`);
       if (effective === "strict" && !opts.name) throw new SealInputError("--name: required with --raw in strict scope");
-      const value = read(opts["from-file"], "--from-file");
+      const value = readInput(opts["from-file"], "--from-file");
       io.stdout(sealValue({ certificatePem, namespace: opts.namespace ?? "", name: opts.name ?? "", scope: effective, value }));
       return 0;
     }
 
+    if (opts["recovery-private-key"]) throw new SealInputError("--recovery-private-key: only applies with --recovery-unseal");
     if (opts.name || opts.namespace || opts["from-file"]) {
       throw new SealInputError("--name, --namespace and --from-file only apply with --raw (a manifest carries its own)");
     }
-    if (opts.format !== "yaml" && opts.format !== "json") throw new SealInputError(`--format: must be yaml or json, got "${opts.format}"`);
     const source = positionals[0] ?? "-";
-    const secret = parseSecretManifest(read(source, "input").toString("utf8"), source === "-" ? "stdin" : source);
-    const sealed = sealSecretManifest(secret, certificatePem, scope);
-    io.stdout(opts.format === "json" ? `${JSON.stringify(sealed, null, 2)}\n` : `---\n${YAML.stringify(sealed, { lineWidth: 0 })}`);
+    const secret = parseSecretManifest(readInput(source, "input").toString("utf8"), source === "-" ? "stdin" : source);
+    emit(sealSecretManifest(secret, certificatePem, scope));
     return 0;
   } catch (e) {
     if (e instanceof SealInputError || e instanceof SealingError) {

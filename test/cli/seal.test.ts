@@ -137,6 +137,50 @@ test("seal: bad inputs exit 2 with a message naming the problem", () => {
   }
 });
 
+test("seal --recovery-unseal: a SealedSecret back to its Secret with a PEM key or an exported key Secret list", () => {
+  const sealed = run(["--cert", certPath, "--scope", "namespace-wide"], SECRET_YAML).out;
+  const wrong = testKeyPair(2048, true);
+  const keyList = YAML.stringify({
+    apiVersion: "v1",
+    kind: "List",
+    items: [wrong, key].map((k, i) => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `sealed-secrets-key${i}`, labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" } },
+      type: "kubernetes.io/tls",
+      data: { "tls.crt": Buffer.from(k.certificatePem).toString("base64"), "tls.key": Buffer.from(k.privateKeyPem).toString("base64") },
+    })),
+  });
+  const files = { "key.pem": key.privateKeyPem, "wrong.pem": wrong.privateKeyPem, "keys.yaml": keyList, "sealed.yaml": sealed };
+  const expected = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: "db",
+      namespace: "apps",
+      labels: { app: "api" },
+      annotations: { owner: "team-a", "sealedsecrets.bitnami.com/namespace-wide": "true" },
+    },
+    type: "kubernetes.io/basic-auth",
+    data: { password: Buffer.from("s3cr3t!").toString("base64"), username: "YWRtaW4=" },
+  };
+  for (const keyArgs of [["--recovery-private-key", "key.pem"], ["--recovery-private-key", "wrong.pem", "--recovery-private-key", "keys.yaml"]]) {
+    const res = run(["--recovery-unseal", ...keyArgs, "sealed.yaml"], "", files);
+    assert.equal(res.code, 0, res.err);
+    assert.deepEqual(YAML.parse(res.out), expected);
+  }
+  const fromStdin = run(["--recovery-unseal", "--recovery-private-key", "key.pem", "-o", "json"], sealed, files);
+  assert.deepEqual(JSON.parse(fromStdin.out), expected);
+
+  const noKey = run(["--recovery-unseal", "--recovery-private-key", "wrong.pem", "sealed.yaml"], "", files);
+  assert.equal(noKey.code, 2);
+  assert.match(noKey.err, /^seal: encryptedData\.password: none of the private keys can decrypt it for apps\/db \(namespace-wide scope\)/);
+  assert.equal(noKey.out, "");
+  assert.match(run(["--recovery-unseal", "sealed.yaml"], "", files).err, /^seal: --recovery-private-key: required with --recovery-unseal/);
+  assert.match(run(["--recovery-unseal", "--recovery-private-key", "sealed.yaml"], sealed, files).err, /^seal: --recovery-private-key sealed\.yaml: no PEM private key or key Secret with tls\.key found/);
+  assert.match(run(["--recovery-unseal", "--recovery-private-key", "key.pem"], SECRET_YAML, files).err, /^seal: stdin: expected kind SealedSecret \(apiVersion bitnami\.com\/v1alpha1\), got "Secret"/);
+});
+
 test("sealSecretManifest: usable as a library", () => {
   const sealed = sealSecretManifest({ kind: "Secret", metadata: { name: "a", namespace: "b" }, stringData: { k: "v" }, immutable: true }, key.certificatePem);
   assert.equal(sealed.spec.template.immutable, true);
