@@ -35,7 +35,10 @@ export interface ControllerResourcesArgs {
   limits?: ResourceQuantitiesArgs;
 }
 
-/** Metrics of the controller (it always serves Prometheus metrics on port 8081 through its metrics Service). */
+/**
+ * Metrics of the controller. It exposes Prometheus metrics itself; these options add the Prometheus
+ * Operator ServiceMonitor and the Grafana dashboard that read them.
+ */
 export interface ControllerMetricsArgs {
   /** Creates a Prometheus Operator ServiceMonitor (needs its CRDs). Default `false`. */
   serviceMonitor?: boolean;
@@ -64,7 +67,12 @@ export interface SealingKeyBackupArgs {
    * (a namespaced store in `kube-system` is rare).
    */
   secretStoreKind?: pulumi.Input<string>;
-  /** Name of the provider secret receiving the keys (bundled as JSON: `tls.crt`, `tls.key`). Default `sealed-secrets-keys-<resource name>`. */
+  /**
+   * Name of the provider secret receiving the key pair (JSON properties `tls.crt` and `tls.key`).
+   * Default `sealed-secrets-keys-<resource name>`. ESO applies the mapping to every selected key Secret in
+   * turn, so after a renewal the secret's versions hold the successive keys: keep version history on
+   * (Vault KV v2 `max_versions`, AWS Secrets Manager, GCP Secret Manager and Azure Key Vault keep versions).
+   */
   remoteKey?: pulumi.Input<string>;
   /** How often ESO re-pushes. Default `1h`. */
   refreshInterval?: pulumi.Input<string>;
@@ -268,13 +276,11 @@ export class SealedSecretsController extends pulumi.ComponentResource {
             secretStoreRefs: [{ name: backup.secretStoreName, kind: backup.secretStoreKind ?? "ClusterSecretStore" }],
             // Every key Secret, active or retired: the label's value changes, its presence does not.
             selector: { secret: { selector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] } } },
-            dataTo: [
-              {
-                storeRef: { name: backup.secretStoreName, kind: backup.secretStoreKind ?? "ClusterSecretStore" },
-                remoteKey: backup.remoteKey ?? `sealed-secrets-keys-${name}`,
-                match: { regexp: "^tls\\.(crt|key)$" },
-              },
-            ],
+            // Both halves of the key pair as properties of one provider secret (a JSON object in AWS
+            // Secrets Manager, GCP Secret Manager, Vault KV...), so one remote secret holds one key pair.
+            data: ["tls.crt", "tls.key"].map((secretKey) => ({
+              match: { secretKey, remoteRef: { remoteKey: backup.remoteKey ?? `sealed-secrets-keys-${name}`, property: secretKey } },
+            })),
           },
         },
         { parent: this, dependsOn: [chart] },

@@ -95,12 +95,9 @@ test("SealedSecretsController: controller-managed keys backed up by a PushSecret
       refreshInterval: "1h",
       secretStoreRefs: [{ name: "aws-secrets-manager", kind: "ClusterSecretStore" }],
       selector: { secret: { selector: { matchExpressions: [{ key: "sealedsecrets.bitnami.com/sealed-secrets-key", operator: "Exists" }] } } },
-      dataTo: [
-        {
-          storeRef: { name: "aws-secrets-manager", kind: "ClusterSecretStore" },
-          remoteKey: "prod/sealed-secrets-keys",
-          match: { regexp: "^tls\\.(crt|key)$" },
-        },
+      data: [
+        { match: { secretKey: "tls.crt", remoteRef: { remoteKey: "prod/sealed-secrets-keys", property: "tls.crt" } } },
+        { match: { secretKey: "tls.key", remoteRef: { remoteKey: "prod/sealed-secrets-keys", property: "tls.key" } } },
       ],
     },
   });
