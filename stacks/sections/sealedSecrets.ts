@@ -17,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { z } from "zod";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
-import { SEALING_SCOPES } from "../../components/sealed-secrets/crypto";
+import { SEALING_SCOPES, certificatePublicKey } from "../../components/sealed-secrets/crypto";
 import { SealedSecretsController, validateSealedSecretsController } from "../../components/sealed-secrets/controller";
 import { SealedSecret } from "../../components/sealed-secrets/sealedSecret";
 import type { ClusterContext } from "./context";
@@ -86,6 +86,13 @@ export const sealedSecretsSection = z
   .superRefine((s, ctx) => {
     if (s.managedKey && s.certificatePem) {
       ctx.addIssue({ code: "custom", path: ["certificatePem"], message: "must not be set with managedKey (the managed key's certificate is used)" });
+    }
+    if (s.certificatePem !== undefined) {
+      try {
+        certificatePublicKey(s.certificatePem);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", path: ["certificatePem"], message: (e as Error).message.replace(/^certificatePem: /, "") });
+      }
     }
     if (s.secrets.length > 0 && !s.managedKey && !s.certificatePem) {
       ctx.addIssue({ code: "custom", path: ["secrets"], message: "sealing needs a certificate: set managedKey or certificatePem" });

@@ -68,6 +68,7 @@ test("stack sealedSecrets section: defaults, and every problem named by its conf
     }),
     [
       "kube-secrets-platform:clusters[0].sealedSecrets.certificatePem: must not be set with managedKey (the managed key's certificate is used)",
+      "kube-secrets-platform:clusters[0].sealedSecrets.certificatePem: must be a PEM-encoded X.509 certificate (-----BEGIN CERTIFICATE-----)",
       "kube-secrets-platform:clusters[0].sealedSecrets.secrets[1].name: duplicate secret apps/c",
       "kube-secrets-platform:clusters[0].sealedSecrets.managedKey.rsaBits: must be 2048, 3072 or 4096, got 1024",
       `kube-secrets-platform:clusters[0].sealedSecrets.keyBackup.secretStoreKind: must be one of SecretStore, ClusterSecretStore, got "Vault"`,
@@ -79,6 +80,26 @@ test("stack sealedSecrets section: defaults, and every problem named by its conf
     /kube-secrets-platform:clusters\[0\]\.sealedSecrets\.secrets: sealing needs a certificate: set managedKey or certificatePem/,
   );
   assert.throws(() => parseStackConfig({ clusters: [{ name: "local", sealedSecrets: { replicas: 2 } }] }), /kube-secrets-platform:clusters\[0\]\.sealedSecrets\.replicas: unknown key/);
+});
+
+test("stack sealedSecrets section: controller-managed keys, secrets sealed with the configured certificate", async () => {
+  const stack = await runProgram(program, {
+    config: clusters([
+      {
+        name: "prod",
+        sealedSecrets: {
+          certificatePem: key.certificatePem,
+          keyBackup: { secretStoreName: "aws-secrets-manager" },
+          secrets: [{ name: "api", namespace: "apps", values: { token: "configured-token" } }],
+        },
+      },
+    ]),
+  });
+  assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "prod-sealed-secrets-chart").inputs.values.keyrenewperiod, "720h");
+  assert.deepEqual(stack.all("tls:index/privateKey:PrivateKey"), []);
+  assert.equal(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "prod-sealed-secrets-key-backup").inputs.spec.secretStoreRefs[0].name, "aws-secrets-manager");
+  const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "prod-apps-api-sealed-secret").inputs;
+  assert.equal(unsealValue({ privateKeyPem: key.privateKeyPem, namespace: "apps", name: "api", sealed: sealed.spec.encryptedData.token }).toString(), "configured-token");
 });
 
 test("stack sealedSecrets section: managed key controller and a SealedSecret that unseals with it", async () => {
