@@ -132,7 +132,7 @@ export class SealedSecret extends pulumi.ComponentResource {
         if (cert === undefined || cert === null || cert === "") return undefined;
         const out: Record<string, string> = {};
         for (const key of keys) {
-          // A value without a value (a provider-computed one under the mock runtime) stays unknown too.
+          // A value not computed yet (a provider-computed one under the mock runtime) stays unknown too.
           if (vals[key] === undefined || vals[key] === null) continue;
           out[key] = sealValue({ certificatePem: cert, namespace: ns, name: n, scope: s as SealingScope, value: vals[key] });
         }
