@@ -1,13 +1,164 @@
 /**
- * Stack section `sealedSecrets` of a cluster: its config schema and what it deploys. Not built yet: the
- * section accepts only an empty object until its issue lands.
+ * Stack section `sealedSecrets` of a cluster: the Sealed Secrets controller and SealedSecrets sealed by
+ * the stack. Absent: nothing is deployed.
+ *
+ * ```yaml
+ * sealedSecrets:
+ *   managedKey: { rsaBits: 4096 }        # or certificatePem: the controller's cert (kubeseal --fetch-cert)
+ *   keyBackup: { secretStoreName: aws-secrets-manager }
+ *   secrets:
+ *     - name: db-credentials
+ *       namespace: apps
+ *       values: { username: app, password: { secure: v1:... } }   # use `secure` values for anything sensitive
+ *       generatedKeys: [api-token]                                # random 32-character values made by Pulumi
+ * ```
  */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { z } from "zod";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
+import { SEALING_SCOPES, certificatePublicKey } from "../../components/sealed-secrets/crypto";
+import { SealedSecretsController, validateSealedSecretsController } from "../../components/sealed-secrets/controller";
+import { SealedSecret } from "../../components/sealed-secrets/sealedSecret";
 import type { ClusterContext } from "./context";
 
-export const sealedSecretsSection = z.strictObject({}).optional();
+const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+const subdomain = z.string().max(253).regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain (lower-case alphanumerics, '-' and '.')" });
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const secretKey = z.string().regex(SECRET_KEY, { message: "must match [-._a-zA-Z0-9]+" });
+const quantities = z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() });
+
+const sealedSecretConfig = z
+  .strictObject({
+    /** Name of the SealedSecret and its Secret. */
+    name: subdomain,
+    /** Namespace (must exist, e.g. one of the cluster's `namespaces`). */
+    namespace: label,
+    /** strict (default), namespace-wide or cluster-wide. */
+    scope: z.enum(SEALING_SCOPES).default("strict"),
+    /** Secret type; default Opaque. */
+    type: z.string().min(1).default("Opaque"),
+    /** Values by key. Anything sensitive must be a `secure` value in the stack file. */
+    values: z.record(z.string(), z.string()).default({}),
+    /** Keys whose values Pulumi generates (32 random alphanumerics, kept secret in state). */
+    generatedKeys: z.array(secretKey).default([]),
+    /** Labels of the Secret. */
+    labels: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((s, ctx) => {
+    for (const k of Object.keys(s.values)) {
+      if (!SECRET_KEY.test(k)) ctx.addIssue({ code: "custom", path: ["values", k], message: "the key must match [-._a-zA-Z0-9]+" });
+    }
+    if (Object.keys(s.values).length + s.generatedKeys.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["values"], message: "a secret needs at least one key in values or generatedKeys" });
+    }
+    for (const [i, k] of s.generatedKeys.entries()) {
+      if (k in s.values) ctx.addIssue({ code: "custom", path: ["generatedKeys", i], message: `key "${k}" is also in values` });
+    }
+  });
+
+export const sealedSecretsSection = z
+  .strictObject({
+    /** Controller namespace; default kube-system (where kubeseal looks). */
+    namespace: label.default("kube-system"),
+    /** Key renewal period (Go duration); default 720h, off with managedKey. */
+    keyRenewalPeriod: z.string().optional(),
+    /** A Pulumi-managed sealing key (RSA + self-signed certificate). */
+    managedKey: z.strictObject({ rsaBits: z.number().int().default(4096) }).optional(),
+    /** Certificate PEM of a controller-managed key, to seal `secrets` with (kubeseal --fetch-cert). */
+    certificatePem: z.string().min(1).optional(),
+    /** Backup of every sealing key to a cloud secret store through an ESO PushSecret. */
+    keyBackup: z
+      .strictObject({
+        secretStoreName: z.string().min(1),
+        secretStoreKind: z.string().default("ClusterSecretStore"),
+        remoteKey: z.string().min(1).optional(),
+        refreshInterval: z.string().default("1h"),
+      })
+      .optional(),
+    /** Metrics: ServiceMonitor and Grafana dashboard (both need their operators); default off. */
+    metrics: z.strictObject({ serviceMonitor: z.boolean().default(false), dashboards: z.boolean().default(false) }).default({ serviceMonitor: false, dashboards: false }),
+    /** Controller resource requests/limits; defaults: requests 50m/64Mi, limit 256Mi memory. */
+    resources: z.strictObject({ requests: quantities.optional(), limits: quantities.optional() }).optional(),
+    /** SealedSecrets to seal and deploy. */
+    secrets: z.array(sealedSecretConfig).default([]),
+  })
+  .superRefine((s, ctx) => {
+    if (s.managedKey && s.certificatePem) {
+      ctx.addIssue({ code: "custom", path: ["certificatePem"], message: "must not be set with managedKey (the managed key's certificate is used)" });
+    }
+    if (s.certificatePem !== undefined) {
+      try {
+        certificatePublicKey(s.certificatePem);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", path: ["certificatePem"], message: (e as Error).message.replace(/^certificatePem: /, "") });
+      }
+    }
+    if (s.secrets.length > 0 && !s.managedKey && !s.certificatePem) {
+      ctx.addIssue({ code: "custom", path: ["secrets"], message: "sealing needs a certificate: set managedKey or certificatePem" });
+    }
+    const seen = new Set<string>();
+    s.secrets.forEach((x, i) => {
+      const id = `${x.namespace}/${x.name}`;
+      if (seen.has(id)) ctx.addIssue({ code: "custom", path: ["secrets", i, "name"], message: `duplicate secret ${id}` });
+      seen.add(id);
+    });
+    for (const p of validateSealedSecretsController(controllerArgs(s))) {
+      const sep = p.indexOf(": ");
+      const path = p.slice(0, sep).split(".");
+      ctx.addIssue({ code: "custom", path, message: p.slice(sep + 2) });
+    }
+  })
+  .optional();
 export type SealedSecretsSection = z.infer<typeof sealedSecretsSection>;
 
-export function deploySealedSecrets(_ctx: ClusterContext, _section: SealedSecretsSection): Record<string, unknown> {
-  return {};
+type Section = NonNullable<SealedSecretsSection>;
+
+function controllerArgs(s: Section) {
+  return {
+    namespace: s.namespace,
+    keyRenewalPeriod: s.keyRenewalPeriod,
+    managedKey: s.managedKey ? { rsaBits: s.managedKey.rsaBits } : undefined,
+    keyBackup: s.keyBackup,
+    metrics: s.metrics,
+    resources: s.resources,
+  };
+}
+
+/** Deploys the controller and the configured SealedSecrets; returns the section's stack outputs. */
+export function deploySealedSecrets(ctx: ClusterContext, section: SealedSecretsSection): Record<string, unknown> {
+  if (!section) return {};
+  const controller = new SealedSecretsController(`${ctx.name}-sealed-secrets`, controllerArgs(section), { provider: ctx.provider });
+  const certificatePem = section.managedKey
+    ? controller.certificatePem.apply((c) => c as string)
+    : pulumi.output(section.certificatePem as string);
+
+  const secrets = section.secrets.map((s) => {
+    const resourceName = `${ctx.name}-${s.namespace}-${s.name}`;
+    const data: Record<string, pulumi.Input<string>> = { ...s.values };
+    for (const key of s.generatedKeys) {
+      data[key] = new random.RandomPassword(`${resourceName}-${key}`, { length: 32, special: false }).result;
+    }
+    return new SealedSecret(
+      resourceName,
+      {
+        name: s.name,
+        namespace: s.namespace,
+        scope: s.scope,
+        type: s.type,
+        labels: Object.keys(s.labels).length > 0 ? s.labels : undefined,
+        certificatePem,
+        data,
+      },
+      // The SealedSecret CRD comes with the controller's chart.
+      { provider: ctx.provider, dependsOn: [controller] },
+    );
+  });
+
+  return {
+    controllerName: controller.controllerName,
+    namespace: controller.namespace,
+    certificatePem: controller.certificatePem,
+    sealedSecrets: secrets.map((s) => pulumi.interpolate`${s.namespace}/${s.sealedSecretName}`),
+  };
 }

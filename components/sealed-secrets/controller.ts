@@ -1,0 +1,301 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { z } from "zod";
+import { CHARTS, chartSource } from "../internal/charts";
+import { standardLabels } from "../internal/labels";
+import { childName, dns1123LabelProblems, dns1123SubdomainProblems, typeToken } from "../internal/naming";
+import { assertValid, input, known, zodProblems } from "../internal/validation";
+import { SEALING_KEY_LABEL } from "./crypto";
+
+/**
+ * The controller's name. `kubeseal` looks for `sealed-secrets-controller` in `kube-system` by default, so
+ * with the defaults it needs no `--controller-name`/`--controller-namespace` flags.
+ */
+export const CONTROLLER_NAME = "sealed-secrets-controller";
+/** The served API version of PushSecret (used for the key backup). */
+export const PUSH_SECRET_API_VERSION = "external-secrets.io/v1alpha1";
+/** Name of the Secret holding a managed sealing key. */
+export const MANAGED_KEY_SECRET_NAME = "sealed-secrets-key-managed";
+
+const GO_DURATION = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
+const STORE_KINDS = ["SecretStore", "ClusterSecretStore"] as const;
+
+/** CPU and memory quantities. */
+export interface ResourceQuantitiesArgs {
+  cpu?: pulumi.Input<string>;
+  memory?: pulumi.Input<string>;
+}
+
+/** Resource requests and limits of the controller container. */
+export interface ControllerResourcesArgs {
+  /** Default `{ cpu: "50m", memory: "64Mi" }`. */
+  requests?: ResourceQuantitiesArgs;
+  /** Default `{ memory: "256Mi" }` (no CPU limit, so the controller is never throttled). */
+  limits?: ResourceQuantitiesArgs;
+}
+
+/**
+ * Metrics of the controller. It exposes Prometheus metrics itself; these options add the Prometheus
+ * Operator ServiceMonitor and the Grafana dashboard that read them.
+ */
+export interface ControllerMetricsArgs {
+  /** Creates a Prometheus Operator ServiceMonitor (needs its CRDs). Default `false`. */
+  serviceMonitor?: boolean;
+  /** Extra labels of the ServiceMonitor (e.g. the `release` label your Prometheus selects). */
+  serviceMonitorLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Creates the Grafana dashboard ConfigMap. Default `false`. */
+  dashboards?: boolean;
+}
+
+/** A sealing key managed by Pulumi instead of the controller. */
+export interface ManagedSealingKeyArgs {
+  /** RSA key size in bits: 2048, 3072 or 4096. Default `4096` (the controller's own default). */
+  rsaBits?: number;
+  /** Validity of the self-signed certificate in hours. Default `87600` (10 years, as the controller). */
+  validityHours?: number;
+  /** Common name of the certificate. Default `sealed-secret` (as the controller). */
+  commonName?: pulumi.Input<string>;
+}
+
+/** Backup of every sealing key Secret to a cloud secret store through an External Secrets `PushSecret`. */
+export interface SealingKeyBackupArgs {
+  /** Name of the (Cluster)SecretStore to push to. It must exist and be writable (PushSecret support). */
+  secretStoreName: pulumi.Input<string>;
+  /**
+   * `SecretStore` (in the controller's namespace) or `ClusterSecretStore`. Default `ClusterSecretStore`
+   * (a namespaced store in `kube-system` is rare).
+   */
+  secretStoreKind?: pulumi.Input<string>;
+  /**
+   * Name of the provider secret receiving the key pair (JSON properties `tls.crt` and `tls.key`).
+   * Default `sealed-secrets-keys-<resource name>`. ESO applies the mapping to every selected key Secret in
+   * turn, so after a renewal the secret's versions hold the successive keys: keep version history on
+   * (Vault KV v2 `max_versions`, AWS Secrets Manager, GCP Secret Manager and Azure Key Vault keep versions).
+   */
+  remoteKey?: pulumi.Input<string>;
+  /** How often ESO re-pushes. Default `1h`. */
+  refreshInterval?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link SealedSecretsController}. */
+export interface SealedSecretsControllerArgs {
+  /** Namespace of the controller (must exist). Default `kube-system`, where kubeseal looks by default. */
+  namespace?: pulumi.Input<string>;
+  /**
+   * How often the controller generates a new sealing key (Go duration; `0` disables). Old keys are kept
+   * for unsealing. Default `720h` (30 days). Must be unset (or `0`) with `managedKey`: renewal is off then.
+   */
+  keyRenewalPeriod?: pulumi.Input<string>;
+  /** Resource requests and limits. Defaults: see {@link ControllerResourcesArgs}. */
+  resources?: ControllerResourcesArgs;
+  /** Metrics integration. Default: metrics Service only, no ServiceMonitor, no dashboard. */
+  metrics?: ControllerMetricsArgs;
+  /**
+   * Use a Pulumi-managed sealing key (RSA + self-signed certificate from `@pulumi/tls`) stored as the
+   * controller's active key Secret, with key renewal off. The private key lives (encrypted) in Pulumi state;
+   * `certificatePem` is known up front, so values can be sealed before the controller runs and several
+   * clusters can share a key. Default: unset (the controller generates and renews its own keys).
+   */
+  managedKey?: ManagedSealingKeyArgs;
+  /**
+   * Back up every key Secret (label `sealedsecrets.bitnami.com/sealed-secrets-key`) to a cloud secret
+   * store through an ESO PushSecret, so renewed keys are backed up too. Strongly recommended with
+   * controller-managed keys: losing them makes every SealedSecret unreadable. Default: unset.
+   */
+  keyBackup?: SealingKeyBackupArgs;
+}
+
+const quantities = z.strictObject({ cpu: input(z.string()).optional(), memory: input(z.string()).optional() });
+
+const argsSchema = z.strictObject({
+  namespace: input(z.string()).optional(),
+  keyRenewalPeriod: input(z.string().regex(GO_DURATION, { message: "must be a Go duration such as 720h or 0" })).optional(),
+  resources: z.strictObject({ requests: quantities.optional(), limits: quantities.optional() }).optional(),
+  metrics: z
+    .strictObject({ serviceMonitor: z.boolean().optional(), serviceMonitorLabels: z.any().optional(), dashboards: z.boolean().optional() })
+    .optional(),
+  managedKey: z
+    .strictObject({
+      rsaBits: z
+        .number()
+        .refine((n) => [2048, 3072, 4096].includes(n), { error: (i) => `must be 2048, 3072 or 4096, got ${JSON.stringify(i.input)}` })
+        .optional(),
+      validityHours: z.number().int({ message: "must be an integer" }).min(24, { message: "must be at least 24" }).optional(),
+      commonName: input(z.string().min(1, { message: "must not be empty" })).optional(),
+    })
+    .optional(),
+  keyBackup: z
+    .strictObject({
+      secretStoreName: input(z.string().min(1, { message: "must not be empty" })),
+      secretStoreKind: input(
+        z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` }),
+      ).optional(),
+      remoteKey: input(z.string().min(1, { message: "must not be empty" })).optional(),
+      refreshInterval: input(z.string().regex(GO_DURATION, { message: "must be a Go duration such as 1h" })).optional(),
+    })
+    .optional(),
+});
+
+/**
+ * Chart transform: every CustomResourceDefinition the chart renders is `retainOnDelete`, so removing the
+ * controller from a program never deletes the SealedSecret CRD (which would garbage-collect every
+ * SealedSecret and, through their owner references, every Secret unsealed from them).
+ */
+export function retainCustomResourceDefinitions(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
+  if (!/^kubernetes:apiextensions\.k8s\.io\/v1(beta1)?:CustomResourceDefinition$/.test(args.type)) return undefined;
+  return { props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) };
+}
+
+/** Every problem with `args` as `field.path: rule` strings ([] when valid). Shared with the policy pack. */
+export function validateSealedSecretsController(args: SealedSecretsControllerArgs): string[] {
+  const problems = zodProblems(argsSchema, args);
+  const ns = known(args.namespace);
+  if (typeof ns === "string") problems.push(...dns1123LabelProblems(ns).map((p) => `namespace: ${p}`));
+  const renewal = known(args.keyRenewalPeriod);
+  if (args.managedKey && typeof renewal === "string" && renewal !== "0") {
+    problems.push(`keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "${renewal}"`);
+  }
+  const store = known(args.keyBackup?.secretStoreName);
+  if (typeof store === "string" && store.length > 0) {
+    problems.push(...dns1123SubdomainProblems(store).map((p) => `keyBackup.secretStoreName: ${p}`));
+  }
+  return problems;
+}
+
+/**
+ * The Sealed Secrets controller (`sealed-secrets` chart, pinned) as `sealed-secrets-controller` in
+ * `kube-system`, so `kubeseal` finds it without flags; hardened container, resource requests, metrics,
+ * key renewal every 30 days. Two ways to hold the sealing key:
+ *
+ * - controller-managed keys (upstream default), ideally with `keyBackup`: an ESO PushSecret copying
+ *   every key Secret to a cloud secret store;
+ * - `managedKey`: an RSA key and self-signed certificate from `@pulumi/tls`, stored as the active key
+ *   Secret (`kubernetes.io/tls`, label `sealedsecrets.bitnami.com/sealed-secrets-key: active`) before the
+ *   controller starts, with renewal off. `certificatePem` is then an output.
+ */
+export class SealedSecretsController extends pulumi.ComponentResource {
+  /** Namespace of the controller. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Name of the controller (Deployment and Service): `sealed-secrets-controller`. */
+  public readonly controllerName: pulumi.Output<string>;
+  /**
+   * PEM of the sealing certificate when it is known to Pulumi (managed key); undefined for
+   * controller-managed keys (fetch it with `kubeseal --fetch-cert`).
+   */
+  public readonly certificatePem: pulumi.Output<string | undefined>;
+  /** Name of the managed key Secret (managed key only). */
+  public readonly keySecretName: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: SealedSecretsControllerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    assertValid("SealedSecretsController", name, validateSealedSecretsController(args));
+    super(typeToken("SealedSecretsController"), name, {}, opts);
+
+    const namespace = pulumi.output(args.namespace ?? "kube-system");
+    const managed = args.managedKey !== undefined;
+    const labels = standardLabels("sealed-secrets", name);
+
+    let keySecret: k8s.core.v1.Secret | undefined;
+    let certificatePem: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    if (args.managedKey) {
+      const key = new tls.PrivateKey(childName(name, "sealing-key"), { algorithm: "RSA", rsaBits: args.managedKey.rsaBits ?? 4096 }, { parent: this });
+      const cert = new tls.SelfSignedCert(
+        childName(name, "sealing-cert"),
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject: { commonName: args.managedKey.commonName ?? "sealed-secret" },
+          validityPeriodHours: args.managedKey.validityHours ?? 87600,
+          allowedUses: ["key_encipherment", "digital_signature"],
+          isCaCertificate: false,
+        },
+        { parent: this },
+      );
+      keySecret = new k8s.core.v1.Secret(
+        childName(name, "sealing-key"),
+        {
+          metadata: {
+            name: MANAGED_KEY_SECRET_NAME,
+            namespace,
+            labels: { ...labels, [SEALING_KEY_LABEL]: "active" },
+            annotations: { "helm.sh/resource-policy": "keep" },
+          },
+          type: "kubernetes.io/tls",
+          stringData: { "tls.crt": cert.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
+        },
+        // A sealing key must outlive the controller and this stack: deleting it makes every SealedSecret
+        // sealed with it unreadable.
+        { parent: this, retainOnDelete: true, additionalSecretOutputs: ["stringData", "data"] },
+      );
+      certificatePem = cert.certPem;
+    }
+
+    const resources = args.resources ?? {};
+    const values = {
+      fullnameOverride: CONTROLLER_NAME,
+      keyrenewperiod: managed ? "0" : (args.keyRenewalPeriod ?? "720h"),
+      resources: {
+        requests: { cpu: resources.requests?.cpu ?? "50m", memory: resources.requests?.memory ?? "64Mi" },
+        limits: { ...(resources.limits?.cpu !== undefined ? { cpu: resources.limits.cpu } : {}), memory: resources.limits?.memory ?? "256Mi" },
+      },
+      podSecurityContext: { enabled: true, fsGroup: 65534 },
+      containerSecurityContext: {
+        enabled: true,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        runAsUser: 1001,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      commonLabels: labels,
+      metrics: {
+        serviceMonitor: { enabled: args.metrics?.serviceMonitor ?? false, ...(args.metrics?.serviceMonitorLabels ? { labels: args.metrics.serviceMonitorLabels } : {}) },
+        dashboards: { create: args.metrics?.dashboards ?? false },
+      },
+    };
+    const chart = new k8s.helm.v4.Chart(
+      childName(name, "chart"),
+      { ...chartSource(CHARTS.sealedSecrets), namespace, values },
+      // The managed key must exist before the controller starts, or it generates its own.
+      { parent: this, dependsOn: keySecret ? [keySecret] : [], transforms: [retainCustomResourceDefinitions] },
+    );
+
+    if (args.keyBackup) {
+      const backup = args.keyBackup;
+      new k8s.apiextensions.CustomResource(
+        childName(name, "key-backup"),
+        {
+          apiVersion: PUSH_SECRET_API_VERSION,
+          kind: "PushSecret",
+          metadata: { name: `${CONTROLLER_NAME}-key-backup`, namespace, labels: standardLabels("sealed-secrets-key-backup", name) },
+          spec: {
+            // Keep the backup when the PushSecret goes away; replace it when a key changes.
+            deletionPolicy: "None",
+            updatePolicy: "Replace",
+            refreshInterval: backup.refreshInterval ?? "1h",
+            secretStoreRefs: [{ name: backup.secretStoreName, kind: backup.secretStoreKind ?? "ClusterSecretStore" }],
+            // Every key Secret, active or retired: the label's value changes, its presence does not.
+            selector: { secret: { selector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] } } },
+            // Both halves of the key pair as properties of one provider secret (a JSON object in AWS
+            // Secrets Manager, GCP Secret Manager, Vault KV...), so one remote secret holds one key pair.
+            data: ["tls.crt", "tls.key"].map((secretKey) => ({
+              match: { secretKey, remoteRef: { remoteKey: backup.remoteKey ?? `sealed-secrets-keys-${name}`, property: secretKey } },
+            })),
+          },
+        },
+        { parent: this, dependsOn: [chart] },
+      );
+    }
+
+    this.namespace = namespace;
+    this.controllerName = pulumi.output(CONTROLLER_NAME);
+    this.certificatePem = certificatePem;
+    this.keySecretName = keySecret ? keySecret.metadata.name : pulumi.output(undefined);
+    this.registerOutputs({
+      namespace: this.namespace,
+      controllerName: this.controllerName,
+      certificatePem: this.certificatePem,
+      keySecretName: this.keySecretName,
+    });
+  }
+}

@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { InvalidArgumentsError, SealedSecret, SealedSecretsController, unsealValue, validateSealedSecretsController } from "../../../components";
+import { retainCustomResourceDefinitions } from "../../../components/sealed-secrets/controller";
+import { runProgram, unwrap } from "../../harness/pulumi";
+import { testKeyPair } from "./testCerts";
+
+const CHART = "kubernetes:helm.sh/v4:Chart";
+const LABELS = {
+  "app.kubernetes.io/name": "sealed-secrets",
+  "app.kubernetes.io/component": "sealed-secrets",
+  "app.kubernetes.io/part-of": "kube-secrets-platform",
+  "app.kubernetes.io/managed-by": "pulumi",
+};
+const HARDENED = {
+  podSecurityContext: { enabled: true, fsGroup: 65534 },
+  containerSecurityContext: {
+    enabled: true,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: 1001,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  },
+};
+
+test("SealedSecretsController: defaults — pinned chart in kube-system, kubeseal's default name, 30-day renewal", async () => {
+  let controller: SealedSecretsController | undefined;
+  const stack = await runProgram(() => {
+    controller = new SealedSecretsController("sealed", {});
+  });
+  const component = stack.one("kube-secrets-platform:index:SealedSecretsController", "sealed");
+  const chart = stack.one(CHART, "sealed-chart");
+  assert.equal(chart.parent, component.urn);
+  assert.deepEqual(chart.inputs, {
+    chart: "sealed-secrets",
+    version: "2.18.5",
+    repositoryOpts: { repo: "https://bitnami-labs.github.io/sealed-secrets" },
+    namespace: "kube-system",
+    values: {
+      fullnameOverride: "sealed-secrets-controller",
+      keyrenewperiod: "720h",
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+      ...HARDENED,
+      commonLabels: { ...LABELS, "app.kubernetes.io/instance": "sealed" },
+      metrics: { serviceMonitor: { enabled: false }, dashboards: { create: false } },
+    },
+  });
+  // Controller-managed keys: no key material in Pulumi, no backup unless asked for.
+  assert.deepEqual(stack.all("tls:index/privateKey:PrivateKey"), []);
+  assert.deepEqual(stack.all("kubernetes:core/v1:Secret"), []);
+  assert.deepEqual(stack.all("kubernetes:external-secrets.io/v1alpha1:PushSecret"), []);
+  assert.equal(await unwrap(controller!.certificatePem), undefined);
+  assert.equal(await unwrap(controller!.controllerName), "sealed-secrets-controller");
+  assert.equal(await unwrap(controller!.namespace), "kube-system");
+});
+
+test("SealedSecretsController: controller-managed keys backed up by a PushSecret selecting every key Secret", async () => {
+  const stack = await runProgram(() => {
+    new SealedSecretsController("ss", {
+      namespace: "sealed-secrets",
+      keyRenewalPeriod: "168h",
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      metrics: { serviceMonitor: true, serviceMonitorLabels: { release: "prometheus" }, dashboards: true },
+      keyBackup: { secretStoreName: "aws-secrets-manager", remoteKey: "prod/sealed-secrets-keys" },
+    });
+  });
+  const values = stack.one(CHART, "ss-chart").inputs.values;
+  assert.equal(stack.one(CHART, "ss-chart").inputs.namespace, "sealed-secrets");
+  assert.equal(values.keyrenewperiod, "168h");
+  assert.deepEqual(values.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
+  assert.deepEqual(values.metrics, { serviceMonitor: { enabled: true, labels: { release: "prometheus" } }, dashboards: { create: true } });
+
+  const push = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "ss-key-backup");
+  assert.equal(push.parent, stack.one("kube-secrets-platform:index:SealedSecretsController", "ss").urn);
+  assert.deepEqual(push.inputs, {
+    apiVersion: "external-secrets.io/v1alpha1",
+    kind: "PushSecret",
+    metadata: {
+      name: "sealed-secrets-controller-key-backup",
+      namespace: "sealed-secrets",
+      labels: {
+        "app.kubernetes.io/name": "sealed-secrets-key-backup",
+        "app.kubernetes.io/instance": "ss",
+        "app.kubernetes.io/component": "sealed-secrets-key-backup",
+        "app.kubernetes.io/part-of": "kube-secrets-platform",
+        "app.kubernetes.io/managed-by": "pulumi",
+      },
+    },
+    spec: {
+      deletionPolicy: "None",
+      updatePolicy: "Replace",
+      refreshInterval: "1h",
+      secretStoreRefs: [{ name: "aws-secrets-manager", kind: "ClusterSecretStore" }],
+      selector: { secret: { selector: { matchExpressions: [{ key: "sealedsecrets.bitnami.com/sealed-secrets-key", operator: "Exists" }] } } },
+      data: [
+        { match: { secretKey: "tls.crt", remoteRef: { remoteKey: "prod/sealed-secrets-keys", property: "tls.crt" } } },
+        { match: { secretKey: "tls.key", remoteRef: { remoteKey: "prod/sealed-secrets-keys", property: "tls.key" } } },
+      ],
+    },
+  });
+});
+
+test("SealedSecretsController: a managed RSA-4096 key stored as the active key Secret, renewal off, certificate output", async () => {
+  const key = testKeyPair(4096);
+  let controller: SealedSecretsController | undefined;
+  let sealed: SealedSecret | undefined;
+  const stack = await runProgram(
+    () => {
+      controller = new SealedSecretsController("ss", { managedKey: {}, keyBackup: { secretStoreName: "vault", secretStoreKind: "SecretStore" } });
+      sealed = new SealedSecret("app", { namespace: "apps", certificatePem: controller.certificatePem.apply((c) => c!), data: { token: "managed-key-token" } });
+    },
+    {
+      // What the tls provider would compute.
+      resourceState: (args) => {
+        if (args.type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: key.privateKeyPem };
+        if (args.type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: key.certificatePem };
+        return undefined;
+      },
+    },
+  );
+  assert.deepEqual(stack.one("tls:index/privateKey:PrivateKey", "ss-sealing-key").inputs, { algorithm: "RSA", rsaBits: 4096 });
+  const cert = stack.one("tls:index/selfSignedCert:SelfSignedCert", "ss-sealing-cert");
+  assert.deepEqual(cert.inputs, {
+    privateKeyPem: key.privateKeyPem,
+    subject: { commonName: "sealed-secret" },
+    validityPeriodHours: 87600,
+    allowedUses: ["key_encipherment", "digital_signature"],
+    isCaCertificate: false,
+  });
+  assert.ok(stack.isSecret(cert, ["privateKeyPem"]), "the private key is a secret input of the certificate");
+
+  const secret = stack.one("kubernetes:core/v1:Secret", "ss-sealing-key");
+  assert.deepEqual(secret.inputs, {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: "sealed-secrets-key-managed",
+      namespace: "kube-system",
+      labels: { ...LABELS, "app.kubernetes.io/instance": "ss", "sealedsecrets.bitnami.com/sealed-secrets-key": "active" },
+      annotations: { "helm.sh/resource-policy": "keep" },
+    },
+    type: "kubernetes.io/tls",
+    stringData: { "tls.crt": key.certificatePem, "tls.key": key.privateKeyPem },
+  });
+  assert.ok(stack.isSecret(secret, ["stringData", "tls.key"]), "the private key is a secret");
+  assert.equal(stack.one(CHART, "ss-chart").inputs.values.keyrenewperiod, "0", "renewal off with a managed key");
+  assert.equal(await unwrap(controller!.certificatePem), key.certificatePem);
+  assert.equal(await unwrap(controller!.keySecretName), "sealed-secrets-key-managed");
+  assert.deepEqual(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "ss-key-backup").inputs.spec.secretStoreRefs, [
+    { name: "vault", kind: "SecretStore" },
+  ]);
+
+  // Values sealed with the certificate output unseal with the managed key.
+  const enc = await unwrap(sealed!.encryptedData);
+  assert.equal(unsealValue({ privateKeyPem: key.privateKeyPem, namespace: "apps", name: "app", sealed: enc.token }).toString(), "managed-key-token");
+});
+
+test("SealedSecretsController: invalid args throw at construction, naming each field, before anything registers", async () => {
+  const stack = await runProgram(() => {
+    assert.throws(
+      () =>
+        new SealedSecretsController("bad", {
+          namespace: "Kube_System",
+          keyRenewalPeriod: "30 days",
+          managedKey: { rsaBits: 1024, validityHours: 1 },
+          keyBackup: { secretStoreName: "", secretStoreKind: "Vault", refreshInterval: "hourly" },
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentsError);
+        assert.deepEqual(e.problems, [
+          "keyRenewalPeriod: must be a Go duration such as 720h or 0",
+          "managedKey.rsaBits: must be 2048, 3072 or 4096, got 1024",
+          "managedKey.validityHours: must be at least 24",
+          "keyBackup.secretStoreName: must not be empty",
+          `keyBackup.secretStoreKind: must be one of SecretStore, ClusterSecretStore, got "Vault"`,
+          "keyBackup.refreshInterval: must be a Go duration such as 1h",
+          `namespace: must be an RFC 1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric), got "Kube_System"`,
+          `keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "30 days"`,
+        ]);
+        assert.match(e.message, /^SealedSecretsController "bad": invalid arguments:/);
+        return true;
+      },
+    );
+    assert.throws(() => new SealedSecretsController("x", { managedKey: {}, keyRenewalPeriod: "720h" }), /keyRenewalPeriod: must be unset or 0 with managedKey/);
+    assert.throws(() => new SealedSecretsController("x", { metrics: { prometheus: true } } as never), /metrics\.prometheus: unknown field/);
+    // A deferred value cannot be checked at construction and is accepted.
+    assert.deepEqual(validateSealedSecretsController({ namespace: pulumi.output("Not_Checked_Yet") }), []);
+  });
+  assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+/** Records the `retainOnDelete` option of every registration (the harness records inputs only). */
+function recordRetainOnDelete(): Map<string, boolean> {
+  const seen = new Map<string, boolean>();
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    seen.set(req.getName(), req.getRetainondelete());
+    register(req, callback);
+  };
+  return seen;
+}
+
+test("removing the controller or a SealedSecret never deletes key Secrets, the CRD or SealedSecrets", async () => {
+  let seen = new Map<string, boolean>();
+  await runProgram(
+    () => {
+      seen = recordRetainOnDelete();
+      const c = new SealedSecretsController("ss", { managedKey: { rsaBits: 2048 } });
+      new SealedSecret("kept", { namespace: "apps", certificatePem: c.certificatePem.apply((x) => x!), data: { k: "v" } });
+      new SealedSecret("dropped", { namespace: "apps", certificatePem: c.certificatePem.apply((x) => x!), data: { k: "v" }, retainOnDelete: false });
+    },
+    { resourceState: (a) => (a.type === "tls:index/selfSignedCert:SelfSignedCert" ? { certPem: testKeyPair(2048).certificatePem } : undefined) },
+  );
+  assert.equal(seen.get("ss-sealing-key"), true, "the managed key Secret is retained");
+  assert.equal(seen.get("kept-sealed-secret"), true, "SealedSecrets are retained by default");
+  assert.equal(seen.get("dropped-sealed-secret"), false, "unless the caller opts out");
+  assert.equal(seen.get("ss-chart"), false);
+
+  const crd = retainCustomResourceDefinitions({
+    type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+    name: "ss-chart:sealedsecrets.bitnami.com",
+    props: { spec: {} },
+    opts: { parent: undefined },
+    custom: true,
+  });
+  assert.equal(crd?.opts?.retainOnDelete, true, "the chart's CRD is retained");
+  assert.deepEqual(crd?.props, { spec: {} });
+  assert.equal(
+    retainCustomResourceDefinitions({ type: "kubernetes:apps/v1:Deployment", name: "d", props: {}, opts: {}, custom: true }),
+    undefined,
+    "other chart objects are untouched",
+  );
+});
