@@ -102,12 +102,13 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
     const outcome = await runPlan({ stack: "local", stacksDir: join(ROOT, "stacks"), outDir: out });
     assert.equal(outcome.exitCode, 0, outcome.messages.join("\n"));
     const resources = outcome.plan!.resources;
-    const one = (type: string) => {
-      const found = resources.filter((r) => r.type === type);
+    // Other sections add resources of the same types: pick ESO's by what identifies them.
+    const one = (type: string, match: (inputs: any) => boolean = () => true) => {
+      const found = resources.filter((r) => r.type === type && match(r.inputs));
       assert.equal(found.length, 1, `one ${type}`);
       return found[0];
     };
-    const chart = one("kubernetes:helm.sh/v4:Chart");
+    const chart = one("kubernetes:helm.sh/v4:Chart", (i) => i.chart === "external-secrets");
     const values = chart.inputs.values as any;
     assert.equal(chart.inputs.namespace, "external-secrets");
     assert.equal(values.leaderElect, true);
