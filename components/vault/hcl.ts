@@ -18,7 +18,8 @@ export function hclString(value: string): string {
     else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, "0")}`;
     else out += ch;
   }
-  return `"${out.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{")}"`;
+  // Function replacements: in a replacement string `$$` would itself mean a single `$`.
+  return `"${out.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{")}"`;
 }
 
 /** An HCL list of quoted strings on one line: `["a", "b"]`. */
