@@ -455,7 +455,7 @@ export class VaultCluster extends pulumi.ComponentResource {
     this.caCertificatePem = caPem;
     this.serverServiceAccountName = pulumi.output(fullName);
     this.tlsSecretName = pulumi.output(tlsSecretName);
-    this.unsealIdentity = pulumi.output(unseal?.identity ?? {}) as pulumi.Output<Record<string, string>>;
+    this.unsealIdentity = pulumi.output(unseal?.identity ?? {});
 
     // --- CSI provider: its own release in its own (privileged: host paths) namespace, verifying Vault's TLS ---
     const csi = args.csiProvider ?? {};
