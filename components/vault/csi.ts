@@ -127,8 +127,6 @@ export interface VaultSecretProviderClassArgs {
   audience?: pulumi.Input<string>;
   /** What to mount. At least one. */
   objects: VaultSecretObjectArgs[];
-  /** A dependency that must exist first (the CSI driver chart). */
-  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 const objectSchema = z.strictObject({
@@ -145,7 +143,6 @@ const spcSchema = z.strictObject({
   vaultAddress: input(z.string().regex(/^https:\/\//, { message: "must be an https:// URL" })).optional(),
   audience: input(z.string().min(1)).optional(),
   objects: z.array(objectSchema).min(1, { message: "must list at least one object" }),
-  dependsOn: z.any().optional(),
 });
 
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
@@ -181,7 +178,8 @@ export function vaultCsiObjectsYaml(objects: readonly VaultSecretObjectArgs[]): 
 /**
  * A `secrets-store.csi.x-k8s.io/v1` SecretProviderClass for the Vault provider: the pod logs in with its
  * service account to `roleName` and the listed Vault values are mounted as files (never synced into
- * Kubernetes Secrets). Kept on delete so pods referencing it keep starting.
+ * Kubernetes Secrets). Kept on delete so pods referencing it keep starting. Pass the
+ * {@link SecretsStoreCsiDriver} in `opts.dependsOn` so the CRD exists first.
  */
 export class VaultSecretProviderClass extends pulumi.ComponentResource {
   /** The SecretProviderClass name (what `volumeAttributes.secretProviderClass` references). */
@@ -210,7 +208,7 @@ export class VaultSecretProviderClass extends pulumi.ComponentResource {
         },
         spec: { provider: "vault", parameters },
       },
-      { parent: this, retainOnDelete: true, dependsOn: args.dependsOn },
+      { parent: this, retainOnDelete: true },
     );
     this.className = spc.metadata.name;
     this.registerOutputs({ className: this.className });

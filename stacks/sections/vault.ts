@@ -229,8 +229,8 @@ export function deployVault(ctx: ClusterContext, section: VaultSection): Record<
     for (const r of conf.roles.filter((x) => x.csiObjects.length > 0)) {
       const spc = new VaultSecretProviderClass(
         `${name}-spc-${r.name}`,
-        { name: r.name, namespace: r.namespaces[0], roleName: r.name, authMountPath: conf.authPath, objects: r.csiObjects, dependsOn: [driver] },
-        k8sOpts,
+        { name: r.name, namespace: r.namespaces[0], roleName: r.name, authMountPath: conf.authPath, objects: r.csiObjects },
+        { ...k8sOpts, dependsOn: [driver] },
       );
       classes[r.name] = spc.className;
     }

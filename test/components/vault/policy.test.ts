@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { InvalidArgumentsError, VaultPolicy, vaultPolicyDocument, vaultPolicyProblems, type VaultPolicyRule } from "../../../components";
+import { InvalidArgumentsError, VaultPolicy, parseVaultPolicyDocument, vaultPolicyDocument, vaultPolicyProblems, type VaultPolicyRule } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 
 test("vaultPolicyDocument: golden HCL, sorted and canonical regardless of input order", () => {
@@ -161,4 +161,73 @@ test("VaultPolicy: registers a vault.Policy with the rendered document; sudo wit
     new VaultPolicy("ops", { allowSudo: true, rules: [{ path: "sys/raft/snapshot", capabilities: ["read", "sudo"] }] });
   });
   assert.match(sudoOk.one("vault:index/policy:Policy").inputs.policy, /capabilities = \["read", "sudo"\]/);
+});
+
+test("parseVaultPolicyDocument: reads hand-written HCL (comments, legacy policy, parameter blocks) for the checker", () => {
+  const hcl = `
+# team policy
+path "secret/data/team-a/*" {
+  capabilities = ["read", "list",]   // trailing comma
+  allowed_parameters = { "version" = [] }
+}
+/* legacy shorthand */
+path "secret/data/legacy" { policy = "write" }
+path "sys/*" {
+  capabilities = ["read", "sudo"]
+  denied_parameters {
+    "force" = ["true"]
+  }
+  max_wrapping_ttl = "5m"
+}
+path "empty" { capabilities = [] }
+`;
+  const rules = parseVaultPolicyDocument(hcl);
+  assert.deepEqual(rules, [
+    { path: "secret/data/team-a/*", capabilities: ["read", "list"], allowedParameters: { version: [] } },
+    { path: "secret/data/legacy", capabilities: ["create", "read", "update", "delete", "list"] },
+    { path: "sys/*", capabilities: ["read", "sudo"], deniedParameters: { force: ["true"] }, maxWrappingTtl: "5m" },
+    { path: "empty", capabilities: [] },
+  ]);
+  assert.deepEqual(vaultPolicyProblems(rules), [
+    `rules[1].capabilities: granting every capability is not allowed without allowAllCapabilities, got ["create","read","update","delete","list"]`,
+    `rules[2].path: glob at the root is not allowed without allowRootGlobs, got "sys/*"`,
+    `rules[2].capabilities: 'sudo' is not allowed without allowSudo, got ["read","sudo"]`,
+    "rules[3].capabilities: must list at least one capability, got []",
+  ]);
+  assert.deepEqual(parseVaultPolicyDocument(JSON.stringify({ path: { "kv/data/x": { capabilities: ["read"] }, "*": { policy: "sudo" } } })), [
+    { path: "kv/data/x", capabilities: ["read"] },
+    { path: "*", capabilities: ["create", "read", "update", "delete", "list", "sudo"] },
+  ]);
+  assert.throws(() => parseVaultPolicyDocument('path "x" { capabilities = ["read" }'), /expected ',' or '\]' at offset/);
+  assert.throws(() => parseVaultPolicyDocument('path "x" { capabilities = ["read"]'), /unexpected end of policy, expected '}'/);
+  assert.throws(() => parseVaultPolicyDocument('path "x" { policy = "admin" }'), /unknown policy "admin"/);
+});
+
+test("parseVaultPolicyDocument: inverts vaultPolicyDocument for any rule set (escapes included)", () => {
+  const text = fc.string({ minLength: 1, maxLength: 12 });
+  const ruleArb = fc.record(
+    {
+      path: fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), text.filter((s) => !/[\s*]/.test(s))).map(([a, b]) => `${a}/${b}`),
+      capabilities: fc.subarray(["read", "list", "update", "patch"], { minLength: 1 }),
+      allowedParameters: fc.dictionary(text, fc.uniqueArray(text, { maxLength: 3 }), { maxKeys: 3 }),
+      maxWrappingTtl: fc.constantFrom("30s", "5m", "1h"),
+    },
+    { requiredKeys: ["path", "capabilities"] },
+  );
+  fc.assert(
+    fc.property(fc.uniqueArray(ruleArb, { minLength: 1, maxLength: 5, selector: (r) => r.path }), (rules) => {
+      const parsed = parseVaultPolicyDocument(vaultPolicyDocument(rules));
+      const canonical = (r: VaultPolicyRule) => ({
+        path: r.path,
+        capabilities: [...r.capabilities].sort(),
+        allowedParameters: Object.keys(r.allowedParameters ?? {}).length
+          ? Object.fromEntries(Object.entries(r.allowedParameters!).map(([k, v]) => [k, [...v].sort()]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+          : undefined,
+        maxWrappingTtl: r.maxWrappingTtl,
+      });
+      const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+      assert.deepEqual(parsed.map(canonical).sort(byPath), rules.map(canonical).sort(byPath));
+    }),
+    { numRuns: 300 },
+  );
 });
