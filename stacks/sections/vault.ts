@@ -135,7 +135,10 @@ export const vaultSection = z
         /** KV versions kept; default 10. */
         kvMaxVersions: z.number().int().min(1).max(100).default(10),
         /** Audit log file (`stdout` or a path on the audit volume); default `/vault/audit/vault-audit.log`. */
-        auditFilePath: z.string().min(1).default("/vault/audit/vault-audit.log"),
+        auditFilePath: z
+          .string()
+          .refine((p) => p === "stdout" || /^\/vault\/audit\/[^/].*/.test(p), { message: "must be stdout or a file under /vault/audit/" })
+          .default("/vault/audit/vault-audit.log"),
         /** Workload roles, each with its own policy. */
         roles: z.array(role).default([]),
       })

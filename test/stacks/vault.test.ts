@@ -37,6 +37,9 @@ test("vault section: defaults and strict validation with field paths", () => {
 
   assert.deepEqual(problems({ replicas: 4 }), [`${PROJECT}:clusters[0].vault.replicas: must be an odd number from 3 to 7`]);
   assert.deepEqual(problems({ replcas: 3 }), [`${PROJECT}:clusters[0].vault.replcas: unknown key`]);
+  assert.deepEqual(problems({ configuration: { auditFilePath: "/tmp/audit.log" } }), [
+    `${PROJECT}:clusters[0].vault.configuration.auditFilePath: must be stdout or a file under /vault/audit/`,
+  ]);
   assert.deepEqual(
     problems({
       autoUnseal: {

@@ -221,8 +221,12 @@ test("VaultAuditDevice: file on the audit volume with 0600 by default, stdout, s
   });
   assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "audit.log", mode: "0644" }, socket: { address: "x:1" } }), [
     "file: only one of file, socket may be set",
-    `file.filePath: must be "stdout" or an absolute path, got "audit.log"`,
+    `file.filePath: must be "stdout" or a file under /vault/audit/ (the audit volume), got "audit.log"`,
     `file.mode: must not grant group or other access, got "0644"`,
   ]);
   assert.deepEqual(validateVaultAuditDevice({ file: { mode: "rw" } }), [`file.mode: must be an octal file mode such as 0600, got "rw"`]);
+  assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/var/log/vault.log" } }), [
+    `file.filePath: must be "stdout" or a file under /vault/audit/ (the audit volume), got "/var/log/vault.log"`,
+  ]);
+  assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/vault/audit/a.log", mode: "0400" } }), []);
 });
