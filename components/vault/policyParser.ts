@@ -160,7 +160,8 @@ class Parser {
         if (k.kind === "punct") throw new Error(`unexpected '${k.value}' at offset ${k.pos}`);
         const sep = this.next("'=' or ':'");
         if (sep.kind !== "punct" || (sep.value !== "=" && sep.value !== ":")) throw new Error(`expected '=' at offset ${sep.pos}`);
-        obj[k.value] = this.value();
+        // defineProperty: a key such as "__proto__" stays an ordinary key.
+        Object.defineProperty(obj, k.value, { value: this.value(), enumerable: true, writable: true, configurable: true });
         if (this.peek()?.kind === "punct" && this.peek()!.value === ",") this.i++;
       }
     }
@@ -179,7 +180,10 @@ function paramMap(v: unknown, what: string): Record<string, string[]> {
   const maps = Array.isArray(v) && v.every((x) => x && typeof x === "object" && !Array.isArray(x)) ? v : [v];
   for (const m of maps) {
     if (!m || typeof m !== "object" || Array.isArray(m)) throw new Error(`${what} must be a map`);
-    for (const [k, vals] of Object.entries(m as Record<string, unknown>)) out[k] = [...(out[k] ?? []), ...stringList(vals, `${what}.${k}`)];
+    for (const [k, vals] of Object.entries(m as Record<string, unknown>)) {
+      const previous = Object.hasOwn(out, k) ? out[k] : [];
+      Object.defineProperty(out, k, { value: [...previous, ...stringList(vals, `${what}.${k}`)], enumerable: true, writable: true, configurable: true });
+    }
   }
   return out;
 }
@@ -193,8 +197,9 @@ function ruleFrom(path: string, attrs: Record<string, unknown>): VaultPolicyRule
   const rule: VaultPolicyRule = { path, capabilities: [] };
   if (attrs.capabilities !== undefined) rule.capabilities = stringList(attrs.capabilities, `path "${path}" capabilities`);
   if (attrs.policy !== undefined) {
-    const legacy = LEGACY[scalar(attrs.policy, `path "${path}" policy`)];
-    if (!legacy) throw new Error(`path "${path}": unknown policy ${JSON.stringify(attrs.policy)}`);
+    const name = scalar(attrs.policy, `path "${path}" policy`);
+    const legacy = Object.hasOwn(LEGACY, name) ? LEGACY[name] : undefined;
+    if (!legacy) throw new Error(`path "${path}": unknown policy ${JSON.stringify(name)}`);
     rule.capabilities = [...new Set([...rule.capabilities, ...legacy])];
   }
   if (attrs.required_parameters !== undefined) rule.requiredParameters = stringList(attrs.required_parameters, `path "${path}" required_parameters`);
@@ -220,7 +225,7 @@ export function parseVaultPolicyDocument(document: string): VaultPolicyRule[] {
   for (const item of items) {
     if (item.key !== "path") continue;
     if (item.labels.length !== 1 || !item.block) throw new Error("a path block needs exactly one label");
-    const attrs: Record<string, unknown> = {};
+    const attrs = Object.create(null) as Record<string, unknown>;
     for (const a of item.block) {
       if (a.labels.length > 0) continue;
       // A nested block (`allowed_parameters { "k" = [] }`) reads like a map attribute; repeats merge.

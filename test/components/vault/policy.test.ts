@@ -201,6 +201,9 @@ path "empty" { capabilities = [] }
   assert.throws(() => parseVaultPolicyDocument('path "x" { capabilities = ["read" }'), /expected ',' or '\]' at offset/);
   assert.throws(() => parseVaultPolicyDocument('path "x" { capabilities = ["read"]'), /unexpected end of policy, expected '}'/);
   assert.throws(() => parseVaultPolicyDocument('path "x" { policy = "admin" }'), /unknown policy "admin"/);
+  assert.throws(() => parseVaultPolicyDocument('path "x" { policy = "constructor" }'), /unknown policy "constructor"/);
+  const tricky = parseVaultPolicyDocument(vaultPolicyDocument([{ path: "kv/x", capabilities: ["update"], allowedParameters: JSON.parse('{"__proto__": ["a"], "constructor": []}') }]));
+  assert.deepEqual(Object.entries(tricky[0].allowedParameters!), [["__proto__", ["a"]], ["constructor", []]]);
 });
 
 test("parseVaultPolicyDocument: inverts vaultPolicyDocument for any rule set (escapes included)", () => {
