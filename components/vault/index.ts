@@ -1,2 +1,9 @@
-// Components of this area are exported here as they land.
-export {};
+export * from "./cluster";
+export * from "./csi";
+export * from "./engines";
+export * from "./kubernetesAuth";
+export * from "./policy";
+export * from "./policyParser";
+export { vaultFullName, vaultPodHost, vaultServerConfig, vaultServerDnsNames, VAULT_SERVER_IP_SANS } from "./serverConfig";
+export type { VaultServerConfigOptions } from "./serverConfig";
+export * from "./unseal";

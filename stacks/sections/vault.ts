@@ -1,13 +1,250 @@
 /**
- * Stack section `vault` of a cluster: its config schema and what it deploys. Not built yet: the
- * section accepts only an empty object until its issue lands.
+ * Stack section `vault` of a cluster: Vault in HA (VaultCluster) with the Secrets Store CSI driver, and
+ * the Vault configuration part (Kubernetes auth with one role and one policy per workload, a KV v2
+ * engine, an audit device, SecretProviderClasses) applied through a `vault.Provider`.
+ *
+ * The configuration part needs an initialized, unsealed Vault (see VaultCluster's bootstrap notes), so
+ * it is off until `configuration.enabled: true`. Its token is never in the stack file in plain text: it
+ * is read as a secret from the config key named by `configuration.tokenConfigKey` (default `vault:token`,
+ * set with `pulumi config set --secret vault:token <token>`).
  */
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
 import { z } from "zod";
+import { DNS1123_LABEL } from "../../components/internal/naming";
+import { VaultCluster, type VaultClusterArgs } from "../../components/vault/cluster";
+import { SecretsStoreCsiDriver, VaultSecretProviderClass } from "../../components/vault/csi";
+import { VaultAuditDevice, VaultKvEngine } from "../../components/vault/engines";
+import { VaultKubernetesAuth } from "../../components/vault/kubernetesAuth";
+import { VaultPolicy, vaultPolicyProblems } from "../../components/vault/policy";
 import type { ClusterContext } from "./context";
 
-export const vaultSection = z.strictObject({}).optional();
+const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+const subdomain = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+  message: "must be an RFC 1123 subdomain",
+});
+const mountPath = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/, { message: "must be a mount path" });
+
+const rule = z.strictObject({
+  /** Vault API path (`secret/data/apps/demo/*`). */
+  path: z.string().min(1),
+  /** Capabilities (`read`, `list`…). */
+  capabilities: z.array(z.string()).min(1),
+});
+
+const role = z
+  .strictObject({
+    /** Role name; also the name of its policy. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, { message: "must be lower-case letters, digits, '.', '-' or '_'" }),
+    /** Service accounts bound to the role. */
+    serviceAccounts: z.array(subdomain).min(1),
+    /** Namespaces bound to the role. */
+    namespaces: z.array(label).min(1),
+    /** The role's policy rules (least privilege: no sudo, no root globs, no everything-grants). */
+    rules: z.array(rule).min(1),
+    /** Token TTL in seconds; default 3600. */
+    tokenTtlSeconds: z.number().int().positive().default(3600),
+    /** Token max TTL in seconds; default 86400. */
+    tokenMaxTtlSeconds: z.number().int().positive().default(86400),
+    /** Values mounted through the CSI driver in the role's first namespace (needs csi.enabled). */
+    csiObjects: z
+      .array(z.strictObject({ objectName: z.string().min(1), secretPath: z.string().min(1), secretKey: z.string().min(1).optional() }))
+      .default([]),
+  })
+  .superRefine((r, ctx) => {
+    for (const p of vaultPolicyProblems(r.rules, { fieldPrefix: "rules" })) {
+      const [path, ...rest] = p.split(": ");
+      ctx.addIssue({ code: "custom", path: path.replace(/\[(\d+)\]/g, ".$1").split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s)), message: rest.join(": ") });
+    }
+  });
+
+const awsKms = z.strictObject({
+  keyArn: z.string().min(1),
+  region: z.string().min(1).optional(),
+  irsa: z.strictObject({ oidcProviderArn: z.string().min(1), oidcIssuerUrl: z.string().url() }).optional(),
+  podIdentity: z.strictObject({ clusterName: z.string().min(1) }).optional(),
+});
+const gcpCkms = z.strictObject({
+  cryptoKeyId: z.string().min(1),
+  workloadIdentityProject: z.string().min(1).optional(),
+  serviceAccountProject: z.string().min(1).optional(),
+  serviceAccountId: z.string().min(1).optional(),
+});
+const azureKeyVault = z.strictObject({
+  keyVaultId: z.string().min(1),
+  keyName: z.string().min(1),
+  tenantId: z.string().min(1),
+  oidcIssuerUrl: z.string().url(),
+  identityResourceGroupName: z.string().min(1),
+  identityLocation: z.string().min(1).optional(),
+});
+
+export const vaultSection = z
+  .strictObject({
+    /** Deploy Vault on this cluster; default true when the section is present. */
+    enabled: z.boolean().default(true),
+    /** Namespace of the Vault servers; default `vault`. */
+    namespace: label.default("vault"),
+    /** Raft peers: odd, 3–7; default 3. */
+    replicas: z
+      .number()
+      .int()
+      .default(3)
+      .refine((n) => n >= 3 && n <= 7 && n % 2 === 1, { message: "must be an odd number from 3 to 7" }),
+    /** Data / audit volume sizes and class. */
+    storage: z
+      .strictObject({
+        dataSize: z.string().min(1).default("10Gi"),
+        auditSize: z.string().min(1).default("10Gi"),
+        storageClass: z.string().min(1).optional(),
+      })
+      .default({ dataSize: "10Gi", auditSize: "10Gi" }),
+    /** Auto-unseal (at most one); default Shamir (manual unseal after restarts). */
+    autoUnseal: z
+      .strictObject({ awsKms: awsKms.optional(), gcpCkms: gcpCkms.optional(), azureKeyVault: azureKeyVault.optional() })
+      .refine((a) => [a.awsKms, a.gcpCkms, a.azureKeyVault].filter(Boolean).length <= 1, { message: "at most one of awsKms, gcpCkms, azureKeyVault" })
+      .optional(),
+    /** Vault Agent injector; default false. */
+    injector: z.boolean().default(false),
+    /** Prometheus ServiceMonitor; default false. */
+    serviceMonitor: z.boolean().default(false),
+    /** Web UI; default false. */
+    ui: z.boolean().default(false),
+    /** Secrets Store CSI driver + Vault CSI provider. */
+    csi: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        driverNamespace: label.default("secrets-store-csi"),
+        rotationPollInterval: z.string().regex(/^(\d+(s|m|h))+$/, { message: "must be a duration such as 2m" }).default("2m"),
+      })
+      .default({ enabled: false, driverNamespace: "secrets-store-csi", rotationPollInterval: "2m" }),
+    /** The Vault configuration part (needs an initialized Vault). */
+    configuration: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Vault address; default the cluster's in-cluster address. */
+        address: z.string().regex(/^https:\/\//, { message: "must be an https:// URL" }).optional(),
+        /** File with the CA PEM (`pulumi stack output` of caCertificatePem). */
+        caCertFile: z.string().min(1).optional(),
+        /** Config key (`namespace:key`) holding the Vault token as a secret; default `vault:token`. */
+        tokenConfigKey: z.string().regex(/^[^:]+:[^:]+$/, { message: "must be namespace:key" }).default("vault:token"),
+        /** Kubernetes auth mount path; default `kubernetes`. */
+        authPath: mountPath.default("kubernetes"),
+        /** KV v2 mount path; default `secret`. */
+        kvPath: mountPath.default("secret"),
+        /** KV versions kept; default 10. */
+        kvMaxVersions: z.number().int().min(1).max(100).default(10),
+        /** Audit log file (`stdout` or a path on the audit volume); default `/vault/audit/vault-audit.log`. */
+        auditFilePath: z
+          .string()
+          .refine((p) => p === "stdout" || /^\/vault\/audit\/[^/].*/.test(p), { message: "must be stdout or a file under /vault/audit/" })
+          .default("/vault/audit/vault-audit.log"),
+        /** Workload roles, each with its own policy. */
+        roles: z.array(role).default([]),
+      })
+      .superRefine((c, ctx) => {
+        const seen = new Set<string>();
+        c.roles.forEach((r, i) => {
+          if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: ["roles", i, "name"], message: `duplicate role name "${r.name}"` });
+          seen.add(r.name);
+        });
+      })
+      .optional(),
+  })
+  .optional();
 export type VaultSection = z.infer<typeof vaultSection>;
 
-export function deployVault(_ctx: ClusterContext, _section: VaultSection): Record<string, unknown> {
-  return {};
+export function deployVault(ctx: ClusterContext, section: VaultSection): Record<string, unknown> {
+  if (!section || !section.enabled) return {};
+  const k8sOpts = { provider: ctx.provider };
+  const name = `${ctx.name}-vault`;
+
+  let driver: SecretsStoreCsiDriver | undefined;
+  if (section.csi.enabled) {
+    driver = new SecretsStoreCsiDriver(
+      `${ctx.name}-csi-driver`,
+      { namespace: section.csi.driverNamespace, syncSecret: false, rotation: true, rotationPollInterval: section.csi.rotationPollInterval },
+      k8sOpts,
+    );
+  }
+
+  const args: VaultClusterArgs = {
+    namespace: section.namespace,
+    replicas: section.replicas,
+    dataStorage: { size: section.storage.dataSize, storageClass: section.storage.storageClass },
+    auditStorage: { size: section.storage.auditSize, storageClass: section.storage.storageClass },
+    autoUnseal: section.autoUnseal,
+    injector: { enabled: section.injector },
+    csiProvider: { enabled: section.csi.enabled, authMountPath: section.configuration?.authPath ?? "kubernetes" },
+    serviceMonitor: { enabled: section.serviceMonitor },
+    ui: section.ui,
+  };
+  const cluster = new VaultCluster(name, args, { ...k8sOpts, dependsOn: driver ? [driver] : [] });
+
+  const outputs: Record<string, unknown> = {
+    namespace: cluster.namespace,
+    address: cluster.address,
+    caCertificatePem: cluster.caCertificatePem,
+    serverServiceAccountName: cluster.serverServiceAccountName,
+    csiDriverNamespace: driver?.namespace,
+  };
+
+  const conf = section.configuration;
+  if (!conf?.enabled) return outputs;
+
+  // The token is a secret config value (never plain text in the stack file).
+  const [tokenNs, tokenKey] = conf.tokenConfigKey.split(":");
+  const token = new pulumi.Config(tokenNs).requireSecret(tokenKey);
+  const vaultProvider = new vault.Provider(`${name}-config`, {
+    address: conf.address ?? cluster.address,
+    caCertFile: conf.caCertFile,
+    token,
+    skipTlsVerify: false,
+    skipChildToken: false,
+    maxLeaseTtlSeconds: 1200,
+  });
+  const vaultOpts = { provider: vaultProvider, dependsOn: [cluster] };
+
+  const kv = new VaultKvEngine(`${name}-kv`, { path: conf.kvPath, maxVersions: conf.kvMaxVersions, casRequired: true }, vaultOpts);
+  const audit = new VaultAuditDevice(`${name}-audit`, { file: { filePath: conf.auditFilePath, mode: "0600" } }, vaultOpts);
+  const policies = conf.roles.map(
+    (r) => new VaultPolicy(`${name}-policy-${r.name}`, { name: r.name, rules: r.rules }, { ...vaultOpts, dependsOn: [cluster, kv] }),
+  );
+  const auth = new VaultKubernetesAuth(
+    `${name}-k8s-auth`,
+    {
+      path: conf.authPath,
+      description: `Kubernetes auth for cluster ${ctx.name}`,
+      roles: conf.roles.map((r, i) => ({
+        name: r.name,
+        serviceAccountNames: r.serviceAccounts,
+        namespaces: r.namespaces,
+        policies: [policies[i].policyName],
+        tokenTtlSeconds: r.tokenTtlSeconds,
+        tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
+      })),
+    },
+    vaultOpts,
+  );
+
+  const classes: Record<string, pulumi.Output<string>> = {};
+  if (driver) {
+    for (const r of conf.roles.filter((x) => x.csiObjects.length > 0)) {
+      const spc = new VaultSecretProviderClass(
+        `${name}-spc-${r.name}`,
+        { name: r.name, namespace: r.namespaces[0], roleName: r.name, authMountPath: conf.authPath, objects: r.csiObjects },
+        { ...k8sOpts, dependsOn: [driver] },
+      );
+      classes[r.name] = spc.className;
+    }
+  }
+
+  return {
+    ...outputs,
+    kubernetesAuthPath: auth.path,
+    roles: auth.roleNames,
+    kvPath: kv.path,
+    auditPath: audit.path,
+    secretProviderClasses: classes,
+  };
 }

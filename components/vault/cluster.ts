@@ -1,0 +1,515 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { z } from "zod";
+import { CHARTS, chartSource } from "../internal/charts";
+import { standardLabels } from "../internal/labels";
+import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
+import { assertValid, input, known, zodProblems } from "../internal/validation";
+import { HardenedNamespace } from "../platform/hardenedNamespace";
+import {
+  AUDIT_DIR,
+  USERCONFIG_DIR,
+  VAULT_SERVER_IP_SANS,
+  vaultFullName,
+  vaultServerConfig,
+  vaultServerDnsNames,
+} from "./serverConfig";
+import {
+  autoUnsealProblems,
+  awsKmsUnseal,
+  azureKeyVaultUnseal,
+  gcpCkmsUnseal,
+  type UnsealSetup,
+  type VaultAutoUnsealArgs,
+} from "./unseal";
+
+/** Size and class of a persistent volume of the Vault pods. */
+export interface VaultStorageArgs {
+  /** Volume size (Kubernetes quantity). Default `10Gi`. */
+  size?: pulumi.Input<string>;
+  /** StorageClass name. Default: the cluster's default class. */
+  storageClass?: pulumi.Input<string>;
+}
+
+/** A cert-manager issuer that signs the Vault server certificate instead of the built-in CA. */
+export interface VaultCertManagerArgs {
+  /** Issuer or ClusterIssuer name. */
+  issuerName: pulumi.Input<string>;
+  /** `Issuer` or `ClusterIssuer`. Default `Issuer`. */
+  issuerKind?: pulumi.Input<string>;
+  /** Issuer API group. Default `cert-manager.io`. */
+  issuerGroup?: pulumi.Input<string>;
+  /**
+   * PEM of the CA that issues the certificate (what clients must trust). Required: it becomes the
+   * `caCertificatePem` output and the CA the CSI provider and ServiceMonitor verify Vault with.
+   */
+  caCertificatePem: pulumi.Input<string>;
+}
+
+/** TLS of the Vault listener (always on). */
+export interface VaultTlsArgs {
+  /** Use a cert-manager issuer. Default: a CA and server certificate made with `@pulumi/tls`. */
+  certManager?: VaultCertManagerArgs;
+  /** Validity of the server certificate in hours. Default 8760 (one year); renewed 720 h before expiry. */
+  serverCertificateValidityHours?: number;
+  /** Validity of the built-in CA in hours. Default 87600 (ten years). */
+  caValidityHours?: number;
+  /** Extra DNS names for the server certificate (e.g. an ingress host). Default none. */
+  extraDnsNames?: string[];
+  /** Kubernetes cluster DNS domain used in the long service names. Default `cluster.local`. */
+  clusterDomain?: string;
+}
+
+/** CPU/memory of the Vault server container. */
+export interface VaultResourcesArgs {
+  /** Requests. Default `{ cpu: "250m", memory: "256Mi" }`. */
+  requests?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Limits. Default `{ memory: "512Mi" }` (no CPU limit, to avoid throttling). */
+  limits?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The Vault Agent injector (mutating webhook). */
+export interface VaultInjectorArgs {
+  /** Deploy it. Default false (the CSI provider keeps secrets out of pod specs and Secrets). */
+  enabled?: boolean;
+  /** Replicas (with leader election). Default 2. */
+  replicas?: number;
+}
+
+/** The Vault provider of the Secrets Store CSI driver. */
+export interface VaultCsiProviderArgs {
+  /** Deploy it. Default false. Needs the driver ({@link SecretsStoreCsiDriver}). */
+  enabled?: boolean;
+  /**
+   * Namespace of the provider DaemonSet. It mounts host paths, so it lives in its own namespace with the
+   * `privileged` Pod Security level and never in the Vault server's `restricted` one. Default `<namespace>-csi-provider`.
+   */
+  namespace?: pulumi.Input<string>;
+  /** Default Kubernetes auth mount the provider logs in with. Default `kubernetes`. */
+  authMountPath?: pulumi.Input<string>;
+}
+
+/** A Prometheus Operator ServiceMonitor for Vault's metrics. */
+export interface VaultServiceMonitorArgs {
+  /** Create it. Default false. When true, /v1/sys/metrics is readable without a token on the listener. */
+  enabled?: boolean;
+  /** Labels the Prometheus instance selects ServiceMonitors by. Default `{ release: "prometheus" }` (the chart's). */
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Arguments of {@link VaultCluster}. */
+export interface VaultClusterArgs {
+  /** Namespace (created as a {@link HardenedNamespace}, `restricted`). Default `vault`. */
+  namespace?: pulumi.Input<string>;
+  /** Helm release name; the chart names objects after it (`vault` → `vault-0.vault-internal`). Default `vault`. */
+  releaseName?: string;
+  /** Raft peers: an odd number from 3 to 7. Default 3. */
+  replicas?: number;
+  /** Raft data volume. Default 10Gi on the default class. */
+  dataStorage?: VaultStorageArgs;
+  /** Audit log volume (`/vault/audit`, for a file audit device). Always on. Default 10Gi on the default class. */
+  auditStorage?: VaultStorageArgs;
+  /** TLS (always on). Default: built-in CA and server certificate. */
+  tls?: VaultTlsArgs;
+  /** Auto-unseal (at most one cloud). Default: Shamir, so an operator unseals every pod after each restart. */
+  autoUnseal?: VaultAutoUnsealArgs;
+  /** PodDisruptionBudget (maxUnavailable 1). Default true. */
+  podDisruptionBudget?: boolean;
+  /** Vault Agent injector. Default off. */
+  injector?: VaultInjectorArgs;
+  /** Vault CSI provider. Default off. */
+  csiProvider?: VaultCsiProviderArgs;
+  /** Prometheus ServiceMonitor. Default off. */
+  serviceMonitor?: VaultServiceMonitorArgs;
+  /** Serve the web UI. Default false. */
+  ui?: boolean;
+  /** Server container resources. Default requests 250m/256Mi, memory limit 512Mi. */
+  resources?: VaultResourcesArgs;
+}
+
+const storage = z.strictObject({ size: input(z.string().min(1)).optional(), storageClass: input(z.string().min(1)).optional() }).optional();
+const toggle = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ enabled: z.boolean().optional(), ...shape }).optional();
+const argsSchema = z.strictObject({
+  namespace: input(z.string()).optional(),
+  releaseName: z.string().optional(),
+  replicas: z.number().optional(),
+  dataStorage: storage,
+  auditStorage: storage,
+  tls: z
+    .strictObject({
+      certManager: z
+        .strictObject({
+          issuerName: input(z.string().min(1)),
+          issuerKind: input(z.enum(["Issuer", "ClusterIssuer"], { error: (i) => `must be Issuer or ClusterIssuer, got ${JSON.stringify(i.input)}` })).optional(),
+          issuerGroup: input(z.string().min(1)).optional(),
+          caCertificatePem: input(z.string().regex(/-----BEGIN CERTIFICATE-----/, { message: "must be a PEM certificate" })),
+        })
+        .optional(),
+      serverCertificateValidityHours: z.number().int().min(24).max(8760 * 2).optional(),
+      caValidityHours: z.number().int().min(8760).max(8760 * 20).optional(),
+      extraDnsNames: z.array(z.string().min(1)).optional(),
+      clusterDomain: z.string().min(1).optional(),
+    })
+    .optional(),
+  autoUnseal: z.any().optional(),
+  podDisruptionBudget: z.boolean().optional(),
+  injector: toggle({ replicas: z.number().int().min(1).max(5).optional() }),
+  csiProvider: toggle({ namespace: input(z.string()).optional(), authMountPath: input(z.string().min(1)).optional() }),
+  serviceMonitor: toggle({ labels: z.any().optional() }),
+  ui: z.boolean().optional(),
+  resources: z.strictObject({ requests: z.any().optional(), limits: z.any().optional() }).optional(),
+});
+
+/** Every problem with `args` as `field.path: rule` strings ([] when valid). Deferred values are not checked. */
+export function validateVaultCluster(args: VaultClusterArgs): string[] {
+  const problems = zodProblems(argsSchema, args);
+  const replicas = args.replicas ?? 3;
+  if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 3 || replicas > 7 || replicas % 2 === 0) {
+    problems.push(`replicas: must be an odd number from 3 to 7, got ${JSON.stringify(args.replicas)}`);
+  }
+  const ns = known(args.namespace);
+  if (typeof ns === "string") problems.push(...dns1123LabelProblems(ns).map((p) => `namespace: ${p}`));
+  if (args.releaseName !== undefined) {
+    problems.push(...dns1123LabelProblems(args.releaseName).map((p) => `releaseName: ${p}`));
+    if (vaultFullName(args.releaseName).length > 40) {
+      problems.push(`releaseName: the chart's object names would exceed 40 characters, got "${args.releaseName}"`);
+    }
+  }
+  if (args.autoUnseal !== undefined && (typeof args.autoUnseal !== "object" || args.autoUnseal === null)) {
+    problems.push(`autoUnseal: must be an object, got ${JSON.stringify(args.autoUnseal)}`);
+  } else {
+    const unknown = Object.keys(args.autoUnseal ?? {}).filter((k) => !["awsKms", "gcpCkms", "azureKeyVault"].includes(k));
+    problems.push(...unknown.map((k) => `autoUnseal.${k}: unknown field`));
+    problems.push(...autoUnsealProblems(args.autoUnseal));
+  }
+  return problems;
+}
+
+/**
+ * Vault in HA on Kubernetes: the `hashicorp/vault` chart (pinned) through `helm.v4.Chart` in a
+ * {@link HardenedNamespace}, production settings instead of the chart's development defaults:
+ *
+ * - integrated storage (raft) with an odd number of peers (default 3), each joining every other with
+ *   `retry_join` over TLS; PodDisruptionBudget; the chart's required pod anti-affinity (one pod per node);
+ *   data and audit volumes;
+ * - TLS everywhere (`global.tlsDisable: false`): a CA and server certificate made with `@pulumi/tls`
+ *   (SANs for every pod `<release>-<i>.<release>-internal`, every service and localhost), stored in a
+ *   `kubernetes.io/tls` Secret and mounted; or a cert-manager `Certificate`;
+ * - auto-unseal with AWS KMS, Google Cloud KMS or Azure Key Vault, with the cloud identity of the server
+ *   pods created here and allowed to use only that key. Without `autoUnseal` Vault uses the Shamir seal:
+ *   **an operator must unseal every pod after every restart** (`vault operator unseal` with a threshold
+ *   of key shares);
+ * - UI off, injector / CSI provider / ServiceMonitor optional, resource requests set.
+ *
+ * The chart never initializes Vault. Bootstrap, once, from a machine that can reach a pod:
+ *
+ * 1. `kubectl -n vault exec vault-0 -- vault operator init -format=json` (auto-unseal: recovery keys,
+ *    `-recovery-shares=5 -recovery-threshold=3`; Shamir: unseal keys, `-key-shares=5 -key-threshold=3`,
+ *    ideally `-pgp-keys=…` so each share is encrypted to one custodian). Hand each share to a different
+ *    custodian; never store them together, in Git, in Pulumi config or in a Kubernetes Secret.
+ * 2. Shamir only: `vault operator unseal` on every pod with a threshold of shares. The other pods join
+ *    through `retry_join` and are unsealed the same way.
+ * 3. With the initial root token, create what the configuration stack needs (an admin policy and a
+ *    token or auth method for the Pulumi `vault.Provider`), then `vault token revoke <root token>`.
+ *    A new root token can be generated later with `vault operator generate-root` and a quorum of keys.
+ * 4. A second stack configures Vault with {@link VaultKubernetesAuth}, {@link VaultPolicy},
+ *    {@link VaultKvEngine}, {@link VaultAuditDevice}…, through a `vault.Provider` whose `address` is this
+ *    component's `address` (or a port-forward / ingress to it), whose `caCertFile` holds `caCertificatePem`,
+ *    and whose `token` is a secret config value (`pulumi config set --secret`).
+ */
+export class VaultCluster extends pulumi.ComponentResource {
+  /** The namespace of the Vault servers. */
+  public readonly namespace: pulumi.Output<string>;
+  /** In-cluster address: `https://<fullname>.<namespace>.svc:8200`. */
+  public readonly address: pulumi.Output<string>;
+  /** PEM of the CA that issued the server certificate (trust this to talk to Vault). */
+  public readonly caCertificatePem: pulumi.Output<string>;
+  /** Name of the Vault server service account (the one the unseal identity is bound to). */
+  public readonly serverServiceAccountName: pulumi.Output<string>;
+  /** Name of the TLS Secret mounted into the server pods. */
+  public readonly tlsSecretName: pulumi.Output<string>;
+  /** The chart's object name prefix (`vault`). */
+  public readonly fullName: pulumi.Output<string>;
+  /** Namespace of the CSI provider, when enabled. */
+  public readonly csiProviderNamespace: pulumi.Output<string | undefined>;
+  /** The cloud identity of the unseal key (role ARN / service account e-mail / client id), when auto-unseal is on. */
+  public readonly unsealIdentity: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: VaultClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    assertValid("VaultCluster", name, validateVaultCluster(args));
+    super(typeToken("VaultCluster"), name, {}, opts);
+
+    const replicas = args.replicas ?? 3;
+    const releaseName = args.releaseName ?? "vault";
+    const fullName = vaultFullName(releaseName);
+    const tlsSecretName = `${fullName}-server-tls`;
+    const caConfigMapName = `${fullName}-ca`;
+    const tlsDir = `${USERCONFIG_DIR}/${tlsSecretName}`;
+
+    const nsComponent = new HardenedNamespace(childName(name, "namespace"), { namespace: args.namespace ?? "vault" }, { parent: this });
+    const namespace = nsComponent.namespaceName;
+    const tlsArgs = args.tls ?? {};
+    const dnsNames = namespace.apply((ns) => [
+      ...vaultServerDnsNames(fullName, ns, replicas, tlsArgs.clusterDomain),
+      ...(tlsArgs.extraDnsNames ?? []),
+    ]);
+
+    // --- TLS: built-in CA + server certificate, or a cert-manager Certificate ---
+    let caPem: pulumi.Output<string>;
+    let tlsResource: pulumi.Resource;
+    if (tlsArgs.certManager) {
+      const cm = tlsArgs.certManager;
+      caPem = pulumi.output(cm.caCertificatePem);
+      tlsResource = new k8s.apiextensions.CustomResource(
+        childName(name, "server-certificate"),
+        {
+          apiVersion: "cert-manager.io/v1",
+          kind: "Certificate",
+          metadata: { name: tlsSecretName, namespace, labels: standardLabels("vault-tls", name) },
+          spec: {
+            secretName: tlsSecretName,
+            commonName: namespace.apply((ns) => `${fullName}.${ns}.svc`),
+            dnsNames,
+            ipAddresses: VAULT_SERVER_IP_SANS,
+            duration: `${tlsArgs.serverCertificateValidityHours ?? 8760}h`,
+            renewBefore: "720h",
+            privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+            usages: ["server auth", "client auth", "digital signature", "key encipherment"],
+            issuerRef: { name: cm.issuerName, kind: cm.issuerKind ?? "Issuer", group: cm.issuerGroup ?? "cert-manager.io" },
+          },
+        },
+        { parent: this },
+      );
+    } else {
+      const caKey = new tls.PrivateKey(childName(name, "ca-key"), { algorithm: "ECDSA", ecdsaCurve: "P384" }, { parent: this });
+      const ca = new tls.SelfSignedCert(
+        childName(name, "ca"),
+        {
+          privateKeyPem: caKey.privateKeyPem,
+          isCaCertificate: true,
+          subject: { commonName: `${fullName} CA`, organization: "kube-secrets-platform" },
+          validityPeriodHours: tlsArgs.caValidityHours ?? 87600,
+          allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+          setSubjectKeyId: true,
+        },
+        { parent: this },
+      );
+      const serverKey = new tls.PrivateKey(childName(name, "server-key"), { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+      const csr = new tls.CertRequest(
+        childName(name, "server-csr"),
+        {
+          privateKeyPem: serverKey.privateKeyPem,
+          subject: { commonName: namespace.apply((ns) => `${fullName}.${ns}.svc`), organization: "kube-secrets-platform" },
+          dnsNames,
+          ipAddresses: VAULT_SERVER_IP_SANS,
+        },
+        { parent: this },
+      );
+      const cert = new tls.LocallySignedCert(
+        childName(name, "server-cert"),
+        {
+          certRequestPem: csr.certRequestPem,
+          caPrivateKeyPem: caKey.privateKeyPem,
+          caCertPem: ca.certPem,
+          validityPeriodHours: tlsArgs.serverCertificateValidityHours ?? 8760,
+          earlyRenewalHours: 720,
+          allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+          setSubjectKeyId: true,
+        },
+        { parent: this },
+      );
+      caPem = ca.certPem;
+      tlsResource = new k8s.core.v1.Secret(
+        childName(name, "server-tls"),
+        {
+          metadata: { name: tlsSecretName, namespace, labels: standardLabels("vault-tls", name) },
+          type: "kubernetes.io/tls",
+          stringData: pulumi.secret(
+            pulumi.all([cert.certPem, serverKey.privateKeyPem, ca.certPem]).apply(([crt, key, caCrt]) => ({
+              "tls.crt": crt,
+              "tls.key": key,
+              "ca.crt": caCrt,
+            })),
+          ),
+        },
+        { parent: this },
+      );
+    }
+
+    // The CA is public: a ConfigMap lets the ServiceMonitor and clients in the namespace trust it.
+    const caConfigMap = new k8s.core.v1.ConfigMap(
+      childName(name, "ca"),
+      { metadata: { name: caConfigMapName, namespace, labels: standardLabels("vault-ca", name) }, data: { "ca.crt": caPem } },
+      { parent: this },
+    );
+
+    // --- Auto-unseal ---
+    const bind = { namespace, serviceAccountName: fullName };
+    const au = args.autoUnseal ?? {};
+    let unseal: UnsealSetup | undefined;
+    if (au.awsKms) unseal = awsKmsUnseal(name, au.awsKms, bind, this);
+    else if (au.gcpCkms) unseal = gcpCkmsUnseal(name, au.gcpCkms, bind, this);
+    else if (au.azureKeyVault) unseal = azureKeyVaultUnseal(name, au.azureKeyVault, bind, this);
+
+    const monitor = args.serviceMonitor ?? {};
+    const config = pulumi.output(unseal?.stanza).apply((seal) =>
+      vaultServerConfig({ fullName, replicas, tlsDir, seal, ui: args.ui ?? false, unauthenticatedMetrics: monitor.enabled ?? false }),
+    );
+
+    const restrictedPod = {
+      runAsNonRoot: true,
+      runAsUser: 100,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    };
+    const restrictedContainer = {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    };
+    const injector = args.injector ?? {};
+    const resources = args.resources ?? {};
+    const values = {
+      global: { enabled: true, tlsDisable: false, psp: { enable: false }, serverTelemetry: { prometheusOperator: false } },
+      injector: injector.enabled
+        ? {
+            enabled: true,
+            replicas: injector.replicas ?? 2,
+            leaderElector: { enabled: true },
+            securityContext: { pod: restrictedPod, container: restrictedContainer },
+            podDisruptionBudget: { maxUnavailable: 1 },
+          }
+        : { enabled: false },
+      server: {
+        enabled: true,
+        resources: {
+          requests: resources.requests ?? { cpu: "250m", memory: "256Mi" },
+          limits: resources.limits ?? { memory: "512Mi" },
+        },
+        extraEnvironmentVars: { VAULT_CACERT: `${tlsDir}/ca.crt` },
+        extraVolumes: [{ type: "secret", name: tlsSecretName }],
+        volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+        extraLabels: unseal?.podLabels ?? {},
+        livenessProbe: {
+          enabled: true,
+          path: "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204",
+          initialDelaySeconds: 60,
+        },
+        dataStorage: {
+          enabled: true,
+          size: args.dataStorage?.size ?? "10Gi",
+          storageClass: args.dataStorage?.storageClass ?? null,
+          accessMode: "ReadWriteOnce",
+        },
+        auditStorage: {
+          enabled: true,
+          size: args.auditStorage?.size ?? "10Gi",
+          storageClass: args.auditStorage?.storageClass ?? null,
+          accessMode: "ReadWriteOnce",
+          mountPath: AUDIT_DIR,
+        },
+        dev: { enabled: false },
+        standalone: { enabled: false },
+        ha: {
+          enabled: true,
+          replicas,
+          raft: { enabled: true, setNodeId: true, config },
+          disruptionBudget: { enabled: args.podDisruptionBudget ?? true, maxUnavailable: 1 },
+        },
+        serviceAccount: {
+          create: true,
+          name: fullName,
+          createSecret: false,
+          annotations: unseal?.serviceAccountAnnotations ?? {},
+        },
+        statefulSet: { securityContext: { pod: restrictedPod, container: restrictedContainer } },
+      },
+      ui: { enabled: args.ui ?? false },
+      csi: { enabled: false },
+      serverTelemetry: {
+        serviceMonitor: monitor.enabled
+          ? {
+              enabled: true,
+              selectors: monitor.labels ?? { release: "prometheus" },
+              tlsConfig: {
+                ca: { configMap: { name: caConfigMapName, key: "ca.crt" } },
+                serverName: namespace.apply((ns) => `${fullName}.${ns}.svc`),
+              },
+            }
+          : { enabled: false },
+      },
+    };
+
+    new k8s.helm.v4.Chart(
+      childName(name, "chart"),
+      { ...chartSource(CHARTS.vault), name: releaseName, namespace, values },
+      { parent: this, dependsOn: [tlsResource, caConfigMap] },
+    );
+
+    this.namespace = namespace;
+    this.fullName = pulumi.output(fullName);
+    this.address = pulumi.interpolate`https://${fullName}.${namespace}.svc:8200`;
+    this.caCertificatePem = caPem;
+    this.serverServiceAccountName = pulumi.output(fullName);
+    this.tlsSecretName = pulumi.output(tlsSecretName);
+    this.unsealIdentity = pulumi.output(unseal?.identity ?? {});
+
+    // --- CSI provider: its own release in its own (privileged: host paths) namespace, verifying Vault's TLS ---
+    const csi = args.csiProvider ?? {};
+    if (csi.enabled) {
+      const csiNs = new HardenedNamespace(
+        childName(name, "csi-namespace"),
+        {
+          namespace: csi.namespace ?? pulumi.interpolate`${namespace}-csi-provider`,
+          podSecurity: { enforce: "privileged", audit: "baseline", warn: "baseline" },
+        },
+        { parent: this },
+      );
+      const csiCa = new k8s.core.v1.ConfigMap(
+        childName(name, "csi-ca"),
+        { metadata: { name: caConfigMapName, namespace: csiNs.namespaceName, labels: standardLabels("vault-ca", name) }, data: { "ca.crt": caPem } },
+        { parent: this },
+      );
+      new k8s.helm.v4.Chart(
+        childName(name, "csi-provider"),
+        {
+          ...chartSource(CHARTS.vault),
+          name: `${releaseName}-csi`,
+          namespace: csiNs.namespaceName,
+          values: {
+            global: { enabled: false, tlsDisable: false, externalVaultAddr: this.address },
+            server: { enabled: false },
+            injector: { enabled: false },
+            ui: { enabled: false },
+            csi: {
+              enabled: true,
+              agent: { enabled: false },
+              extraArgs: ["-vault-tls-ca-cert=/vault/tls/ca.crt", pulumi.interpolate`-vault-mount=${csi.authMountPath ?? "kubernetes"}`],
+              volumes: [{ name: "vault-ca", configMap: { name: caConfigMapName } }],
+              volumeMounts: [{ name: "vault-ca", mountPath: "/vault/tls", readOnly: true }],
+              resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            },
+          },
+        },
+        { parent: this, dependsOn: [csiCa] },
+      );
+      this.csiProviderNamespace = csiNs.namespaceName;
+    } else {
+      this.csiProviderNamespace = pulumi.output(undefined);
+    }
+
+    this.registerOutputs({
+      namespace: this.namespace,
+      address: this.address,
+      caCertificatePem: this.caCertificatePem,
+      serverServiceAccountName: this.serverServiceAccountName,
+      tlsSecretName: this.tlsSecretName,
+      fullName: this.fullName,
+      csiProviderNamespace: this.csiProviderNamespace,
+      unsealIdentity: this.unsealIdentity,
+    });
+  }
+}

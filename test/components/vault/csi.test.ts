@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parse } from "yaml";
+import { SecretsStoreCsiDriver, VaultSecretProviderClass, validateSecretsStoreCsiDriver, validateVaultSecretProviderClass } from "../../../components";
+import { runProgram, unwrap } from "../../harness/pulumi";
+
+const CHART = "kubernetes:helm.sh/v4:Chart";
+
+test("SecretsStoreCsiDriver: pinned chart, sync to Secrets off, rotation on, privileged namespace of its own", async () => {
+  const stack = await runProgram(() => {
+    new SecretsStoreCsiDriver("csi", {});
+  });
+  const chart = stack.one(CHART, "csi-chart");
+  assert.equal(chart.inputs.chart, "secrets-store-csi-driver");
+  assert.equal(chart.inputs.version, "1.6.0");
+  assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts" });
+  assert.equal(chart.inputs.namespace, "secrets-store-csi");
+  assert.deepEqual(chart.inputs.values, {
+    syncSecret: { enabled: false },
+    enableSecretRotation: true,
+    rotationPollInterval: "2m",
+    tokenRequests: [],
+    linux: { enabled: true, crds: { enabled: true } },
+    windows: { enabled: false },
+    rbac: { install: true },
+    logFormatJSON: true,
+  });
+  const ns = stack.one("kubernetes:core/v1:Namespace", "csi-namespace-ns");
+  assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
+  assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/warn"], "baseline");
+
+  const custom = await runProgram(() => {
+    new SecretsStoreCsiDriver("csi", { namespace: "csi", syncSecret: true, rotation: false, tokenRequestAudiences: ["vault"] });
+  });
+  const values = custom.one(CHART).inputs.values;
+  assert.deepEqual([values.syncSecret, values.enableSecretRotation, "rotationPollInterval" in values, values.tokenRequests], [
+    { enabled: true },
+    false,
+    false,
+    [{ audience: "vault" }],
+  ]);
+  assert.deepEqual(validateSecretsStoreCsiDriver({ rotationPollInterval: "soon", namespace: "CSI" }), [
+    "rotationPollInterval: must be a Go duration such as 2m",
+    `namespace: must be an RFC 1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric), got "CSI"`,
+  ]);
+});
+
+test("VaultSecretProviderClass: secrets-store.csi.x-k8s.io/v1 for the Vault provider, objects as YAML, kept on delete", async () => {
+  let spc: VaultSecretProviderClass | undefined;
+  const stack = await runProgram(() => {
+    spc = new VaultSecretProviderClass("demo", {
+      namespace: "apps",
+      roleName: "demo-app",
+      authMountPath: "kubernetes-local",
+      vaultAddress: "https://vault.vault.svc:8200",
+      objects: [
+        { objectName: "db-password", secretPath: "secret/data/apps/demo/db", secretKey: "password" },
+        { objectName: "api.json", secretPath: "secret/data/apps/demo/api", filePermission: "0440" },
+      ],
+    });
+  });
+  const cr = stack.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "demo-spc");
+  assert.equal(cr.inputs.apiVersion, "secrets-store.csi.x-k8s.io/v1");
+  assert.equal(cr.inputs.kind, "SecretProviderClass");
+  assert.deepEqual([cr.inputs.metadata.name, cr.inputs.metadata.namespace, cr.inputs.metadata.annotations], [
+    "demo",
+    "apps",
+    { "helm.sh/resource-policy": "keep" },
+  ]);
+  assert.equal(cr.inputs.spec.provider, "vault");
+  const { objects, ...params } = cr.inputs.spec.parameters;
+  assert.deepEqual(params, { roleName: "demo-app", vaultAuthMountPath: "kubernetes-local", vaultAddress: "https://vault.vault.svc:8200" });
+  assert.deepEqual(parse(objects), [
+    { objectName: "db-password", secretPath: "secret/data/apps/demo/db", secretKey: "password", filePermission: "0400" },
+    { objectName: "api.json", secretPath: "secret/data/apps/demo/api", filePermission: "0440" },
+  ]);
+  assert.equal("secretObjects" in cr.inputs.spec, false, "values are never synced into Kubernetes Secrets");
+  assert.equal(await unwrap(spc!.className), "demo");
+
+  assert.deepEqual(
+    validateVaultSecretProviderClass({
+      namespace: "apps",
+      roleName: "r",
+      vaultAddress: "http://vault:8200",
+      objects: [
+        { objectName: "a", secretPath: "/secret/a", filePermission: "0666" },
+        { objectName: "a", secretPath: "secret/b" },
+      ],
+    }),
+    [
+      "vaultAddress: must be an https:// URL",
+      "objects[0].secretPath: must not start with '/'",
+      `objects[0].filePermission: must not grant group write or any other access, got "0666"`,
+      `objects[1].objectName: duplicate file name "a"`,
+    ],
+  );
+  assert.deepEqual(validateVaultSecretProviderClass({ namespace: "apps", roleName: "r", objects: [] }), ["objects: must list at least one object"]);
+});
