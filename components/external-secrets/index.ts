@@ -27,7 +27,7 @@ export type {
   GcpWorkloadIdentityArgs,
   AzureStoreProviderArgs,
   VaultStoreProviderArgs,
-  VaultKubernetesAuthArgs,
+  VaultStoreKubernetesAuthArgs,
   VaultAuthArgs,
   CaProviderArgs,
   ClusterSecretStoreConditionArgs,

@@ -81,7 +81,7 @@ export interface CaProviderArgs {
 }
 
 /** Vault Kubernetes auth. */
-export interface VaultKubernetesAuthArgs {
+export interface VaultStoreKubernetesAuthArgs {
   /** Mount path of the Kubernetes auth method. Default `kubernetes`. */
   mountPath?: pulumi.Input<string>;
   /** Vault role bound to the service account (required). */
@@ -111,7 +111,7 @@ export interface VaultStoreProviderArgs {
 /** Vault authentication: Kubernetes auth is the only method modelled (no static tokens in the cluster). */
 export interface VaultAuthArgs {
   /** Kubernetes auth with a Vault role. */
-  kubernetes: VaultKubernetesAuthArgs;
+  kubernetes: VaultStoreKubernetesAuthArgs;
 }
 
 /** Exactly one provider. */

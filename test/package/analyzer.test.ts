@@ -50,4 +50,8 @@ test("the Pulumi component analyzer infers every exported component", () => {
   assert.ok(result.components.ExternalSecretsOperator.outputs.serviceAccountName);
   assert.deepEqual(Object.keys(result.components.SelfManagedSecretsEncryption.outputs).sort(), ["configYaml", "writeProvider"]);
   assert.equal(result.components.EksSecretsEncryption.inputs.clusterRoleArn.optional, undefined, "clusterRoleArn is required");
+  const vault = result.components.VaultCluster;
+  assert.match(vault.inputs.replicas.description ?? "", /odd number from 3 to 7/);
+  assert.ok(vault.inputs.autoUnseal, "autoUnseal is an input");
+  for (const out of ["namespace", "address", "caCertificatePem", "serverServiceAccountName"]) assert.ok(vault.outputs[out], `VaultCluster output ${out}`);
 });
