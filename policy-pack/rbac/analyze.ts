@@ -283,6 +283,8 @@ function codeOf(kind: ProbeKind, inherited: boolean): RbacFindingCode | null {
     case "exec":
     case "ephemeral-containers":
       return "indirect-secret-read";
+    case "bind-roles":
+    case "bind-clusterroles":
     case "create-rolebindings":
     case "create-clusterrolebindings":
     case "csr-approval":
