@@ -17,6 +17,7 @@
 import { BUILTIN_CLUSTER_ROLE_NAMES, SYSTEM_GROUPS, builtinClusterRoles } from "./builtin";
 import { selectorMatches } from "./match";
 import { CLUSTER_SCOPED_RESOURCES, probesAllowedBy, type Probe, type ProbeKind } from "./probes";
+
 import type { AnalyzeOptions, KubeObject, LabelSelector, PolicyRule, RbacAnalysis, RbacFinding, RbacFindingCode, RbacSeverity } from "./types";
 
 interface RoleDef {
@@ -42,19 +43,67 @@ interface Grant {
   path: string[];
 }
 
-interface Item {
-  probe: Probe;
-  ns: string;
-  names: string[] | null;
-  path: string[];
-  /** Set when inherited by acting as a service account. */
-  via?: string;
+/** Kinds whose inherited grants are covered by being able to run pods in the namespace. */
+const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers"]);
+
+/**
+ * One request a principal can make, in a namespace (or `*`), for all or the named objects. The chain is
+ * built lazily: a direct grant is binding + role path, an inherited one is the acting-as grant, a step
+ * and the grant it inherits. Keys are computed once and shared with inherited copies.
+ */
+class Item {
+  private cached?: string[];
+  readonly key: string;
+
+  constructor(
+    readonly probe: Probe,
+    readonly ns: string,
+    readonly names: string[] | null,
+    private readonly head: string | Item,
+    private readonly tail: readonly string[] | Item,
+    readonly via?: string,
+    private readonly step?: string,
+  ) {
+    this.key = tail instanceof Item ? tail.key : names ? `${probe.id}|${ns}|${names.join(",")}` : `${probe.id}|${ns}|*`;
+  }
+
+  /** Whether `items` already covers this grant: the same request for any object here or everywhere, or pod creation (read kinds). */
+  coveredBy(items: Map<string, Item>, runsPods: Set<string>): boolean {
+    if (items.has(this.key)) return true;
+    if (READ_KINDS.has(this.probe.kind) && (runsPods.has("*") || runsPods.has(this.ns))) return true;
+    const id = this.probe.id;
+    if (items.has(`${id}|*|*`)) return true;
+    return this.names !== null && items.has(`${id}|${this.ns}|*`);
+  }
+
+  /** Creating this lets the holder run a pod of its choosing (mounting any Secret of the namespace). */
+  get runsPods(): boolean {
+    return (this.probe.kind === "pod-create" || this.probe.kind === "workload-write") && this.probe.verb === "create";
+  }
+
+  get path(): string[] {
+    if (this.cached) return this.cached;
+    const head = this.head;
+    const tail = this.tail;
+    this.cached = typeof head === "string" ? [head, ...(tail as readonly string[])] : [...head.path, this.step!, ...(tail as Item).path];
+    return this.cached;
+  }
+
+  /** The same grant, obtained by `act`-ing as `target`. */
+  inheritedThrough(act: Item, step: string, target: string): Item {
+    return new Item(this.probe, this.ns, this.names, act, this, target, step);
+  }
 }
 
 interface Principal {
   subject: string;
   items: Map<string, Item>;
-  acts: Item[];
+  /** The items in insertion order (append-only, so the fixpoint only looks at what is new). */
+  list: Item[];
+  /** Acting-as grants, one per distinct (namespace, names) target set. */
+  acts: Map<string, Item>;
+  /** Namespaces (`*` = all) where the principal can run pods of its choosing (create pods or workloads). */
+  runsPods: Set<string>;
 }
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
@@ -376,15 +425,18 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
   const principals = new Map<string, Principal>();
   const principal = (subject: string): Principal => {
     let p = principals.get(subject);
-    if (!p) principals.set(subject, (p = { subject, items: new Map(), acts: [] }));
+    if (!p) principals.set(subject, (p = { subject, items: new Map(), list: [], acts: new Map(), runsPods: new Set() }));
     return p;
   };
-  const itemKey = (probe: Probe, ns: string, names: string[] | null) => `${probe.id}|${ns}|${names ? names.join(",") : "*"}`;
   const addItem = (p: Principal, item: Item): boolean => {
-    const key = itemKey(item.probe, item.ns, item.names);
-    if (p.items.has(key)) return false;
-    p.items.set(key, item);
-    if (item.probe.actsAsServiceAccounts) p.acts.push(item);
+    if (p.items.has(item.key)) return false;
+    p.items.set(item.key, item);
+    p.list.push(item);
+    if (item.runsPods) p.runsPods.add(item.ns);
+    if (item.probe.actsAsServiceAccounts) {
+      const actKey = `${item.ns}|${item.names ? item.names.join(",") : "*"}`;
+      if (!p.acts.has(actKey)) p.acts.set(actKey, item);
+    }
     return true;
   };
 
@@ -456,49 +508,109 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
         }
         continue;
       }
-      for (const id of identities) addItem(principal(id), { probe: g.probe, ns, names: g.names, path: [bid, ...g.path] });
+      if (identities.length === 0) continue;
+      const item = new Item(g.probe, ns, g.names, bid, g.path);
+      for (const id of identities) addItem(principal(id), item);
     }
   }
 
   // Acting as service accounts (token creation, impersonation, running pods as them), to a fixpoint.
+  // Items are append-only, so each (actor, target, source) pair only ever reads the items it has not seen.
+  let everySa: string[] | undefined;
   const allSas = (): string[] => {
-    const out: string[] = [];
-    for (const [ns, names] of idx.serviceAccounts) for (const n of names) out.push(`ServiceAccount ${ns}/${n}`);
-    return out;
+    if (everySa) return everySa;
+    everySa = [];
+    for (const [ns, names] of idx.serviceAccounts) for (const n of names) everySa.push(`ServiceAccount ${ns}/${n}`);
+    return everySa;
   };
-  const targetsOf = (act: Item): string[] => {
-    if (act.ns === "*") return act.names ? allSas().filter((s) => act.names!.includes(s.slice(s.indexOf("/") + 1))) : allSas();
-    const names = act.names ?? [...(idx.serviceAccounts.get(act.ns) ?? new Set(["default"]))];
-    return names.map((n) => `ServiceAccount ${act.ns}/${n}`);
-  };
-  const sourcesOf = (sa: string): Principal[] => {
-    const ns = sa.slice("ServiceAccount ".length, sa.indexOf("/"));
-    const out: Principal[] = [];
-    for (const key of [sa, `Group ${SYSTEM_GROUPS.serviceAccounts}`, `Group ${SYSTEM_GROUPS.serviceAccounts}:${ns}`]) {
-      const p = principals.get(key);
-      if (p) out.push(p);
+  /**
+   * The grants an acting-as grant passes on (those of the service accounts it reaches and of their
+   * groups), merged once per target set and shared by every actor with that set: deduplicated by
+   * request, and split so that actors who can already run pods everywhere skip the read kinds.
+   */
+  interface Inherited {
+    item: Item;
+    target: string;
+    step: string;
+  }
+  interface TargetSet {
+    sources: Array<{ src: Principal; target: string; step: string }>;
+    offsets: Int32Array;
+    keys: Set<string>;
+    all: Inherited[];
+    nonRead: Inherited[];
+    round: number;
+  }
+  const targetSets = new Map<string, TargetSet>();
+  const targetSetOf = (act: Item): TargetSet => {
+    const key = `${act.ns}|${act.names ? act.names.join(",") : "*"}`;
+    let set = targetSets.get(key);
+    if (set) return set;
+    let targets: string[];
+    if (act.ns === "*") targets = act.names ? allSas().filter((s) => act.names!.includes(s.slice(s.indexOf("/") + 1))) : allSas();
+    else targets = (act.names ?? [...(idx.serviceAccounts.get(act.ns) ?? new Set(["default"]))]).map((n) => `ServiceAccount ${act.ns}/${n}`);
+    const sources: TargetSet["sources"] = [];
+    const seenGroups = new Set<string>();
+    for (const target of targets) {
+      const sa = principals.get(target);
+      if (sa) sources.push({ src: sa, target, step: `acts as ${target}` });
+      const ns = target.slice("ServiceAccount ".length, target.indexOf("/"));
+      for (const g of [`Group ${SYSTEM_GROUPS.serviceAccounts}`, `Group ${SYSTEM_GROUPS.serviceAccounts}:${ns}`]) {
+        const gp = principals.get(g);
+        if (!gp || seenGroups.has(g)) continue;
+        seenGroups.add(g);
+        sources.push({ src: gp, target, step: `acts as ${target} (member of ${g})` });
+      }
     }
-    return out;
+    set = { sources, offsets: new Int32Array(sources.length), keys: new Set(), all: [], nonRead: [], round: -1 };
+    targetSets.set(key, set);
+    return set;
   };
+  /** Pulls the sources' new grants into the set (once per round). */
+  const refresh = (set: TargetSet, round: number) => {
+    if (set.round === round) return;
+    set.round = round;
+    for (let i = 0; i < set.sources.length; i++) {
+      const { src, target, step } = set.sources[i];
+      const list = src.list;
+      for (let o = set.offsets[i]; o < list.length; o++) {
+        const item = list[o];
+        if (set.keys.has(item.key)) continue;
+        set.keys.add(item.key);
+        const inh = { item, target, step };
+        set.all.push(inh);
+        if (!READ_KINDS.has(item.probe.kind)) set.nonRead.push(inh);
+      }
+      set.offsets[i] = list.length;
+    }
+  };
+  // Per (actor, acting-as grant): how far into the set's `all` / `nonRead` lists the actor has looked.
+  const progress = new Map<Principal, Map<string, { all: number; nonRead: number }>>();
   let changed = true;
+  let round = 0;
   while (changed) {
     changed = false;
-    for (const p of [...principals.values()]) {
-      if (p.acts.length === 0) continue;
-      for (const act of [...p.acts]) {
-        for (const target of targetsOf(act)) {
-          if (target === p.subject) continue;
-          for (const src of sourcesOf(target)) {
-            for (const item of [...src.items.values()]) {
-              const inherited: Item = {
-                ...item,
-                path: [...act.path, `acts as ${target}${src.subject === target ? "" : ` (member of ${src.subject})`}`, ...item.path],
-                via: target,
-              };
-              if (addItem(p, inherited)) changed = true;
-            }
-          }
+    round++;
+    for (const p of principals.values()) {
+      if (p.acts.size === 0) continue;
+      let mine = progress.get(p);
+      if (!mine) progress.set(p, (mine = new Map()));
+      for (const act of p.acts.values()) {
+        const set = targetSetOf(act);
+        refresh(set, round);
+        const actKey = `${act.ns}|${act.names ? act.names.join(",") : "*"}`;
+        let pos = mine.get(actKey);
+        if (!pos) mine.set(actKey, (pos = { all: 0, nonRead: 0 }));
+        const everywhere = p.runsPods.has("*");
+        const list = everywhere ? set.nonRead : set.all;
+        let o = everywhere ? pos.nonRead : pos.all;
+        for (; o < list.length; o++) {
+          const { item, target, step } = list[o];
+          if (target === p.subject || item.via === p.subject || item.coveredBy(p.items, p.runsPods)) continue;
+          if (addItem(p, item.inheritedThrough(act, step, target))) changed = true;
         }
+        if (everywhere) pos.nonRead = o;
+        else pos.all = o;
       }
     }
   }

@@ -226,11 +226,17 @@ describe("escalation and indirect reads", () => {
       roleBinding("x", "d", "Role", "deployer", [user("ci")]),
       role("x", "reader", [SECRETS_READ]),
       roleBinding("x", "r", "Role", "reader", [sa("app")]),
+      // x/app can also read Secrets in namespace y: running a pod as x/app reaches them.
+      role("y", "reader", [SECRETS_READ]),
+      roleBinding("y", "r", "Role", "reader", [sa("app", "x")]),
     ];
     const f = run(objs);
-    assert.deepEqual(summary(f).filter((s) => s.includes("User ci")), ["indirect-secret-read User ci @x", "indirect-secret-read User ci @x"]);
-    const inherited = f.find((x) => x.subject === "User ci" && x.message.includes("by acting as"))!;
-    assert.match(inherited.message, /^User ci can read Secrets \(get, list, watch\) in namespace x by acting as ServiceAccount x\/app via RoleBinding x\/d -> Role x\/deployer rules\[0\]/);
+    assert.deepEqual(summary(f).filter((s) => s.includes("User ci")), ["indirect-secret-read User ci @x", "indirect-secret-read User ci @y"]);
+    const own = f.find((x) => x.subject === "User ci" && x.namespace === "x")!;
+    assert.match(own.message, /^User ci can create or change pod-template workloads \(which can mount any Secret in the namespace and run as any of its service accounts\) \(create\) in namespace x via RoleBinding x\/d/);
+    const inherited = f.find((x) => x.subject === "User ci" && x.namespace === "y")!;
+    assert.match(inherited.message, /^User ci can read Secrets \(get, list, watch\) in namespace y by acting as ServiceAccount x\/app via RoleBinding x\/d -> Role x\/deployer rules\[0\]/);
+    assert.deepEqual(inherited.path.slice(2), ["acts as ServiceAccount x/app", "RoleBinding y/r", 'Role y/reader rules[0] verbs=get,list,watch apiGroups="" resources=secrets']);
     objs[0] = role("x", "deployer", [{ verbs: ["get", "list"], apiGroups: ["apps"], resources: ["deployments"] }]);
     assert.deepEqual(summary(run(objs)).filter((s) => s.includes("User ci")), []);
   });
