@@ -76,7 +76,7 @@ export function kubeObjectsFromResources(resources: Iterable<ResourceLike>): Ext
       }
       throw e;
     }
-    objects.push({ ...plain, apiVersion: meta.apiVersion, kind: meta.kind } as KubeObject);
+    objects.push({ ...plain, apiVersion: meta.apiVersion, kind: meta.kind });
     sources.push(r);
   }
   return { objects, unknown, sources };
