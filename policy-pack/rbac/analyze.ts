@@ -31,16 +31,26 @@ interface RoleDef {
   builtin: boolean;
 }
 
-interface EffectiveRule {
-  rule: PolicyRule;
+/** A rule a role effectively has, with the steps that lead to it (aggregation, if any), described lazily. */
+class EffectiveRule {
+  private cached?: string[];
+  constructor(
+    readonly rule: PolicyRule,
+    private readonly index: number,
+    private readonly origin: string,
+    private readonly via: readonly string[],
+  ) {}
+
   /** Path steps: aggregation (if any) and the rule itself. */
-  path: string[];
+  get path(): string[] {
+    return (this.cached ??= [...this.via, `${this.origin} ${describeRule(this.rule, this.index)}`]);
+  }
 }
 
 interface Grant {
   probe: Probe;
   names: string[] | null;
-  path: string[];
+  eff: EffectiveRule;
 }
 
 /** Kinds whose inherited grants are covered by being able to run pods in the namespace. */
@@ -54,26 +64,33 @@ const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-wr
 class Item {
   private cached?: string[];
   readonly key: string;
+  /** The same request for any object in this namespace. */
+  readonly anyHere: string;
 
   constructor(
     readonly probe: Probe,
     readonly ns: string,
     readonly names: string[] | null,
     private readonly head: string | Item,
-    private readonly tail: readonly string[] | Item,
+    private readonly tail: EffectiveRule | Item,
     readonly via?: string,
     private readonly step?: string,
   ) {
-    this.key = tail instanceof Item ? tail.key : names ? `${probe.id}|${ns}|${names.join(",")}` : `${probe.id}|${ns}|*`;
+    if (tail instanceof Item) {
+      this.key = tail.key;
+      this.anyHere = tail.anyHere;
+    } else {
+      this.anyHere = `${probe.id}|${ns}|*`;
+      this.key = names ? `${probe.id}|${ns}|${names.join(",")}` : this.anyHere;
+    }
   }
 
   /** Whether `items` already covers this grant: the same request for any object here or everywhere, or pod creation (read kinds). */
   coveredBy(items: Map<string, Item>, runsPods: Set<string>): boolean {
     if (items.has(this.key)) return true;
     if (READ_KINDS.has(this.probe.kind) && (runsPods.has("*") || runsPods.has(this.ns))) return true;
-    const id = this.probe.id;
-    if (items.has(`${id}|*|*`)) return true;
-    return this.names !== null && items.has(`${id}|${this.ns}|*`);
+    if (items.has(this.probe.anyKey)) return true;
+    return this.names !== null && items.has(this.anyHere);
   }
 
   /** Creating this lets the holder run a pod of its choosing (mounting any Secret of the namespace). */
@@ -85,7 +102,7 @@ class Item {
     if (this.cached) return this.cached;
     const head = this.head;
     const tail = this.tail;
-    this.cached = typeof head === "string" ? [head, ...(tail as readonly string[])] : [...head.path, this.step!, ...(tail as Item).path];
+    this.cached = typeof head === "string" ? [head, ...tail.path] : [...head.path, this.step!, ...tail.path];
     return this.cached;
   }
 
@@ -267,7 +284,7 @@ class Aggregator {
     if (cached) return cached;
     let out: EffectiveRule[];
     if (role.selectors === null) {
-      out = role.rules.map((rule, i) => ({ rule, path: [`${role.id} ${describeRule(rule, i)}`] }));
+      out = role.rules.map((rule, i) => new EffectiveRule(rule, i, role.id, []));
     } else {
       out = [];
       const seenRules = new Set<string>();
@@ -283,7 +300,7 @@ class Aggregator {
               const key = JSON.stringify([rule.verbs, rule.apiGroups, rule.resources, rule.resourceNames, rule.nonResourceURLs]);
               if (seenRules.has(key)) return;
               seenRules.add(key);
-              out.push({ rule, path: [...step, `${member.id} ${describeRule(rule, i)}`] });
+              out.push(new EffectiveRule(rule, i, member.id, step));
             });
           }
         }
@@ -416,7 +433,7 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
     if (g) return g;
     g = [];
     for (const eff of aggregator.effectiveRules(role)) {
-      for (const m of probesAllowedBy(eff.rule, minor)) g.push({ probe: m.probe, names: m.names, path: eff.path });
+      for (const m of probesAllowedBy(eff.rule, minor)) g.push({ probe: m.probe, names: m.names, eff });
     }
     grantCache.set(role.id, g);
     return g;
@@ -491,9 +508,10 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
     const inertReported = new Set<string>();
     for (const g of grantsOf(role)) {
       if (!cluster && g.probe.clusterScoped) {
-        const last = g.path[g.path.length - 1];
-        const key = `${last}|${g.probe.resource}`;
-        const explicit = (lastRule(g.path) ?? "").includes(g.probe.resource);
+        // Reported when the rule names the cluster-scoped resource (a `*` rule is only partly inert).
+        const explicit = (g.eff.rule.resources ?? []).some((r) => r === g.probe.resource || r.startsWith(`${g.probe.resource}/`));
+        const path = explicit ? g.eff.path : [];
+        const key = `${path[path.length - 1]}|${g.probe.resource}`;
         if (explicit && !inertReported.has(key)) {
           inertReported.add(key);
           findings.push({
@@ -501,15 +519,15 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
             subject: bid,
             namespace: bns,
             severity: "low",
-            path: [bid, ...g.path],
+            path: [bid, ...path],
             verbs: [g.probe.verb],
-            message: `${bid} -> ${g.path.join(" -> ")}: ${g.probe.resource} is cluster-scoped, so this grant is inert in a RoleBinding`,
+            message: `${bid} -> ${path.join(" -> ")}: ${g.probe.resource} is cluster-scoped, so this grant is inert in a RoleBinding`,
           });
         }
         continue;
       }
       if (identities.length === 0) continue;
-      const item = new Item(g.probe, ns, g.names, bid, g.path);
+      const item = new Item(g.probe, ns, g.names, bid, g.eff);
       for (const id of identities) addItem(principal(id), item);
     }
   }
@@ -659,9 +677,6 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function lastRule(path: string[]): string | undefined {
-  return path[path.length - 1];
-}
 
 /** Escalations that need two permissions together: bind + create bindings, CSR approval + signer approve. */
 function combinedFindings(p: Principal): RbacFinding[] {

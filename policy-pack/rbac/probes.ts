@@ -33,6 +33,8 @@ export type ProbeKind =
 
 export interface Probe {
   id: string;
+  /** Key of this request for any object everywhere (`<id>|*|*`), used by the engine's subsumption. */
+  anyKey: string;
   kind: ProbeKind;
   verb: string;
   apiGroup: string;
@@ -67,8 +69,10 @@ function probe(
   flags: Partial<Pick<Probe, "nameless" | "list" | "clusterScoped" | "actsAsServiceAccounts" | "before135" | "matches">> = {},
 ): Probe {
   const [resource, subresource = ""] = combined.split("/");
+  const id = `${kind}:${verb}:${apiGroup}:${combined}`;
   return {
-    id: `${kind}:${verb}:${apiGroup}:${combined}`,
+    id,
+    anyKey: `${id}|*|*`,
     kind,
     verb,
     apiGroup,
