@@ -155,3 +155,12 @@ test("ineffective-rbac-rules is advisory and names the rule", async () => {
   assert.equal(r.violations[0].enforcementLevel, "advisory");
   assert.equal(r.violations[0].urn, bad.urn);
 });
+
+test("config.example.json is a valid --policy-pack-config for the pack (only known policies and properties)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const config = JSON.parse(readFileSync(new URL("../../../policy-pack/config.example.json", `file://${__filename}`), "utf8"));
+  const names = new Set(allPolicies.map((p) => p.name));
+  for (const key of Object.keys(config)) assert.ok(names.has(key), key);
+  const r = await runPolicy(allPolicies, [k(clusterRole("eso", [SECRETS_READ])), k(clusterRoleBinding("eso", "eso", [sa("external-secrets", "external-secrets")]))], config);
+  assert.deepEqual(r.messages, [], "the example exempts the ESO controller");
+});

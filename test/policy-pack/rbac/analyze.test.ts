@@ -196,6 +196,11 @@ describe("built-in roles", () => {
   test("admin can create RoleBindings but not bind roles it does not hold; adding bind on roles makes it an escalation", () => {
     const grants = run([roleBinding("x", "b", "ClusterRole", "admin", [user("alice")])]);
     assert.ok(!grants.some((f) => /grant Roles they do not hold/.test(f.message)));
+    const withBind = run([
+      clusterRole("binder", [{ verbs: ["bind"], apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"] }], { "rbac.authorization.k8s.io/aggregate-to-admin": "true" }),
+      roleBinding("x", "b", "ClusterRole", "admin", [user("alice")]),
+    ]);
+    assert.ok(withBind.some((f) => f.code === "escalation" && f.namespace === "x" && /^User alice can grant Roles they do not hold \(bind \+ create rolebindings\) in namespace x/.test(f.message)));
   });
   test("system:node reads Secrets cluster-wide when bound", () => {
     assert.deepEqual(summary(run([clusterRoleBinding("n", "system:node", [group("system:nodes")])])).filter((s) => s.startsWith("secret-read")), ["secret-read Group system:nodes @*"]);
