@@ -16,7 +16,8 @@ export const serviceAccountTokenAutomount: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const sas = new Map<string, boolean | undefined>();
     for (const r of args.resources) {
-      if (r.type !== "kubernetes:core/v1:ServiceAccount") continue;
+      // A ServiceAccountPatch (e.g. HardenedNamespace's `default` without a token) counts like the account itself.
+      if (r.type !== "kubernetes:core/v1:ServiceAccount" && r.type !== "kubernetes:core/v1:ServiceAccountPatch") continue;
       sas.set(`${r.props.metadata?.namespace ?? "default"}/${r.props.metadata?.name ?? ""}`, r.props.automountServiceAccountToken);
     }
     for (const r of args.resources) {

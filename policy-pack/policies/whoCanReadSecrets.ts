@@ -11,8 +11,8 @@ export interface WhoCanReadSecretsConfig {
 
 /** `Kind ns/name` / `Kind name` of a KubeObject, as the engine names it in paths. */
 function objectId(o: KubeObject): string {
-  const ns = o.metadata?.namespace;
-  return o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding" || !ns ? `${o.kind} ${o.metadata?.name ?? ""}` : `${o.kind} ${ns}/${o.metadata?.name ?? ""}`;
+  const name = o.metadata?.name ?? "";
+  return o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding" ? `${o.kind} ${name}` : `${o.kind} ${o.metadata?.namespace || "default"}/${name}`;
 }
 
 function labelled(o: KubeObject, labels: string[]): boolean {

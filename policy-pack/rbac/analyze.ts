@@ -14,7 +14,7 @@
  * - whoever can act as a service account (create its token, impersonate it, or run a pod as it) inherits
  *   everything it can do, followed to a fixpoint.
  */
-import { BUILTIN_CLUSTER_ROLE_NAMES, SYSTEM_GROUPS, builtinClusterRoles } from "./builtin";
+import { SYSTEM_GROUPS, builtinClusterRoles } from "./builtin";
 import { selectorMatches } from "./match";
 import { CLUSTER_SCOPED_RESOURCES, probesAllowedBy, type Probe, type ProbeKind } from "./probes";
 
@@ -122,8 +122,6 @@ interface Principal {
   /** Namespaces (`*` = all) where the principal can run pods of its choosing (create pods or workloads). */
   runsPods: Set<string>;
 }
-
-const RBAC_GROUP = "rbac.authorization.k8s.io";
 
 /** `1.34`, `v1.35.2` -> 34 / 35; undefined when absent or unparsable. */
 export function kubernetesMinor(version: string | undefined): number | undefined {
@@ -753,4 +751,3 @@ export function ineffectiveProblems(rule: PolicyRule, roleKind: "Role" | "Cluste
   return problems;
 }
 
-export { BUILTIN_CLUSTER_ROLE_NAMES, RBAC_GROUP };

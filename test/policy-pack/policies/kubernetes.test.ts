@@ -142,6 +142,9 @@ test("service-account-token-automount", async () => {
   const saOff = resource(T.ServiceAccount, { metadata: { name: "api", namespace: "apps" }, automountServiceAccountToken: false });
   assert.deepEqual((await runPolicy(serviceAccountTokenAutomount, [saOff, deployment({ serviceAccountName: "api", containers: [] })])).messages, []);
   assert.deepEqual((await runPolicy(serviceAccountTokenAutomount, [deployment({ automountServiceAccountToken: true, containers: [] })])).messages, []);
+  const patchedDefault = resource("kubernetes:core/v1:ServiceAccountPatch", { metadata: { name: "default", namespace: "apps" }, automountServiceAccountToken: false });
+  assert.deepEqual((await runPolicy(serviceAccountTokenAutomount, [patchedDefault, deployment({ containers: [] })])).messages, []);
+  assert.equal((await runPolicy(serviceAccountTokenAutomount, [deployment({ containers: [] })])).messages.length, 1);
   assert.deepEqual((await runPolicy(serviceAccountTokenAutomount, [deployment({ serviceAccountName: "api", containers: [] })])).messages, [
     "Deployment apps/api mounts a token for ServiceAccount apps/api implicitly: set automountServiceAccountToken on the pod (true only if it calls the API) or false on the ServiceAccount",
   ]);
@@ -163,4 +166,12 @@ test("config.example.json is a valid --policy-pack-config for the pack (only kno
   for (const key of Object.keys(config)) assert.ok(names.has(key), key);
   const r = await runPolicy(allPolicies, [k(clusterRole("eso", [SECRETS_READ])), k(clusterRoleBinding("eso", "eso", [sa("external-secrets", "external-secrets")]))], config);
   assert.deepEqual(r.messages, [], "the example exempts the ESO controller");
+});
+
+test("who-can-read-secrets points at the binding, also for a RoleBinding without a namespace (default)", async () => {
+  const rb = resource(T.RoleBinding, { metadata: { name: "r" }, roleRef: { kind: "ClusterRole", name: "reader" }, subjects: [{ kind: "User", name: "alice" }] }, "rb");
+  const r = await runPolicy(whoCanReadSecrets, [k(clusterRole("reader", [SECRETS_READ])), rb]);
+  assert.equal(r.violations.length, 1);
+  assert.equal(r.violations[0].urn, rb.urn);
+  assert.match(r.messages[0], /^User alice can read Secrets \(get, list, watch\) in namespace default via RoleBinding default\/r -> ClusterRole reader/);
 });
