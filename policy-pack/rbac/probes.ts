@@ -181,15 +181,33 @@ export interface ProbeMatch {
 export function probesAllowedBy(rule: PolicyRule, kubernetesMinor: number | undefined): ProbeMatch[] {
   const resources = rule.resources ?? [];
   if (resources.length === 0 || (rule.verbs ?? []).length === 0) return [];
-  let candidates: Iterable<Probe>;
+  let candidates: readonly Probe[];
   if (resources.includes("*")) candidates = PROBES;
   else {
-    const set = new Set<Probe>(CUSTOM);
+    // Usually one or two short lists: concatenate, and deduplicate only when several entries matched.
+    const found: Probe[] = [];
+    let lists = 0;
     for (const r of resources) {
-      for (const p of BY_COMBINED.get(r) ?? []) set.add(p);
-      if (r.startsWith("*/")) for (const p of BY_SUBRESOURCE.get(r.slice(2)) ?? []) set.add(p);
+      const exact = BY_COMBINED.get(r);
+      if (exact) {
+        found.push(...exact);
+        lists++;
+      }
+      if (r.startsWith("*/")) {
+        const sub = BY_SUBRESOURCE.get(r.slice(2));
+        if (sub) {
+          found.push(...sub);
+          lists++;
+        }
+      }
     }
-    candidates = set;
+    const verbs = rule.verbs ?? [];
+    if (verbs.includes("impersonate") || verbs.includes("*")) {
+      found.push(...CUSTOM);
+      lists++;
+    }
+    if (lists === 0) return [];
+    candidates = lists > 1 ? [...new Set(found)] : found;
   }
   const names = rule.resourceNames ?? [];
   const out: ProbeMatch[] = [];
