@@ -1,7 +1,55 @@
 /**
  * Every policy of the kube-secrets-guard pack, in report order. Each policy lives in its own file in
  * this folder; `policy-pack/index.ts` only assembles them, and `npm run plan` runs this same list.
+ *
+ * Still to be wired by the lead once their checkers land: audit policies via `validateAuditPolicy`
+ * (components/audit), Vault HCL policies (components/vault), `validateEncryptionConfiguration`
+ * (components/encryption; selfManagedEncryptionConfiguration holds a local check until then).
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { aksAuditDiagnostics, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
+import { aksKmsEncryption, eksSecretsEncryption, gkeDatabaseEncryption, keyVaultPurgeProtection, kmsKeyRotation } from "./cloudEncryption";
+import { clusterSecretStoreConditions, esoIamNoWildcardResources, externalSecretRefreshInterval } from "./externalSecrets";
+import { ineffectiveRbacRules } from "./ineffectiveRbacRules";
+import { noClusterAdminBindings } from "./noClusterAdminBindings";
+import { noDefaultServiceAccountGrants } from "./noDefaultServiceAccountGrants";
+import { noEscalationVerbs } from "./noEscalationVerbs";
+import { noSecretsInEnv } from "./noSecretsInEnv";
+import { noSystemGroupBindings } from "./noSystemGroupBindings";
+import { noWildcardRules } from "./noWildcardRules";
+import { sealedSecretsScope } from "./sealedSecretsScope";
+import { selfManagedEncryptionConfiguration } from "./selfManagedEncryption";
+import { serviceAccountTokenAutomount } from "./serviceAccountTokenAutomount";
+import { vaultChartHardening, vaultKubernetesRoleBindings } from "./vault";
+import { whoCanReadSecrets } from "./whoCanReadSecrets";
 
-export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy> = [];
+export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy> = [
+  // Kubernetes RBAC and workloads
+  whoCanReadSecrets,
+  noWildcardRules,
+  noClusterAdminBindings,
+  noSystemGroupBindings,
+  noEscalationVerbs,
+  noDefaultServiceAccountGrants,
+  noSecretsInEnv,
+  serviceAccountTokenAutomount,
+  ineffectiveRbacRules,
+  // Encryption at rest
+  eksSecretsEncryption,
+  kmsKeyRotation,
+  gkeDatabaseEncryption,
+  aksKmsEncryption,
+  keyVaultPurgeProtection,
+  selfManagedEncryptionConfiguration,
+  // Audit
+  eksAuditLogging,
+  aksAuditDiagnostics,
+  gkeDataAccessAudit,
+  // External Secrets, Vault, Sealed Secrets
+  clusterSecretStoreConditions,
+  externalSecretRefreshInterval,
+  esoIamNoWildcardResources,
+  vaultChartHardening,
+  vaultKubernetesRoleBindings,
+  sealedSecretsScope,
+];

@@ -1,0 +1,66 @@
+/** Helpers shared by the pack's policies (plain data handling; no policy logic). */
+import type { PolicyResource } from "@pulumi/policy";
+import { kubeObjectsFromResources, type KubeObject } from "../rbac";
+
+export const RBAC_TYPES = {
+  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+  clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+  roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+} as const;
+
+/** Pulumi type tokens of the workload kinds and the path of their pod spec. */
+export const WORKLOAD_POD_SPEC: Readonly<Record<string, string[]>> = {
+  "kubernetes:core/v1:Pod": ["spec"],
+  "kubernetes:core/v1:PodTemplate": ["template", "spec"],
+  "kubernetes:core/v1:ReplicationController": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:ReplicaSet": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+export function dig(value: any, path: string[]): any {
+  let v = value;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = v[p];
+  }
+  return v;
+}
+
+/** `kind ns/name` (or `kind name`) of a Kubernetes resource, for messages. */
+export function k8sName(type: string, props: any): string {
+  const kind = type.slice(type.lastIndexOf(":") + 1);
+  const ns = props?.metadata?.namespace;
+  const name = props?.metadata?.name ?? "(generated name)";
+  return ns ? `${kind} ${ns}/${name}` : `${kind} ${name}`;
+}
+
+/** The KubeObjects of a stack, with the URN of the resource each came from. */
+export function stackKubeObjects(resources: PolicyResource[]): { objects: KubeObject[]; urns: string[]; unknown: string[] } {
+  const { objects, sources, unknown } = kubeObjectsFromResources(resources.map((r) => ({ type: r.type, props: r.props, urn: r.urn })));
+  return { objects, urns: sources.map((s) => s.urn ?? ""), unknown };
+}
+
+/** Parses a Go duration (`1h30m`, `90s`, `0`); seconds, or undefined when not a duration. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  if (value === "0") return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  let total = 0;
+  let consumed = 0;
+  for (const m of value.matchAll(re)) {
+    total += Number(m[1]) * unit[m[2]];
+    consumed += m[0].length;
+  }
+  return consumed === value.length && consumed > 0 ? total : undefined;
+}
+
+/** Matches `name` against patterns that may end in `*`. */
+export function matchesAny(name: string, patterns: readonly string[] | undefined): boolean {
+  return (patterns ?? []).some((p) => p === name || (p.endsWith("*") && name.startsWith(p.slice(0, -1))));
+}

@@ -1,0 +1,44 @@
+/** Vault server chart values and Vault Kubernetes auth roles (raw resource inputs). */
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+
+function isVaultChart(props: any): boolean {
+  const chart = String(props.chart ?? "");
+  return chart === "vault" || chart.endsWith("/vault") || (chart.includes("helm.releases.hashicorp.com") && chart.endsWith("vault"));
+}
+
+export const vaultChartHardening: ResourceValidationPolicy = {
+  name: "vault-chart-hardening",
+  description: "The Vault Helm chart runs HA (raft, >= 3 replicas), with TLS, and never in dev mode.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps: "Set server.ha.enabled=true with server.ha.raft.enabled=true and server.ha.replicas >= 3, global.tlsDisable=false (the chart default is true), and server.dev.enabled=false (VaultCluster does all of this).",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== "kubernetes:helm.sh/v4:Chart" && args.type !== "kubernetes:helm.sh/v3:Release") return;
+    if (!isVaultChart(args.props)) return;
+    const v = args.props.values ?? {};
+    const server = v.server ?? {};
+    if (server.dev?.enabled === true) reportViolation(`Vault chart ${args.name}: server.dev.enabled is true (in-memory, unsealed, root token)`);
+    if (server.ha?.enabled !== true) reportViolation(`Vault chart ${args.name}: server.ha.enabled must be true`);
+    else {
+      if ((server.ha.replicas ?? 3) < 3) reportViolation(`Vault chart ${args.name}: server.ha.replicas must be >= 3, got ${server.ha.replicas}`);
+      if (server.ha.raft?.enabled !== true && !server.ha.config) reportViolation(`Vault chart ${args.name}: server.ha.raft.enabled must be true (integrated storage)`);
+    }
+    if (v.global?.tlsDisable !== false) reportViolation(`Vault chart ${args.name}: global.tlsDisable must be false (the chart defaults to true), got ${String(v.global?.tlsDisable)}`);
+  },
+};
+
+export const vaultKubernetesRoleBindings: ResourceValidationPolicy = {
+  name: "vault-kubernetes-role-bindings",
+  description: "Vault Kubernetes auth roles are bound to named service accounts and namespaces (no `*`).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps: "List the exact service account names and namespaces in bound_service_account_names / bound_service_account_namespaces (VaultKubernetesAuth does this).",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== "vault:kubernetes/authBackendRole:AuthBackendRole") return;
+    for (const field of ["boundServiceAccountNames", "boundServiceAccountNamespaces"]) {
+      const values: string[] = args.props[field] ?? [];
+      if (values.length === 0) reportViolation(`Vault role ${args.props.roleName ?? args.name}: ${field} is empty`);
+      else if (values.some((v) => v.includes("*"))) reportViolation(`Vault role ${args.props.roleName ?? args.name}: ${field} contains a wildcard, got ${JSON.stringify(values)}`);
+    }
+  },
+};

@@ -1,0 +1,71 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { analyzeRbac, type KubeObject, type RbacFinding } from "../rbac";
+import { stackKubeObjects } from "./common";
+
+export interface WhoCanReadSecretsConfig {
+  exemptSubjects: string[];
+  exemptLabels: string[];
+  kubernetesVersion?: string;
+  reportIndirect: boolean;
+}
+
+/** `Kind ns/name` / `Kind name` of a KubeObject, as the engine names it in paths. */
+function objectId(o: KubeObject): string {
+  const name = o.metadata?.name ?? "";
+  return o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding" ? `${o.kind} ${name}` : `${o.kind} ${o.metadata?.namespace || "default"}/${name}`;
+}
+
+function labelled(o: KubeObject, labels: string[]): boolean {
+  return labels.some((l) => {
+    const [k, v] = l.split("=", 2);
+    const value = o.metadata?.labels?.[k];
+    return value !== undefined && (v === undefined || value === v);
+  });
+}
+
+/** Findings of `objects` the policy reports, after exemptions by subject and by label. */
+export function secretReadFindings(objects: KubeObject[], config: WhoCanReadSecretsConfig): RbacFinding[] {
+  const exemptSubjects = [...config.exemptSubjects];
+  const exemptRoles = new Set<string>();
+  for (const o of objects) {
+    if (!labelled(o, config.exemptLabels)) continue;
+    if (o.kind === "ServiceAccount") exemptSubjects.push(`ServiceAccount ${o.metadata?.namespace ?? "default"}/${o.metadata?.name ?? ""}`);
+    if (o.kind === "ClusterRole") exemptRoles.add(`ClusterRole ${o.metadata?.name ?? ""}`);
+  }
+  const codes = config.reportIndirect ? ["secret-read", "indirect-secret-read"] : ["secret-read"];
+  return analyzeRbac(objects, { exemptSubjects, kubernetesVersion: config.kubernetesVersion }).findings.filter(
+    (f) => codes.includes(f.code) && !(f.path[1] && [...exemptRoles].some((r) => f.path[1] === r || f.path[1].startsWith(`${r} `))),
+  );
+}
+
+/**
+ * Who can read Secrets, computed with the RBAC engine over every Role, ClusterRole, binding, service
+ * account and workload of the stack (built-in roles such as `edit` included). Each subject that can read
+ * Secrets (directly, or indirectly by running pods, exec, or acting as a service account) is a violation
+ * whose message carries the granting chain. Controllers that must read Secrets are exempted explicitly.
+ */
+export const whoCanReadSecrets: StackValidationPolicy = {
+  name: "who-can-read-secrets",
+  description: "Only explicitly exempted subjects may read Secrets, directly or indirectly (RBAC evaluated like the API server).",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    "Remove the binding or narrow the role in the reported chain (resourceNames for the Secrets it needs, no list/watch). " +
+    "If the subject is a controller that must read Secrets (External Secrets, Sealed Secrets, Vault's token reviewer, the re-encryption job), " +
+    "add it to `exemptSubjects` (e.g. `ServiceAccount external-secrets/external-secrets`) or label its ServiceAccount/ClusterRole with a label listed in `exemptLabels`.",
+  configSchema: {
+    properties: {
+      exemptSubjects: { type: "array", items: { type: "string" }, default: [], description: "Subjects allowed to read Secrets: `ServiceAccount ns/name`, `User x`, `Group g`; a trailing `*` matches a prefix." },
+      exemptLabels: { type: "array", items: { type: "string" }, default: [], description: "`key=value` (or `key`) labels that exempt the ServiceAccounts and ClusterRoles carrying them." },
+      kubernetesVersion: { type: "string", description: "Cluster version (e.g. 1.35); before 1.35 `get` on pods/exec also execs. Default: assume older." },
+      reportIndirect: { type: "boolean", default: true, description: "Also report indirect reads (pod creation, exec, acting as service accounts)." },
+    },
+  },
+  validateStack: (args, reportViolation) => {
+    const config = args.getConfig<WhoCanReadSecretsConfig>();
+    const { objects, urns } = stackKubeObjects(args.resources);
+    const urnOf = new Map<string, string>();
+    objects.forEach((o, i) => urnOf.set(objectId(o), urns[i]));
+    for (const f of secretReadFindings(objects, config)) reportViolation(f.message, urnOf.get(f.path[0]));
+  },
+};
