@@ -137,6 +137,8 @@ export class SecretsReencryption extends pulumi.ComponentResource {
   public readonly serviceAccountName: pulumi.Output<string>;
   /** The subject to exempt from secret-read/secret-write findings, `ServiceAccount <namespace>/<name>`. */
   public readonly exemptSubject: pulumi.Output<string>;
+  /** `[exemptSubject]`: the same shape every component that must read Secrets exposes. */
+  public readonly exemptSubjects: pulumi.Output<string[]>;
 
   constructor(name: string, args: SecretsReencryptionArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValid("SecretsReencryption", name, validateSecretsReencryption(args));
@@ -155,6 +157,7 @@ export class SecretsReencryption extends pulumi.ComponentResource {
     );
     this.serviceAccountName = sa.metadata.name;
     this.exemptSubject = pulumi.interpolate`ServiceAccount ${this.jobNamespace}/${this.serviceAccountName}`;
+    this.exemptSubjects = this.exemptSubject.apply((s) => [s]);
 
     const role = new k8s.rbac.v1.ClusterRole(
       childName(name, "role"),
@@ -245,6 +248,7 @@ export class SecretsReencryption extends pulumi.ComponentResource {
       jobNamespace: this.jobNamespace,
       serviceAccountName: this.serviceAccountName,
       exemptSubject: this.exemptSubject,
+      exemptSubjects: this.exemptSubjects,
     });
   }
 }

@@ -188,6 +188,12 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The controller's service account name (what Vault roles and cloud identities bind to). */
   public readonly serviceAccountName: pulumi.Output<string>;
+  /**
+   * The subjects that must read and write Secrets to do their job (the controller, which writes the
+   * synced Secrets, and the cert controller, which rotates the webhook's certificate Secret), as the
+   * policy pack names them (`ServiceAccount ns/name`): pass them to who-can-read-secrets' exemptSubjects.
+   */
+  public readonly exemptSubjects: pulumi.Output<string[]>;
   /** The chart (depend on it for anything needing the ESO CRDs). */
   public readonly chart: k8s.helm.v4.Chart;
 
@@ -264,6 +270,10 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
     // Read back from the merged values: extraValues may rename the service account.
     this.serviceAccountName = values.apply((v) => String(v.serviceAccount?.name ?? saName));
 
-    this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName });
+    this.exemptSubjects = pulumi
+      .all([this.namespace, this.serviceAccountName])
+      .apply(([ns, sa]) => [`ServiceAccount ${ns}/${sa}`, `ServiceAccount ${ns}/${ESO_RELEASE_NAME}-cert-controller`]);
+
+    this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName, exemptSubjects: this.exemptSubjects });
   }
 }

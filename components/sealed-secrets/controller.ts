@@ -180,6 +180,11 @@ export class SealedSecretsController extends pulumi.ComponentResource {
   /** Name of the controller (Deployment and Service): `sealed-secrets-controller`. */
   public readonly controllerName: pulumi.Output<string>;
   /**
+   * The controller's service account as the policy pack names it (`ServiceAccount ns/name`): it must read
+   * its key Secrets and write the unsealed Secrets; pass it to who-can-read-secrets' exemptSubjects.
+   */
+  public readonly exemptSubjects: pulumi.Output<string[]>;
+  /**
    * PEM of the sealing certificate when it is known to Pulumi (managed key); undefined for
    * controller-managed keys (fetch it with `kubeseal --fetch-cert`).
    */
@@ -289,9 +294,11 @@ export class SealedSecretsController extends pulumi.ComponentResource {
 
     this.namespace = namespace;
     this.controllerName = pulumi.output(CONTROLLER_NAME);
+    this.exemptSubjects = pulumi.interpolate`ServiceAccount ${namespace}/${CONTROLLER_NAME}`.apply((s) => [s]);
     this.certificatePem = certificatePem;
     this.keySecretName = keySecret ? keySecret.metadata.name : pulumi.output(undefined);
     this.registerOutputs({
+      exemptSubjects: this.exemptSubjects,
       namespace: this.namespace,
       controllerName: this.controllerName,
       certificatePem: this.certificatePem,

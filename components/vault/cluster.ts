@@ -233,6 +233,12 @@ export class VaultCluster extends pulumi.ComponentResource {
   public readonly fullName: pulumi.Output<string>;
   /** Namespace of the CSI provider, when enabled. */
   public readonly csiProviderNamespace: pulumi.Output<string | undefined>;
+  /**
+   * Subjects that obtain Secrets by design, as the policy pack names them: the CSI provider (when on)
+   * requests tokens for the pods' service accounts (`serviceaccounts/token` create) to log in to Vault.
+   * Pass them to who-can-read-secrets' exemptSubjects. Empty without the CSI provider.
+   */
+  public readonly exemptSubjects: pulumi.Output<string[]>;
   /** The cloud identity of the unseal key (role ARN / service account e-mail / client id), when auto-unseal is on. */
   public readonly unsealIdentity: pulumi.Output<Record<string, string>>;
 
@@ -497,8 +503,10 @@ export class VaultCluster extends pulumi.ComponentResource {
         { parent: this, dependsOn: [csiCa] },
       );
       this.csiProviderNamespace = csiNs.namespaceName;
+      this.exemptSubjects = pulumi.interpolate`ServiceAccount ${csiNs.namespaceName}/${releaseName}-csi-csi-provider`.apply((s) => [s]);
     } else {
       this.csiProviderNamespace = pulumi.output(undefined);
+      this.exemptSubjects = pulumi.output([]);
     }
 
     this.registerOutputs({
@@ -509,6 +517,7 @@ export class VaultCluster extends pulumi.ComponentResource {
       tlsSecretName: this.tlsSecretName,
       fullName: this.fullName,
       csiProviderNamespace: this.csiProviderNamespace,
+      exemptSubjects: this.exemptSubjects,
       unsealIdentity: this.unsealIdentity,
     });
   }

@@ -1,12 +1,13 @@
 /**
  * Every policy of the kube-secrets-guard pack, in report order. Each policy lives in its own file in
  * this folder; `policy-pack/index.ts` only assembles them, and `npm run plan` runs this same list.
- *
- * Still to be wired by the lead once their checkers land: audit policies via `validateAuditPolicy`
- * (components/audit), Vault HCL policies (components/vault), `validateEncryptionConfiguration`
- * (components/encryption; selfManagedEncryptionConfiguration holds a local check until then).
+ * Three policies reuse the components' own checkers, so a stack is judged by the same rules the
+ * components apply at construction: audit-policy-keeps-secret-bodies-out (`validateAuditPolicy`),
+ * vault-policy-least-privilege (`vaultPolicyProblems`), self-managed-encryption-configuration
+ * (`validateEncryptionConfiguration`).
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { auditPolicyBodies } from "./auditPolicyBodies";
 import { aksAuditDiagnostics, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
 import { aksKmsEncryption, eksSecretsEncryption, gkeDatabaseEncryption, keyVaultPurgeProtection, kmsKeyRotation } from "./cloudEncryption";
 import { clusterSecretStoreConditions, esoIamNoWildcardResources, externalSecretRefreshInterval } from "./externalSecrets";
@@ -21,6 +22,7 @@ import { sealedSecretsScope } from "./sealedSecretsScope";
 import { selfManagedEncryptionConfiguration } from "./selfManagedEncryption";
 import { serviceAccountTokenAutomount } from "./serviceAccountTokenAutomount";
 import { vaultChartHardening, vaultKubernetesRoleBindings } from "./vault";
+import { vaultPolicyDocuments } from "./vaultPolicyDocuments";
 import { whoCanReadSecrets } from "./whoCanReadSecrets";
 
 export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy> = [
@@ -45,11 +47,13 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   eksAuditLogging,
   aksAuditDiagnostics,
   gkeDataAccessAudit,
+  auditPolicyBodies,
   // External Secrets, Vault, Sealed Secrets
   clusterSecretStoreConditions,
   externalSecretRefreshInterval,
   esoIamNoWildcardResources,
   vaultChartHardening,
   vaultKubernetesRoleBindings,
+  vaultPolicyDocuments,
   sealedSecretsScope,
 ];

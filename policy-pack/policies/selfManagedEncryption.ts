@@ -1,19 +1,16 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { parse } from "yaml";
+import { validateEncryptionConfiguration } from "../../components/encryption/encryptionConfiguration";
 
-const IDENTITY = "identity";
-
-/** Problems of an apiserver.config.k8s.io EncryptionConfiguration for Secrets (never echoes key material). */
+/**
+ * Problems of an apiserver.config.k8s.io EncryptionConfiguration (never echoes key material): the API
+ * server's own rules and this package's (`validateEncryptionConfiguration`: one provider per entry, key
+ * lengths, identity never first, KMS v2 explicit...), plus: some entry must cover `secrets`.
+ */
 export function encryptionConfigurationProblems(config: any): string[] {
-  const problems: string[] = [];
   const entries: any[] = Array.isArray(config?.resources) ? config.resources : [];
-  const covering = entries.findIndex((e) => (e?.resources ?? []).some((r: string) => r === "secrets" || r === "*.*" || r === "*."));
-  if (covering < 0) return ["resources: no entry covers secrets"];
-  const first = entries[covering].providers?.[0];
-  const kind = first ? Object.keys(first)[0] : undefined;
-  if (!kind) problems.push(`resources[${covering}].providers: empty`);
-  else if (kind === IDENTITY) problems.push(`resources[${covering}].providers[0]: identity writes Secrets unencrypted (put a kms/aescbc/aesgcm/secretbox provider first)`);
-  return problems;
+  const covers = entries.some((e) => (Array.isArray(e?.resources) ? e.resources : []).some((r: unknown) => r === "secrets" || r === "*.*" || r === "*."));
+  return [...(covers ? [] : ["resources: no entry covers secrets"]), ...validateEncryptionConfiguration(config ?? {})];
 }
 
 function findConfigs(value: unknown, depth: number, out: any[]): void {

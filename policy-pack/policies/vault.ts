@@ -17,6 +17,12 @@ export const vaultChartHardening: ResourceValidationPolicy = {
     if (!isVaultChart(args.props)) return;
     const v = args.props.values ?? {};
     const server = v.server ?? {};
+    // A release that runs no server (only the CSI provider or the injector, e.g. VaultCluster's CSI
+    // provider release) stores nothing: the server rules do not apply to it.
+    if (server.enabled === false) {
+      if (server.dev?.enabled === true) reportViolation(`Vault chart ${args.name}: server.dev.enabled is true (in-memory, unsealed, root token)`);
+      return;
+    }
     if (server.dev?.enabled === true) reportViolation(`Vault chart ${args.name}: server.dev.enabled is true (in-memory, unsealed, root token)`);
     if (server.ha?.enabled !== true) reportViolation(`Vault chart ${args.name}: server.ha.enabled must be true`);
     else {

@@ -66,11 +66,19 @@ test("self-managed-encryption-configuration parses the YAML (plain or base64) wi
   const aes = { aescbc: { keys: [{ name: "k1", secret: "c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy14eHg=" }] } };
   assert.deepEqual(await msgs(selfManagedEncryptionConfiguration, "kubernetes:core/v1:Secret", { stringData: { "config.yaml": config(aes) } }), []);
   const bad = config({ identity: {} });
-  const expected = ["kubernetes:core/v1:Secret x: EncryptionConfiguration resources[0].providers[0]: identity writes Secrets unencrypted (put a kms/aescbc/aesgcm/secretbox provider first)"];
+  // The component's own validator (validateEncryptionConfiguration) decides, with its messages.
+  const expected = [
+    "kubernetes:core/v1:Secret x: EncryptionConfiguration resources[0].providers[0].identity: identity must not be the first provider (it would store new Secrets unencrypted)",
+  ];
   assert.deepEqual(await msgs(selfManagedEncryptionConfiguration, "kubernetes:core/v1:Secret", { stringData: { "config.yaml": bad } }), expected);
   assert.deepEqual(await msgs(selfManagedEncryptionConfiguration, "kubernetes:core/v1:Secret", { data: { "config.yaml": Buffer.from(bad).toString("base64") } }), expected);
-  const noSecrets = stringify({ kind: "EncryptionConfiguration", resources: [{ resources: ["configmaps"], providers: [aes] }] });
+  const noSecrets = stringify({ apiVersion: "apiserver.config.k8s.io/v1", kind: "EncryptionConfiguration", resources: [{ resources: ["configmaps"], providers: [aes] }] });
   assert.deepEqual(await msgs(selfManagedEncryptionConfiguration, "kubernetes:core/v1:ConfigMap", { data: { c: noSecrets } }), ["kubernetes:core/v1:ConfigMap x: EncryptionConfiguration resources: no entry covers secrets"]);
+  // API-server rules apply too: a 10-byte aescbc key is refused without echoing it.
+  const shortKey = config({ aescbc: { keys: [{ name: "k1", secret: Buffer.from("0123456789").toString("base64") }] } });
+  const short = await msgs(selfManagedEncryptionConfiguration, "kubernetes:core/v1:Secret", { stringData: { "config.yaml": shortKey } });
+  assert.deepEqual(short, ["kubernetes:core/v1:Secret x: EncryptionConfiguration resources[0].providers[0].aescbc.keys[0].secret: must decode to 16, 24, 32 bytes, got 10"]);
+  assert.ok(!short[0].includes(Buffer.from("0123456789").toString("base64")));
 });
 
 test("ESO: ClusterSecretStore conditions, refresh interval, IAM without * resources", async () => {
@@ -101,6 +109,11 @@ test("vault-chart-hardening and vault-kubernetes-role-bindings", async () => {
     "Vault chart x: global.tlsDisable must be false (the chart defaults to true), got undefined",
   ]);
   assert.deepEqual(await msgs(vaultChartHardening, chart, { chart: "external-secrets", values: {} }), []);
+  // A CSI-provider-only release runs no server; dev mode is still refused there.
+  assert.deepEqual(await msgs(vaultChartHardening, chart, { chart: "vault", values: { server: { enabled: false }, csi: { enabled: true } } }), []);
+  assert.deepEqual(await msgs(vaultChartHardening, chart, { chart: "vault", values: { server: { enabled: false, dev: { enabled: true } } } }), [
+    "Vault chart x: server.dev.enabled is true (in-memory, unsealed, root token)",
+  ]);
   const role = "vault:kubernetes/authBackendRole:AuthBackendRole";
   assert.deepEqual(await msgs(vaultKubernetesRoleBindings, role, { roleName: "app", boundServiceAccountNames: ["api"], boundServiceAccountNamespaces: ["apps"] }), []);
   assert.deepEqual(await msgs(vaultKubernetesRoleBindings, role, { roleName: "app", boundServiceAccountNames: ["*"], boundServiceAccountNamespaces: ["apps"] }), [

@@ -1,0 +1,48 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { vaultPolicyProblems } from "../../components/vault/policy";
+import { parseVaultPolicyDocument } from "../../components/vault/policyParser";
+
+export interface VaultPolicyDocumentsConfig {
+  /** Vault policy names allowed to use `sudo`. */
+  allowSudo: string[];
+  /** Vault policy names allowed to grant every capability or to glob at the root (`*`, `sys/*`, `auth/*`, `+/*`). */
+  allowBroad: string[];
+}
+
+/**
+ * Vault ACL policies (`vault:index/policy:Policy`) are least-privilege: their HCL is parsed and checked with
+ * the same checker `VaultPolicy` uses at construction (no `sudo`, no everything-grants, no root globs).
+ */
+export const vaultPolicyDocuments: ResourceValidationPolicy = {
+  name: "vault-policy-least-privilege",
+  description: "Vault ACL policies grant no sudo, no everything-grants and no globs at the root of Vault's API.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Write each path out (e.g. secret/data/apps/api/*) with only the capabilities the workload needs (read, list). " +
+    "If an operator policy really needs sudo or a root glob, name it in this policy's allowSudo / allowBroad config.",
+  configSchema: {
+    properties: {
+      allowSudo: { type: "array", items: { type: "string" }, default: [], description: "Vault policy names that may use sudo." },
+      allowBroad: { type: "array", items: { type: "string" }, default: [], description: "Vault policy names that may grant everything or glob at the root." },
+    },
+  },
+  validateResource: (args, reportViolation) => {
+    if (args.type !== "vault:index/policy:Policy") return;
+    const name = String(args.props.name ?? args.name);
+    const document = args.props.policy;
+    if (typeof document !== "string") return;
+    const config = args.getConfig<VaultPolicyDocumentsConfig>();
+    let rules;
+    try {
+      rules = parseVaultPolicyDocument(document);
+    } catch (e) {
+      reportViolation(`Vault policy ${name}: cannot be parsed: ${(e as Error).message}`);
+      return;
+    }
+    const broad = config.allowBroad.includes(name);
+    for (const problem of vaultPolicyProblems(rules, { allowSudo: config.allowSudo.includes(name), allowAllCapabilities: broad, allowRootGlobs: broad })) {
+      reportViolation(`Vault policy ${name}: ${problem}`);
+    }
+  },
+};
