@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`  [mandatory] ${v.policy}: ${v.message.split("\n")[0]}`);
   }
   for (const e of plan.policy.errors ?? []) console.log(`  [error] ${e.policy}: ${e.error}`);
-  console.log(`wrote ${outcome.dir}/plan.json, ${outcome.dir}/manifests/ (${(outcome.files?.length ?? 2) - 2} files), ${outcome.dir}/report.md`);
+  console.log(`wrote ${outcome.dir}/plan.json, ${outcome.dir}/manifests/ (${outcome.files?.filter((f) => f.includes("/manifests/")).length ?? 0} files), ${outcome.dir}/report.md, ${outcome.dir}/policy-config.json`);
   return outcome.exitCode;
 }
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { DNS1123_LABEL } from "../components/internal/naming";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
 import { auditSection } from "./sections/audit";
-import { encryptionSection } from "./sections/encryption";
+import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
 import { externalSecretsSection } from "./sections/externalSecrets";
 import { sealedSecretsSection } from "./sections/sealedSecrets";
 import { vaultSection } from "./sections/vault";
@@ -47,7 +47,8 @@ const kubernetesAccess = z.strictObject({
   context: z.string().min(1).optional(),
 });
 
-export const clusterConfig = z.strictObject({
+export const clusterConfig = z
+  .strictObject({
   /** Cluster name: prefixes every resource of this cluster. */
   name: label,
   /** Cluster kind: self-managed (kubeadm, k3s, kind…), eks, gke or aks. */
@@ -61,7 +62,29 @@ export const clusterConfig = z.strictObject({
   externalSecrets: externalSecretsSection,
   sealedSecrets: sealedSecretsSection,
   audit: auditSection,
-});
+  })
+  .superRefine((c, ctx) => {
+    // Rules across sections, and between a section and the cluster kind.
+    for (const p of encryptionKindProblems(c.kind, c.encryption)) {
+      const [field, ...rest] = p.split(": ");
+      ctx.addIssue({ code: "custom", path: ["encryption", field], message: rest.join(": ") });
+    }
+    for (const k of ["eks", "gke", "aks"] as const) {
+      if (c.audit[k] !== undefined && c.kind !== k) ctx.addIssue({ code: "custom", path: ["audit", k], message: `only for clusters of kind ${k}, got kind ${c.kind}` });
+    }
+    if (c.externalSecrets?.vaultStore && !c.vault?.configuration?.enabled) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["externalSecrets", "vaultStore"],
+        message: "needs vault.configuration.enabled (the platform creates the Vault role External Secrets logs in with)",
+      });
+    }
+    const roles = c.vault?.configuration?.roles ?? [];
+    const storeRole = c.externalSecrets?.vaultStore?.role;
+    if (storeRole && roles.some((r) => r.name === storeRole)) {
+      ctx.addIssue({ code: "custom", path: ["externalSecrets", "vaultStore", "role"], message: `"${storeRole}" is also in vault.configuration.roles (the platform creates it)` });
+    }
+  });
 export type ClusterConfig = z.infer<typeof clusterConfig>;
 
 /** The whole stack config (keys under `kube-secrets-platform:`). */

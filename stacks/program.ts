@@ -1,18 +1,23 @@
 /**
- * The stack program: for every cluster in the stack config, a Kubernetes provider, the platform's
- * hardened namespaces, and each configured section. `stacks/index.ts` hands it to Pulumi; `npm run plan`
- * runs it under the mock runtime.
+ * The stack program: for every cluster in the stack config, a Kubernetes provider and one
+ * {@link SecretsPlatform} composed from the cluster's sections. `stacks/index.ts` hands it to Pulumi;
+ * `npm run plan` runs it under the mock runtime.
+ *
+ * Stack outputs: `clusters.<name>` (the platform's outputs: the EncryptionConfiguration or the cloud
+ * encryption settings to put on the cluster, Vault's address and CA, the sealing certificate, the audit
+ * flags...) and `policyExemptions`, the subjects every cluster's controllers need exempted from the policy
+ * pack's who-can-read-secrets (`npm run plan` applies them; pass them to `--policy-pack-config` too).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HardenedNamespace } from "../components/platform/hardenedNamespace";
+import { SecretsPlatform } from "../components/platform/secretsPlatform";
 import { loadStackConfig, type ClusterConfig } from "./config";
-import { deployAudit } from "./sections/audit";
+import { auditApiServerFlags, auditArgs } from "./sections/audit";
 import type { ClusterContext } from "./sections/context";
-import { deployEncryption } from "./sections/encryption";
-import { deployExternalSecrets } from "./sections/externalSecrets";
-import { deploySealedSecrets } from "./sections/sealedSecrets";
-import { deployVault } from "./sections/vault";
+import { encryptionArgs } from "./sections/encryption";
+import { externalSecretsArgs } from "./sections/externalSecrets";
+import { sealedSecretsArgs } from "./sections/sealedSecrets";
+import { vaultArgs } from "./sections/vault";
 
 function clusterProvider(cluster: ClusterConfig): k8s.Provider {
   const access = cluster.kubernetes;
@@ -24,35 +29,61 @@ function clusterProvider(cluster: ClusterConfig): k8s.Provider {
   });
 }
 
-function deployCluster(cluster: ClusterConfig): Record<string, unknown> {
+/** One cluster's platform; returns its stack outputs. */
+export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatform; outputs: Record<string, unknown> } {
   const provider = clusterProvider(cluster);
   const ctx: ClusterContext = { name: cluster.name, kind: cluster.kind, provider };
-  const namespaces = cluster.namespaces.map(
-    (ns) =>
-      new HardenedNamespace(
-        `${cluster.name}-${ns.name}`,
-        {
-          namespace: ns.name,
-          podSecurity: { enforce: ns.podSecurity },
-          defaultDenyNetworkPolicy: ns.defaultDenyNetworkPolicy,
-        },
-        { provider },
-      ),
+  const platform = new SecretsPlatform(
+    cluster.name,
+    {
+      clusterName: cluster.name,
+      clusterKind: cluster.kind,
+      namespaces: cluster.namespaces.map((ns) => ({
+        namespace: ns.name,
+        podSecurity: { enforce: ns.podSecurity },
+        defaultDenyNetworkPolicy: ns.defaultDenyNetworkPolicy,
+      })),
+      encryption: encryptionArgs(ctx, cluster.encryption),
+      vault: vaultArgs(ctx, cluster.vault),
+      externalSecrets: externalSecretsArgs(ctx, cluster.externalSecrets),
+      sealedSecrets: sealedSecretsArgs(ctx, cluster.sealedSecrets),
+      audit: auditArgs(ctx, cluster.audit),
+    },
+    { providers: { kubernetes: provider } },
   );
+  const flags = auditApiServerFlags(ctx, cluster.audit);
   return {
-    namespaces: namespaces.map((n) => n.namespaceName),
-    encryption: deployEncryption(ctx, cluster.encryption),
-    vault: deployVault(ctx, cluster.vault),
-    externalSecrets: deployExternalSecrets(ctx, cluster.externalSecrets),
-    sealedSecrets: deploySealedSecrets(ctx, cluster.sealedSecrets),
-    audit: deployAudit(ctx, cluster.audit),
+    platform,
+    outputs: {
+      kind: cluster.kind,
+      exemptSubjects: platform.exemptSubjects,
+      encryptionConfigYaml: platform.encryptionConfigYaml,
+      eksEncryptionConfig: platform.eksEncryptionConfig,
+      gkeDatabaseEncryption: platform.gkeDatabaseEncryption,
+      aksSecurityProfile: platform.aksSecurityProfile,
+      eksEnabledClusterLogTypes: platform.eksEnabledClusterLogTypes,
+      vaultAddress: platform.vaultAddress,
+      vaultCaCertificatePem: platform.vaultCaCertificatePem,
+      sealingCertificatePem: platform.sealingCertificatePem,
+      externalSecretsNamespace: platform.externalSecretsNamespace,
+      ...(flags ? { apiServerAuditFlags: flags } : {}),
+    },
   };
 }
 
-/** Builds everything the stack config asks for and returns the stack outputs, one entry per cluster. */
+/** Builds everything the stack config asks for and returns the stack outputs. */
 export async function program(): Promise<Record<string, unknown>> {
   const config = loadStackConfig();
   const clusters: Record<string, unknown> = {};
-  for (const cluster of config.clusters) clusters[cluster.name] = deployCluster(cluster);
-  return { environment: config.environment, clusters };
+  const exemptions: pulumi.Output<string[]>[] = [];
+  for (const cluster of config.clusters) {
+    const { platform, outputs } = deployCluster(cluster);
+    clusters[cluster.name] = outputs;
+    exemptions.push(platform.exemptSubjects);
+  }
+  return {
+    environment: config.environment,
+    clusters,
+    policyExemptions: pulumi.all(exemptions).apply((lists) => [...new Set(lists.flat())].sort()),
+  };
 }

@@ -47,6 +47,11 @@ export interface MockRunOptions {
   secretKeys?: string[];
   /** Invoke mocks by token; an invoke without one fails the run. */
   invokes?: Record<string, InvokeMock>;
+  /**
+   * What the resource's provider does to inputs before anyone sees them (its Check): e.g. auto-naming.
+   * Applied to the recorded inputs and to the state the resource resolves with.
+   */
+  check?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
   /** Extra output state for a resource (merged over its inputs), e.g. ARNs a test wants to see. */
   resourceState?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
   /** How long to wait for stray registrations after the program returns. Default 20 s. */
@@ -112,8 +117,9 @@ export async function runWithMocks(
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const extra = options.resourceState?.(args) ?? {};
-        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...extra } };
+        const inputs = options.check && args.custom ? options.check(args.type, args.name, args.inputs) : args.inputs;
+        const extra = options.resourceState?.({ ...args, inputs }) ?? {};
+        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...inputs, ...extra } };
       },
       call(args) {
         const mock = invokes[args.token];
@@ -143,7 +149,9 @@ export async function runWithMocks(
             name: req.getName(),
             parent: req.getParent() || null,
             custom: req.getCustom(),
-            rawInputs: rpc.deserializeProperties(req.getObject()),
+            rawInputs: options.check && req.getCustom()
+              ? options.check(req.getType(), req.getName(), rpc.deserializeProperties(req.getObject()))
+              : rpc.deserializeProperties(req.getObject()),
             provider: req.getProvider() || undefined,
             options: {
               protect: Boolean(req.getProtect()),

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT, StackConfigError, parseStackConfig } from "../../stacks/config";
 import { planInvokes } from "./invokes";
+import { planCheck, planResourceState } from "./planState";
 import { manifestYaml, planManifests } from "./manifests";
 import { redact, reveal, runWithMocks, type MockRunOptions } from "./mockRuntime";
 import type { PlanDocument } from "./planDocument";
@@ -87,6 +88,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
       config,
       secretKeys,
       invokes: { ...planInvokes, ...(options.invokes ?? {}) },
+      resourceState: planResourceState,
+      check: planCheck,
     });
   } catch (e) {
     const err = findConfigError(e);
@@ -115,10 +118,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     custom: r.custom,
     inputs: scrubValue(redact(r.rawInputs)) as Record<string, unknown>,
   }));
+  const policyConfig = withStackExemptions(options.policyConfig, run.outputs?.policyExemptions);
   const policyResult = await runPolicies(
     policies,
     run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, props: reveal(r.rawInputs) })),
-    { config: options.policyConfig, stackTags: { stack: options.stack } },
+    { config: policyConfig, stackTags: { stack: options.stack } },
   );
   const plan: PlanDocument = {
     stack: options.stack,
@@ -142,10 +146,31 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
   for (const m of planManifests(resources)) write(join("manifests", m.fileName), manifestYaml(m));
   write("report.md", renderReport(plan));
+  // The same policy configuration for `pulumi preview --policy-pack policy-pack --policy-pack-config <file>`.
+  write("policy-config.json", `${JSON.stringify(policyConfig, null, 2)}\n`);
 
   const mandatory = plan.policy.violations.filter((v) => v.enforcementLevel === "mandatory").length;
   const failed = mandatory > 0 || (plan.policy.errors?.length ?? 0) > 0;
   return { exitCode: failed ? 1 : 0, messages: [], plan, dir, files };
+}
+
+/** The policy-pack config name of the RBAC policy whose exemptions the stack supplies. */
+export const WHO_CAN_READ_SECRETS = "who-can-read-secrets";
+
+/**
+ * `config` with the stack's `policyExemptions` output (the controllers its platforms install that must read
+ * Secrets) added to who-can-read-secrets' `exemptSubjects`. Explicit subjects, never a blanket rule: each is
+ * one ServiceAccount a component names.
+ */
+export function withStackExemptions(config: PolicyPackConfig | undefined, exemptions: unknown): PolicyPackConfig {
+  const out: PolicyPackConfig = { ...(config ?? {}) };
+  const subjects = Array.isArray(exemptions) ? exemptions.filter((x): x is string => typeof x === "string") : [];
+  if (subjects.length === 0) return out;
+  const current = out[WHO_CAN_READ_SECRETS];
+  const base = typeof current === "string" ? { enforcementLevel: current } : { ...(current ?? {}) };
+  const existing = Array.isArray(base.exemptSubjects) ? (base.exemptSubjects as string[]) : [];
+  out[WHO_CAN_READ_SECRETS] = { ...base, exemptSubjects: [...new Set([...existing, ...subjects])] };
+  return out;
 }
 
 function findConfigError(e: unknown): StackConfigError | undefined {

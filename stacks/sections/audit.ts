@@ -1,26 +1,56 @@
 /**
- * Stack section `audit` of a cluster: the Kubernetes audit Policy and, for self-managed clusters, the
- * kube-apiserver flags that enable it. The policy is emitted as a ConfigMap in `kube-system`
- * (`kube-secrets-platform-audit-policy`, key `policy.yaml`) so that it is versioned with the platform and
- * can be synced to the control-plane nodes' `--audit-policy-file`; the flags are a stack output. Cloud
- * clusters use EksAuditLogging / GkeAuditLogging / AksAuditLogging instead (composed by the platform).
+ * Stack section `audit` of a cluster, the `audit` part of its SecretsPlatform: the Kubernetes audit Policy
+ * and, for self-managed clusters, the kube-apiserver flags that enable it. On self-managed clusters the policy
+ * is emitted as a ConfigMap in `kube-system` (`kube-secrets-platform-audit-policy`, key `policy.yaml`) so that
+ * it is versioned with the platform and can be synced to the control-plane nodes' `--audit-policy-file`; the
+ * flags are a stack output and an annotation on that ConfigMap. Managed clusters use `eks` / `gke` / `aks`
+ * (EksAuditLogging / GkeAuditLogging / AksAuditLogging).
  */
-import * as k8s from "@pulumi/kubernetes";
 import { z } from "zod";
-import {
-  apiServerAuditFlags,
-  auditPolicyYaml,
-  kubernetesAuditPolicy,
-  validateApiServerAuditFlagsOptions,
-  validateKubernetesAuditPolicyOptions,
-} from "../../components/audit/policy";
-import { standardLabels } from "../../components/internal/labels";
-import type { ClusterContext } from "./context";
+import { validateAksAuditLogging, type AksAuditLoggingArgs } from "../../components/audit/aks";
+import { validateEksAuditLogging, type EksAuditLoggingArgs } from "../../components/audit/eks";
+import { validateGkeAuditLogging, type GkeAuditLoggingArgs } from "../../components/audit/gke";
+import { apiServerAuditFlags, validateApiServerAuditFlagsOptions, validateKubernetesAuditPolicyOptions } from "../../components/audit/policy";
+import { AUDIT_FLAGS_ANNOTATION, AUDIT_POLICY_CONFIGMAP, type PlatformAuditArgs } from "../../components/platform/secretsPlatform";
+import { addComponentProblems, type ClusterContext } from "./context";
 
-/** Name of the ConfigMap holding the policy. */
-export const AUDIT_POLICY_CONFIGMAP = "kube-secrets-platform-audit-policy";
+export { AUDIT_POLICY_CONFIGMAP };
 /** Annotation on the ConfigMap listing the kube-apiserver flags (self-managed clusters). */
-export const FLAGS_ANNOTATION = "audit.kube-secrets-platform.io/kube-apiserver-flags";
+export const FLAGS_ANNOTATION = AUDIT_FLAGS_ANNOTATION;
+
+const stringMap = z.record(z.string(), z.string());
+/** EKS: EksAuditLogging's arguments (see its JSDoc for defaults: all five log types, 365 days, a KMS key). */
+const eks = z.strictObject({
+  clusterName: z.string(),
+  logTypes: z.array(z.string()).optional(),
+  retentionInDays: z.number().int().optional(),
+  kmsKeyArn: z.string().optional(),
+  secretReadAlarm: z.strictObject({ allowedUsernames: z.array(z.string()), alarmActions: z.array(z.string()).optional() }).optional(),
+  tags: stringMap.optional(),
+});
+/** GKE: GkeAuditLogging's arguments. */
+const gke = z.strictObject({
+  project: z.string(),
+  clusterName: z.string().optional(),
+  exemptedMembers: z.array(z.string()).optional(),
+  sink: z
+    .strictObject({
+      name: z.string().optional(),
+      bigquery: z.strictObject({ project: z.string().optional(), datasetId: z.string() }).optional(),
+      pubsub: z.strictObject({ project: z.string().optional(), topic: z.string() }).optional(),
+      storage: z.strictObject({ bucket: z.string() }).optional(),
+    })
+    .optional(),
+});
+/** AKS: AksAuditLogging's arguments. */
+const aks = z.strictObject({
+  clusterId: z.string(),
+  categories: z.array(z.string()).optional(),
+  workspaceId: z.string().optional(),
+  workspace: z
+    .strictObject({ resourceGroupName: z.string(), location: z.string().optional(), workspaceName: z.string().optional(), retentionInDays: z.number().int().optional(), tags: stringMap.optional() })
+    .optional(),
+});
 
 const sensitiveResource = z.strictObject({
   /** API group; "" (default) is the core group. */
@@ -51,6 +81,12 @@ export const auditSection = z
     maxBackups: z.number().int().default(10),
     /** `--audit-log-maxsize` in MB (>= 100). */
     maxSizeMegabytes: z.number().int().default(100),
+    /** EKS control-plane logs (kind eks). */
+    eks: eks.optional(),
+    /** GKE data-access audit logs (kind gke). */
+    gke: gke.optional(),
+    /** AKS diagnostic settings (kind aks). */
+    aks: aks.optional(),
   })
   .superRefine((s, ctx) => {
     const policyProblems = validateKubernetesAuditPolicyOptions({
@@ -66,6 +102,9 @@ export const auditSection = z
       maxBackups: s.maxBackups,
       maxSizeMegabytes: s.maxSizeMegabytes,
     });
+    if (s.eks) addComponentProblems(ctx, ["eks"], validateEksAuditLogging(s.eks as EksAuditLoggingArgs));
+    if (s.gke) addComponentProblems(ctx, ["gke"], validateGkeAuditLogging(s.gke as GkeAuditLoggingArgs));
+    if (s.aks) addComponentProblems(ctx, ["aks"], validateAksAuditLogging(s.aks as AksAuditLoggingArgs));
     for (const p of [...policyProblems, ...flagProblems]) {
       // "field[0].sub: rule" -> path ["field", 0, "sub"], message "rule"
       const sep = p.indexOf(": ");
@@ -91,42 +130,30 @@ export const auditSection = z
   });
 export type AuditSection = z.infer<typeof auditSection>;
 
-/** Emits the policy ConfigMap and returns the outputs: ConfigMap name and (self-managed) kube-apiserver flags. */
-export function deployAudit(ctx: ClusterContext, section: AuditSection): Record<string, unknown> {
-  if (!section.enabled) return {};
-  const flags =
-    ctx.kind === "self-managed"
-      ? apiServerAuditFlags({
-          policyFile: section.policyFile,
-          logPath: section.logPath,
-          maxAgeDays: section.maxAgeDays,
-          maxBackups: section.maxBackups,
-          maxSizeMegabytes: section.maxSizeMegabytes,
-        })
-      : undefined;
-  const policy = kubernetesAuditPolicy({
+/** The kube-apiserver flags a self-managed cluster needs for the section (undefined otherwise). */
+export function auditApiServerFlags(ctx: ClusterContext, section: AuditSection): string[] | undefined {
+  if (!section.enabled || ctx.kind !== "self-managed") return undefined;
+  return apiServerAuditFlags({
+    policyFile: section.policyFile,
+    logPath: section.logPath,
+    maxAgeDays: section.maxAgeDays,
+    maxBackups: section.maxBackups,
+    maxSizeMegabytes: section.maxSizeMegabytes,
+  });
+}
+
+/** The `audit` part of the cluster's platform (undefined when the section is disabled). */
+export function auditArgs(ctx: ClusterContext, section: AuditSection): PlatformAuditArgs | undefined {
+  if (!section.enabled) return undefined;
+  return {
+    policyConfigMap: ctx.kind === "self-managed",
     silencedNamespaces: section.silencedNamespaces,
     silencedUsers: section.silencedUsers,
     silencedUserGroups: section.silencedUserGroups,
     sensitiveResources: section.sensitiveResources,
-  });
-  const configMap = new k8s.core.v1.ConfigMap(
-    `${ctx.name}-audit-policy`,
-    {
-      metadata: {
-        name: AUDIT_POLICY_CONFIGMAP,
-        namespace: "kube-system",
-        labels: standardLabels("audit-policy", ctx.name),
-        // The offline plan shows manifests, not stack outputs: carry the flags on the object too.
-        annotations: flags ? { [FLAGS_ANNOTATION]: flags.join(" ") } : undefined,
-      },
-      data: { "policy.yaml": auditPolicyYaml(policy) },
-    },
-    { provider: ctx.provider },
-  );
-  const out: Record<string, unknown> = {
-    policyConfigMap: { namespace: "kube-system", name: configMap.metadata.name, key: "policy.yaml" },
+    apiServerFlags: auditApiServerFlags(ctx, section),
+    eks: section.eks,
+    gke: section.gke,
+    aks: section.aks,
   };
-  if (flags) out.apiServerFlags = flags;
-  return out;
 }

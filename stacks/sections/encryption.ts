@@ -1,25 +1,27 @@
 /**
- * Stack section `encryption` of a cluster: encryption at rest of Secrets.
+ * Stack section `encryption` of a cluster: encryption at rest of Secrets, as the `encryption` part of the
+ * cluster's {@link SecretsPlatform}.
  *
- * - `selfManaged` (kind `self-managed` only): a {@link SelfManagedSecretsEncryption} EncryptionConfiguration
- *   with generated local keys (`secretbox` by default) or a KMS v2 plugin. The file is the secret stack output
- *   `clusters.<name>.encryption.configYaml`; install it on every control-plane node:
- *   `pulumi stack output clusters --show-secrets | jq -r '.<name>.encryption.configYaml' > encryption-config.yaml`,
+ * - `selfManaged` (kind `self-managed` only): a SelfManagedSecretsEncryption EncryptionConfiguration with
+ *   generated local keys (`secretbox` by default) or a KMS v2 plugin. The file is the secret stack output
+ *   `clusters.<name>.encryptionConfigYaml`; install it on every control-plane node:
+ *   `pulumi stack output clusters --show-secrets | jq -r '.<name>.encryptionConfigYaml' > encryption-config.yaml`,
  *   then `kube-apiserver --encryption-provider-config=<path>` (see the component's JSDoc).
- * - `reencryption`: a {@link SecretsReencryption} Job rewriting existing Secrets; its trigger is the write
- *   provider (`secretbox/<first key>`), so adding a new first key runs it again. For eks/aks clusters give
- *   `trigger` (e.g. the KMS key ARN) yourself; GKE rewrites Secrets itself.
- *
- * EKS/GKE/AKS keys belong with the cluster resource that uses them (`EksSecretsEncryption` & co.); this stack
- * adopts existing clusters, so it does not create them.
+ * - `eks` / `gke` / `aks` (matching kinds only): the cloud KMS key and its grants (EksSecretsEncryption & co.);
+ *   the stack outputs `eksEncryptionConfig` / `gkeDatabaseEncryption` / `aksSecurityProfile` to set on the
+ *   cluster (a cluster the stack creates gets them directly).
+ * - `reencryption`: a SecretsReencryption Job rewriting existing Secrets; its trigger defaults to the key
+ *   (the self-managed write provider or the cloud key id), so a new key runs it again. GKE rewrites Secrets
+ *   itself.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { SecretsReencryption } from "../../components/encryption/reencryption";
-import { SelfManagedSecretsEncryption, type EncryptionProviderArgs } from "../../components/encryption/selfManaged";
+import { validateAksSecretsEncryption, type AksSecretsEncryptionArgs } from "../../components/encryption/aks";
+import { validateEksSecretsEncryption, type EksSecretsEncryptionArgs } from "../../components/encryption/eks";
+import { validateGkeSecretsEncryption, type GkeSecretsEncryptionArgs } from "../../components/encryption/gke";
+import type { EncryptionProviderArgs } from "../../components/encryption/selfManaged";
 import { DNS1123_LABEL } from "../../components/internal/naming";
-import { StackConfigError } from "../config";
-import type { ClusterContext } from "./context";
+import type { PlatformEncryptionArgs } from "../../components/platform/secretsPlatform";
+import { addComponentProblems, type ClusterContext } from "./context";
 
 const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
 const LOCAL_PROVIDERS = ["secretbox", "aesgcm", "aescbc"] as const;
@@ -60,15 +62,59 @@ const reencryption = z.strictObject({
   chunkSize: z.number().int().min(1).max(500).default(100),
 });
 
+const stringMap = z.record(z.string(), z.string());
+
+/** EKS: EksSecretsEncryption's arguments (see its JSDoc for defaults). */
+const eks = z.strictObject({
+  clusterRoleArn: z.string(),
+  administratorArns: z.array(z.string()).optional(),
+  clusterCreatorArns: z.array(z.string()).optional(),
+  rotationPeriodInDays: z.number().int().optional(),
+  deletionWindowInDays: z.number().int().optional(),
+  alias: z.string().optional(),
+  tags: stringMap.optional(),
+});
+/** GKE: GkeSecretsEncryption's arguments. */
+const gke = z.strictObject({
+  location: z.string(),
+  project: z.string().optional(),
+  keyRingName: z.string().optional(),
+  keyName: z.string().optional(),
+  rotationPeriod: z.string().optional(),
+  protectionLevel: z.string().optional(),
+  labels: stringMap.optional(),
+});
+/** AKS: AksSecretsEncryption's arguments. */
+const aks = z.strictObject({
+  resourceGroupName: z.string(),
+  location: z.string().optional(),
+  tenantId: z.string().optional(),
+  keyVaultNetworkAccess: z.string().optional(),
+  existingKeyVault: z.strictObject({ name: z.string(), resourceGroupName: z.string(), resourceId: z.string().optional() }).optional(),
+  keyVaultName: z.string().optional(),
+  keyName: z.string().optional(),
+  keySize: z.number().int().optional(),
+  rotateAfter: z.string().optional(),
+  tags: stringMap.optional(),
+});
+
 export const encryptionSection = z
   .strictObject({
     selfManaged: selfManaged.optional(),
+    eks: eks.optional(),
+    gke: gke.optional(),
+    aks: aks.optional(),
     reencryption: reencryption.optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.reencryption && v.reencryption.enabled && !v.selfManaged && !v.reencryption.trigger) {
-      ctx.addIssue({ code: "custom", path: ["reencryption", "trigger"], message: "is required without selfManaged (e.g. the KMS key ARN)" });
+    const keys = (["selfManaged", "eks", "gke", "aks"] as const).filter((k) => v[k] !== undefined);
+    if (keys.length > 1) ctx.addIssue({ code: "custom", path: [keys[1]], message: `set one of selfManaged, eks, gke, aks, got ${keys.join(" and ")}` });
+    if (v.reencryption && v.reencryption.enabled && keys.length === 0 && !v.reencryption.trigger) {
+      ctx.addIssue({ code: "custom", path: ["reencryption", "trigger"], message: "is required when the stack manages no key (e.g. the KMS key ARN)" });
     }
+    if (v.eks) addComponentProblems(ctx, ["eks"], validateEksSecretsEncryption(v.eks as EksSecretsEncryptionArgs));
+    if (v.gke) addComponentProblems(ctx, ["gke"], validateGkeSecretsEncryption(v.gke as GkeSecretsEncryptionArgs));
+    if (v.aks) addComponentProblems(ctx, ["aks"], validateAksSecretsEncryption(v.aks as AksSecretsEncryptionArgs));
   })
   .optional();
 export type EncryptionSection = z.infer<typeof encryptionSection>;
@@ -82,37 +128,34 @@ export function selfManagedProviders(s: NonNullable<NonNullable<EncryptionSectio
   return providers;
 }
 
+/** The kind a key section belongs to. */
+const KEY_KIND = { selfManaged: "self-managed", eks: "eks", gke: "gke", aks: "aks" } as const;
+
 /**
- * Deploys the section. The rewrite Job runs only when a `reencryption` section is present: on a self-managed
- * cluster add it once every API server runs with the new configuration, since a rewrite under the old
- * configuration changes nothing and the same trigger will not run it again.
+ * Problems of the section for a cluster of kind `kind` (a key for another kind), as `field: rule`.
+ * The config schema cannot see the kind, so the cluster schema calls this.
  */
-export function deployEncryption(ctx: ClusterContext, section: EncryptionSection): Record<string, unknown> {
-  if (!section) return {};
-  if (section.selfManaged && ctx.kind !== "self-managed") {
-    throw new StackConfigError([
-      `kube-secrets-platform:clusters[name=${ctx.name}].encryption.selfManaged: only for kind self-managed (managed control planes take a KMS key instead), got kind ${ctx.kind}`,
-    ]);
-  }
-  const out: Record<string, unknown> = {};
-  let trigger: pulumi.Input<string> | undefined = section.reencryption?.trigger;
-  if (section.selfManaged) {
-    const enc = new SelfManagedSecretsEncryption(`${ctx.name}-encryption`, {
-      resources: section.selfManaged.resources,
-      providers: selfManagedProviders(section.selfManaged),
-    });
-    out.configYaml = enc.configYaml;
-    out.writeProvider = enc.writeProvider;
-    trigger ??= enc.writeProvider;
-  }
+export function encryptionKindProblems(kind: string, section: EncryptionSection): string[] {
+  if (!section) return [];
+  return (Object.keys(KEY_KIND) as Array<keyof typeof KEY_KIND>)
+    .filter((k) => section[k] !== undefined && KEY_KIND[k] !== kind)
+    .map((k) => `${k}: only for clusters of kind ${KEY_KIND[k]}, got kind ${kind}`);
+}
+
+/**
+ * The `encryption` part of the cluster's platform. The rewrite Job runs only when a `reencryption` section
+ * is present: on a self-managed cluster add it once every API server runs with the new configuration, since a
+ * rewrite under the old configuration changes nothing and the same trigger will not run it again.
+ */
+export function encryptionArgs(_ctx: ClusterContext, section: EncryptionSection): PlatformEncryptionArgs | undefined {
+  if (!section) return undefined;
   const r = section.reencryption;
-  if (r && r.enabled && trigger !== undefined) {
-    const job = new SecretsReencryption(
-      `${ctx.name}-reencryption`,
-      { trigger, namespaces: r.namespaces, jobNamespace: r.jobNamespace, image: r.image, chunkSize: r.chunkSize },
-      { provider: ctx.provider },
-    );
-    out.reencryption = { jobName: job.jobName, jobNamespace: job.jobNamespace, exemptSubject: job.exemptSubject };
-  }
-  return out;
+  return {
+    selfManaged: section.selfManaged && { resources: section.selfManaged.resources, providers: selfManagedProviders(section.selfManaged) },
+    eks: section.eks,
+    gke: section.gke,
+    aks: section.aks,
+    reencryption:
+      r && r.enabled ? { trigger: r.trigger, namespaces: r.namespaces, jobNamespace: r.jobNamespace, image: r.image, chunkSize: r.chunkSize } : undefined,
+  };
 }

@@ -14,16 +14,8 @@
  * Every rule of the components is checked here too, so a bad stack file fails before anything runs with
  * `kube-secrets-platform:clusters[i].externalSecrets.<path>: <rule>`.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
-  AwsSecretsManagerAccess,
-  AzureKeyVaultAccess,
-  ExternalSecret,
-  ExternalSecretsAlerts,
-  ExternalSecretsOperator,
-  GcpSecretManagerAccess,
-  SecretStore,
   validateAwsSecretsManagerAccess,
   validateAzureKeyVaultAccess,
   validateExternalSecret,
@@ -36,6 +28,7 @@ import {
   type SecretStoreArgs,
 } from "../../components/external-secrets";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
+import type { PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
 import type { ClusterContext } from "./context";
 
 const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
@@ -225,8 +218,22 @@ function fieldPathParts(field: string): PropertyKey[] {
   });
 }
 
+/** SecretStores on the cluster's own Vault, through a Vault role the platform binds to ESO's controller. */
+const vaultStoreConfig = z.strictObject({
+  /** Namespaces that get a SecretStore. */
+  namespaces: z.array(label).min(1),
+  /** Store name. Default `vault`. */
+  storeName: objectName.default("vault"),
+  /** Vault role name. Default `external-secrets`. */
+  role: z.string().min(1).default("external-secrets"),
+  /** KV v2 data paths ESO may read. Default `secret/data/platform/*`. */
+  paths: z.array(z.string().min(1)).min(1).default(["secret/data/platform/*"]),
+});
+
 const sectionShape = z.strictObject({
   operator: operatorConfig.default(() => operatorConfig.parse({})),
+  /** Stores on this cluster's Vault (needs the vault section with configuration.enabled). */
+  vaultStore: vaultStoreConfig.optional(),
   /** A cloud identity for the controller (its annotations go on the controller's service account). */
   identity: identityConfig.default({}),
   stores: z.array(storeConfig).default([]),
@@ -267,7 +274,12 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
     });
     section.externalSecrets.forEach((e, i) => {
       const store = stores.get(e.store);
-      if (!store) add(["externalSecrets", i, "store"], [`must name a store of externalSecrets.stores, got "${e.store}"`]);
+      const onVault = section.vaultStore && section.vaultStore.storeName === e.store && section.vaultStore.namespaces.includes(e.namespace);
+      if (onVault) {
+        add(["externalSecrets", i], validateExternalSecret(externalSecretArgs(e, undefined)), EXTERNAL_SECRET_FIELDS);
+        return;
+      }
+      if (!store) add(["externalSecrets", i, "store"], [`must name a store of externalSecrets.stores or the vaultStore in its namespace, got "${e.store}"`]);
       else if (!store.clusterScoped && store.namespace !== e.namespace) {
         add(["externalSecrets", i, "store"], [`SecretStore "${e.store}" is in namespace ${store.namespace}, not ${e.namespace}`]);
       }
@@ -275,63 +287,19 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
     });
 }
 
-/** Deploys the section on one cluster; returns its stack outputs. */
-export function deployExternalSecrets(ctx: ClusterContext, section: ExternalSecretsSection): Record<string, unknown> {
-  if (!section) return {};
-  const prefix = `${ctx.name}-eso`;
+/** The `externalSecrets` part of the cluster's platform (identity annotations and the Vault store are wired by the platform). */
+export function externalSecretsArgs(_ctx: ClusterContext, section: ExternalSecretsSection): PlatformExternalSecretsArgs | undefined {
+  if (!section) return undefined;
   const namespace = section.operator.namespace;
-
-  const annotations: pulumi.Output<Record<string, string>>[] = [pulumi.output(section.operator.serviceAccountAnnotations)];
-  let podLabels: pulumi.Output<Record<string, string>> | undefined;
-  const identity: Record<string, unknown> = {};
-  if (section.identity.aws) {
-    const aws = new AwsSecretsManagerAccess(`${prefix}-aws`, awsArgs(section.identity.aws, namespace));
-    annotations.push(aws.serviceAccountAnnotations);
-    identity.awsRoleArn = aws.roleArn;
-  }
-  if (section.identity.gcp) {
-    const gcp = new GcpSecretManagerAccess(`${prefix}-gcp`, { ...section.identity.gcp, namespace });
-    annotations.push(gcp.serviceAccountAnnotations);
-    identity.gcpServiceAccount = gcp.serviceAccountEmail;
-  }
-  if (section.identity.azure) {
-    const azure = new AzureKeyVaultAccess(`${prefix}-azure`, { ...section.identity.azure, namespace });
-    annotations.push(azure.serviceAccountAnnotations);
-    podLabels = azure.podLabels;
-    identity.azureClientId = azure.clientId;
-  }
-
-  const base = operatorArgs(section.operator);
-  const operator = new ExternalSecretsOperator(
-    prefix,
-    {
-      ...base,
-      serviceAccount: { annotations: pulumi.all(annotations).apply((all) => Object.assign({}, ...all) as Record<string, string>) },
-      podLabels,
-    },
-    { provider: ctx.provider },
-  );
-
   const storeByName = new Map(section.stores.map((s) => [s.name, s]));
-  const stores = section.stores.map(
-    (s) => new SecretStore(`${prefix}-store-${s.name}`, storeArgs(s), { provider: ctx.provider, dependsOn: [operator] }),
-  );
-  const externalSecrets = section.externalSecrets.map(
-    (e) =>
-      new ExternalSecret(`${prefix}-es-${e.namespace}-${e.name}`, externalSecretArgs(e, storeByName.get(e.store)), {
-        provider: ctx.provider,
-        dependsOn: [operator, ...stores],
-      }),
-  );
-  if (section.alerts.enabled) {
-    new ExternalSecretsAlerts(`${prefix}-alerts`, { namespace, labels: section.alerts.labels }, { provider: ctx.provider, dependsOn: [operator] });
-  }
-
   return {
-    namespace: operator.namespace,
-    serviceAccountName: operator.serviceAccountName,
-    stores: stores.map((s) => s.storeName),
-    externalSecrets: externalSecrets.map((e) => e.externalSecretName),
-    ...identity,
+    operator: operatorArgs(section.operator),
+    aws: section.identity.aws && awsArgs(section.identity.aws, namespace),
+    gcp: section.identity.gcp && { ...section.identity.gcp, namespace },
+    azure: section.identity.azure && { ...section.identity.azure, namespace },
+    vaultStore: section.vaultStore,
+    stores: section.stores.map(storeArgs),
+    externalSecrets: section.externalSecrets.map((e) => externalSecretArgs(e, storeByName.get(e.store))),
+    alerts: section.alerts.enabled ? { namespace, labels: section.alerts.labels } : undefined,
   };
 }

@@ -18,8 +18,8 @@ import * as random from "@pulumi/random";
 import { z } from "zod";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
 import { SEALING_SCOPES, certificatePublicKey } from "../../components/sealed-secrets/crypto";
-import { SealedSecretsController, validateSealedSecretsController } from "../../components/sealed-secrets/controller";
-import { SealedSecret } from "../../components/sealed-secrets/sealedSecret";
+import type { PlatformSealedSecretsArgs } from "../../components/platform/secretsPlatform";
+import { validateSealedSecretsController } from "../../components/sealed-secrets/controller";
 import type { ClusterContext } from "./context";
 
 const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
@@ -125,40 +125,29 @@ function controllerArgs(s: Section) {
   };
 }
 
-/** Deploys the controller and the configured SealedSecrets; returns the section's stack outputs. */
-export function deploySealedSecrets(ctx: ClusterContext, section: SealedSecretsSection): Record<string, unknown> {
-  if (!section) return {};
-  const controller = new SealedSecretsController(`${ctx.name}-sealed-secrets`, controllerArgs(section), { provider: ctx.provider });
-  const certificatePem = section.managedKey
-    ? controller.certificatePem.apply((c) => c as string)
-    : pulumi.output(section.certificatePem as string);
-
-  const secrets = section.secrets.map((s) => {
-    const resourceName = `${ctx.name}-${s.namespace}-${s.name}`;
-    const data: Record<string, pulumi.Input<string>> = { ...s.values };
-    for (const key of s.generatedKeys) {
-      data[key] = new random.RandomPassword(`${resourceName}-${key}`, { length: 32, special: false }).result;
-    }
-    return new SealedSecret(
-      resourceName,
-      {
+/**
+ * The `sealedSecrets` part of the cluster's platform. Values become Pulumi secrets; `generatedKeys` are
+ * random 32-character values made by `random.RandomPassword` resources named `<cluster>-<ns>-<name>-<key>`.
+ */
+export function sealedSecretsArgs(ctx: ClusterContext, section: SealedSecretsSection): PlatformSealedSecretsArgs | undefined {
+  if (!section) return undefined;
+  return {
+    controller: controllerArgs(section),
+    secrets: section.secrets.map((s) => {
+      const data: Record<string, pulumi.Input<string>> = {};
+      for (const [k, v] of Object.entries(s.values)) data[k] = pulumi.secret(v);
+      for (const key of s.generatedKeys) {
+        data[key] = new random.RandomPassword(`${ctx.name}-${s.namespace}-${s.name}-${key}`, { length: 32, special: false }).result;
+      }
+      return {
         name: s.name,
         namespace: s.namespace,
         scope: s.scope,
         type: s.type,
         labels: Object.keys(s.labels).length > 0 ? s.labels : undefined,
-        certificatePem,
+        certificatePem: section.managedKey ? undefined : section.certificatePem,
         data,
-      },
-      // The SealedSecret CRD comes with the controller's chart.
-      { provider: ctx.provider, dependsOn: [controller] },
-    );
-  });
-
-  return {
-    controllerName: controller.controllerName,
-    namespace: controller.namespace,
-    certificatePem: controller.certificatePem,
-    sealedSecrets: secrets.map((s) => pulumi.interpolate`${s.namespace}/${s.sealedSecretName}`),
+      };
+    }),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Stack section `vault` of a cluster: Vault in HA (VaultCluster) with the Secrets Store CSI driver, and
+ * Stack section `vault` of a cluster (the `vault` part of its SecretsPlatform): Vault in HA (VaultCluster)
+ * with the Secrets Store CSI driver, and
  * the Vault configuration part (Kubernetes auth with one role and one policy per workload, a KV v2
  * engine, an audit device, SecretProviderClasses) applied through a `vault.Provider`.
  *
@@ -9,14 +10,11 @@
  * set with `pulumi config set --secret vault:token <token>`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as vault from "@pulumi/vault";
 import { z } from "zod";
 import { DNS1123_LABEL } from "../../components/internal/naming";
-import { VaultCluster, type VaultClusterArgs } from "../../components/vault/cluster";
-import { SecretsStoreCsiDriver, VaultSecretProviderClass } from "../../components/vault/csi";
-import { VaultAuditDevice, VaultKvEngine } from "../../components/vault/engines";
-import { VaultKubernetesAuth } from "../../components/vault/kubernetesAuth";
-import { VaultPolicy, vaultPolicyProblems } from "../../components/vault/policy";
+import type { PlatformVaultArgs, PlatformVaultConfigurationArgs } from "../../components/platform/secretsPlatform";
+import type { VaultClusterArgs } from "../../components/vault/cluster";
+import { vaultPolicyProblems } from "../../components/vault/policy";
 import type { ClusterContext } from "./context";
 
 const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
@@ -154,21 +152,13 @@ export const vaultSection = z
   .optional();
 export type VaultSection = z.infer<typeof vaultSection>;
 
-export function deployVault(ctx: ClusterContext, section: VaultSection): Record<string, unknown> {
-  if (!section || !section.enabled) return {};
-  const k8sOpts = { provider: ctx.provider };
-  const name = `${ctx.name}-vault`;
-
-  let driver: SecretsStoreCsiDriver | undefined;
-  if (section.csi.enabled) {
-    driver = new SecretsStoreCsiDriver(
-      `${ctx.name}-csi-driver`,
-      { namespace: section.csi.driverNamespace, syncSecret: false, rotation: true, rotationPollInterval: section.csi.rotationPollInterval },
-      k8sOpts,
-    );
-  }
-
-  const args: VaultClusterArgs = {
+/**
+ * The `vault` part of the cluster's platform. The Vault token is read here as a secret from the config key
+ * `configuration.tokenConfigKey` (default `vault:token`), never from the stack file in plain text.
+ */
+export function vaultArgs(_ctx: ClusterContext, section: VaultSection): PlatformVaultArgs | undefined {
+  if (!section || !section.enabled) return undefined;
+  const cluster: VaultClusterArgs = {
     namespace: section.namespace,
     replicas: section.replicas,
     dataStorage: { size: section.storage.dataSize, storageClass: section.storage.storageClass },
@@ -179,72 +169,33 @@ export function deployVault(ctx: ClusterContext, section: VaultSection): Record<
     serviceMonitor: { enabled: section.serviceMonitor },
     ui: section.ui,
   };
-  const cluster = new VaultCluster(name, args, { ...k8sOpts, dependsOn: driver ? [driver] : [] });
-
-  const outputs: Record<string, unknown> = {
-    namespace: cluster.namespace,
-    address: cluster.address,
-    caCertificatePem: cluster.caCertificatePem,
-    serverServiceAccountName: cluster.serverServiceAccountName,
-    csiDriverNamespace: driver?.namespace,
-  };
-
   const conf = section.configuration;
-  if (!conf?.enabled) return outputs;
-
-  // The token is a secret config value (never plain text in the stack file).
-  const [tokenNs, tokenKey] = conf.tokenConfigKey.split(":");
-  const token = new pulumi.Config(tokenNs).requireSecret(tokenKey);
-  const vaultProvider = new vault.Provider(`${name}-config`, {
-    address: conf.address ?? cluster.address,
-    caCertFile: conf.caCertFile,
-    token,
-    skipTlsVerify: false,
-    skipChildToken: false,
-    maxLeaseTtlSeconds: 1200,
-  });
-  const vaultOpts = { provider: vaultProvider, dependsOn: [cluster] };
-
-  const kv = new VaultKvEngine(`${name}-kv`, { path: conf.kvPath, maxVersions: conf.kvMaxVersions, casRequired: true }, vaultOpts);
-  const audit = new VaultAuditDevice(`${name}-audit`, { file: { filePath: conf.auditFilePath, mode: "0600" } }, vaultOpts);
-  const policies = conf.roles.map(
-    (r) => new VaultPolicy(`${name}-policy-${r.name}`, { name: r.name, rules: r.rules }, { ...vaultOpts, dependsOn: [cluster, kv] }),
-  );
-  const auth = new VaultKubernetesAuth(
-    `${name}-k8s-auth`,
-    {
-      path: conf.authPath,
-      description: `Kubernetes auth for cluster ${ctx.name}`,
-      roles: conf.roles.map((r, i) => ({
+  let configuration: PlatformVaultConfigurationArgs | undefined;
+  if (conf?.enabled) {
+    const [tokenNs, tokenKey] = conf.tokenConfigKey.split(":");
+    configuration = {
+      token: new pulumi.Config(tokenNs).requireSecret(tokenKey),
+      address: conf.address,
+      caCertFile: conf.caCertFile,
+      authPath: conf.authPath,
+      kv: { path: conf.kvPath, maxVersions: conf.kvMaxVersions, casRequired: true },
+      auditDevice: { file: { filePath: conf.auditFilePath, mode: "0600" } },
+      roles: conf.roles.map((r) => ({
         name: r.name,
-        serviceAccountNames: r.serviceAccounts,
+        serviceAccounts: r.serviceAccounts,
         namespaces: r.namespaces,
-        policies: [policies[i].policyName],
+        rules: r.rules,
         tokenTtlSeconds: r.tokenTtlSeconds,
         tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
+        csiObjects: r.csiObjects,
       })),
-    },
-    vaultOpts,
-  );
-
-  const classes: Record<string, pulumi.Output<string>> = {};
-  if (driver) {
-    for (const r of conf.roles.filter((x) => x.csiObjects.length > 0)) {
-      const spc = new VaultSecretProviderClass(
-        `${name}-spc-${r.name}`,
-        { name: r.name, namespace: r.namespaces[0], roleName: r.name, authMountPath: conf.authPath, objects: r.csiObjects },
-        { ...k8sOpts, dependsOn: [driver] },
-      );
-      classes[r.name] = spc.className;
-    }
+    };
   }
-
   return {
-    ...outputs,
-    kubernetesAuthPath: auth.path,
-    roles: auth.roleNames,
-    kvPath: kv.path,
-    auditPath: audit.path,
-    secretProviderClasses: classes,
+    cluster,
+    csiDriver: section.csi.enabled
+      ? { namespace: section.csi.driverNamespace, syncSecret: false, rotation: true, rotationPollInterval: section.csi.rotationPollInterval }
+      : undefined,
+    configuration,
   };
 }

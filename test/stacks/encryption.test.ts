@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
-import { validateEncryptionConfiguration } from "../../components";
+import { triggerHash, validateEncryptionConfiguration } from "../../components";
 import { StackConfigError, parseStackConfig } from "../../stacks/config";
 import { program } from "../../stacks/program";
-import { deployEncryption, type EncryptionSection } from "../../stacks/sections/encryption";
 import { isSecretOutput, runProgram, unwrap } from "../harness/pulumi";
 
 const cluster = (encryption: unknown, kind = "self-managed") => ({ clusters: [{ name: "local", kind, encryption }] });
@@ -36,7 +34,7 @@ test("encryption section: defaults and strictness", () => {
   ]);
   assert.deepEqual(problems(cluster({ reencryption: { chunkSize: 0 } })), [
     "kube-secrets-platform:clusters[0].encryption.reencryption.chunkSize: Too small: expected number to be >=1",
-    "kube-secrets-platform:clusters[0].encryption.reencryption.trigger: is required without selfManaged (e.g. the KMS key ARN)",
+    "kube-secrets-platform:clusters[0].encryption.reencryption.trigger: is required when the stack manages no key (e.g. the KMS key ARN)",
   ]);
 });
 
@@ -58,36 +56,31 @@ test("encryption section: the local stack renders a valid secret EncryptionConfi
         args.type === "random:index/randomBytes:RandomBytes" ? { base64: randomBytes(32).toString("base64") } : undefined,
     },
   );
-  const enc = outputs.clusters.local.encryption;
-  assert.equal(await isSecretOutput(enc.configYaml), true, "the generated EncryptionConfiguration is a secret stack output");
-  const config = parse(await unwrap(enc.configYaml));
+  const local = outputs.clusters.local;
+  assert.equal(await isSecretOutput(local.encryptionConfigYaml), true, "the generated EncryptionConfiguration is a secret stack output");
+  const config = parse(await unwrap(local.encryptionConfigYaml));
   assert.deepEqual(validateEncryptionConfiguration(config), []);
   assert.deepEqual(config.resources[0].providers.map((p: object) => Object.keys(p)[0]), ["secretbox", "identity"]);
   assert.deepEqual(config.resources[0].providers[0].secretbox.keys.map((k: any) => k.name), ["key-2", "key-1"]);
-  assert.equal(await unwrap(enc.writeProvider), "secretbox/key-2");
   assert.deepEqual(stack.all("random:index/randomBytes:RandomBytes").map((r) => r.name).sort(), ["local-encryption-key-key-1", "local-encryption-key-key-2"]);
   const job = stack.one("kubernetes:batch/v1:Job", "local-reencryption-job");
-  assert.equal(job.inputs.metadata.name, await unwrap(enc.reencryption.jobName));
-  assert.equal(await unwrap(enc.reencryption.exemptSubject), "ServiceAccount secrets-reencryption/secrets-reencryption");
+  assert.equal(job.inputs.metadata.name, `secrets-reencrypt-${triggerHash("secretbox/key-2")}`, "the trigger is the write provider");
+  assert.deepEqual(await unwrap(outputs.policyExemptions), ["ServiceAccount secrets-reencryption/secrets-reencryption"]);
   assert.match(job.provider ?? "", /pulumi:providers:kubernetes::local-k8s::/, "the Job uses the cluster's provider");
 });
 
-test("encryption section: selfManaged on a managed cluster is a config error; no rewrite without the section", async () => {
-  await runProgram(() => {
-    const provider = new k8s.Provider("p", {});
-    const section = { selfManaged: { provider: "secretbox", keys: [{ name: "k" }], identityFallback: false, resources: ["secrets"] } } as EncryptionSection;
-    assert.throws(() => deployEncryption({ name: "prod", kind: "eks", provider }, section), (e: unknown) => {
-      assert.ok(e instanceof StackConfigError);
-      assert.deepEqual(e.problems, [
-        "kube-secrets-platform:clusters[name=prod].encryption.selfManaged: only for kind self-managed (managed control planes take a KMS key instead), got kind eks",
-      ]);
-      return true;
-    });
-    const out = deployEncryption({ name: "local", kind: "self-managed", provider }, section);
-    assert.deepEqual(Object.keys(out), ["configYaml", "writeProvider"], "no rewrite Job until a reencryption section is added");
-    const eks = deployEncryption({ name: "eks", kind: "eks", provider }, {
-      reencryption: { enabled: true, trigger: "arn:aws:kms:us-east-1:123456789012:key/1", jobNamespace: "rewrite", chunkSize: 50 },
-    });
-    assert.deepEqual(Object.keys(eks), ["reencryption"]);
-  });
+test("encryption section: keys must match the cluster kind; cloud keys are validated by their components", () => {
+  const sm = { selfManaged: { keys: [{ name: "k" }] } };
+  assert.deepEqual(problems(cluster(sm, "eks")), ["kube-secrets-platform:clusters[0].encryption.selfManaged: only for clusters of kind self-managed, got kind eks"]);
+  assert.deepEqual(problems(cluster({ eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c" } }, "gke")), [
+    "kube-secrets-platform:clusters[0].encryption.eks: only for clusters of kind eks, got kind gke",
+  ]);
+  const eksProblems = problems(cluster({ eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c", deletionWindowInDays: 3, rotationPeriodInDays: 30 } }, "eks"));
+  assert.equal(eksProblems.length, 2, eksProblems.join("\n"));
+  assert.match(eksProblems[0], /^kube-secrets-platform:clusters\[0\]\.encryption\.eks\.(rotationPeriodInDays|deletionWindowInDays): /);
+  assert.deepEqual(problems(cluster({ ...sm, eks: { clusterRoleArn: "x" } })).filter((p) => p.includes("set one of")), [
+    "kube-secrets-platform:clusters[0].encryption.eks: set one of selfManaged, eks, gke, aks, got selfManaged and eks",
+  ]);
+  // No rewrite Job without a reencryption section.
+  assert.equal(parseStackConfig(cluster(sm)).clusters[0].encryption?.reencryption, undefined);
 });

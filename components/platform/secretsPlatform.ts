@@ -1,0 +1,562 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { AksAuditLogging, type AksAuditLoggingArgs } from "../audit/aks";
+import { EksAuditLogging, type EksAuditLoggingArgs } from "../audit/eks";
+import { GkeAuditLogging, type GkeAuditLoggingArgs } from "../audit/gke";
+import { auditPolicyYaml, kubernetesAuditPolicy, validateKubernetesAuditPolicyOptions, type AuditSensitiveResource } from "../audit/policy";
+import { AksSecretsEncryption, type AksSecretsEncryptionArgs, type AksSecurityProfileFragment } from "../encryption/aks";
+import { EksSecretsEncryption, type EksEncryptionConfig, type EksSecretsEncryptionArgs } from "../encryption/eks";
+import { GkeSecretsEncryption, type GkeDatabaseEncryption, type GkeSecretsEncryptionArgs } from "../encryption/gke";
+import { SecretsReencryption, type ReencryptionResourcesArgs } from "../encryption/reencryption";
+import { SelfManagedSecretsEncryption, type SelfManagedSecretsEncryptionArgs } from "../encryption/selfManaged";
+import { AwsSecretsManagerAccess, type AwsSecretsManagerAccessArgs } from "../external-secrets/aws";
+import { AzureKeyVaultAccess, type AzureKeyVaultAccessArgs } from "../external-secrets/azure";
+import { ExternalSecretsAlerts, type ExternalSecretsAlertsArgs } from "../external-secrets/alerts";
+import { ExternalSecret, type ExternalSecretArgs } from "../external-secrets/externalSecret";
+import { GcpSecretManagerAccess, type GcpSecretManagerAccessArgs } from "../external-secrets/gcp";
+import { ESO_RELEASE_NAME, ExternalSecretsOperator, type ExternalSecretsOperatorArgs } from "../external-secrets/operator";
+import { SecretStore, type SecretStoreArgs } from "../external-secrets/secretStore";
+import { standardLabels } from "../internal/labels";
+import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
+import { assertValid, known } from "../internal/validation";
+import { SealedSecret } from "../sealed-secrets/sealedSecret";
+import { SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
+import { VaultCluster, type VaultClusterArgs } from "../vault/cluster";
+import { SecretsStoreCsiDriver, VaultSecretProviderClass, type SecretsStoreCsiDriverArgs, type VaultSecretObjectArgs } from "../vault/csi";
+import { VaultAuditDevice, VaultKvEngine, type VaultAuditDeviceArgs, type VaultKvEngineArgs } from "../vault/engines";
+import { VaultKubernetesAuth } from "../vault/kubernetesAuth";
+import { VaultPolicy, vaultPolicyProblems, type VaultPolicyRule } from "../vault/policy";
+import { HardenedNamespace, type HardenedNamespaceArgs } from "./hardenedNamespace";
+
+/** Cluster kinds a platform can target. */
+export const CLUSTER_KINDS = ["self-managed", "eks", "gke", "aks"] as const;
+
+/** The re-encryption Job of a platform (see {@link SecretsReencryption}). */
+export interface PlatformReencryptionArgs {
+  /**
+   * What re-runs the Job when it changes. Default: the platform's encryption key (the self-managed write
+   * provider, or the EKS/GKE/AKS key id), so enabling encryption or rotating the key runs it.
+   */
+  trigger?: pulumi.Input<string>;
+  /** Namespaces to rewrite. Default: every namespace. */
+  namespaces?: string[];
+  /** Namespace of the Job. Default `secrets-reencryption`. */
+  jobNamespace?: string;
+  /** Container image (pinned). Default: SecretsReencryption's pinned image. */
+  image?: pulumi.Input<string>;
+  /** Secrets per list page. Default: SecretsReencryption's. */
+  chunkSize?: pulumi.Input<number>;
+  /** Job resources. Default: SecretsReencryption's. */
+  resources?: ReencryptionResourcesArgs;
+}
+
+/** Encryption at rest: exactly one of the key kinds, matching the cluster kind, and the rewrite Job. */
+export interface PlatformEncryptionArgs {
+  /** Self-managed clusters: the EncryptionConfiguration (output `encryptionConfigYaml`, a secret). */
+  selfManaged?: SelfManagedSecretsEncryptionArgs;
+  /** EKS: the KMS key (output `eksEncryptionConfig` for `aws.eks.Cluster.encryptionConfig`). */
+  eks?: EksSecretsEncryptionArgs;
+  /** GKE: the Cloud KMS key (output `gkeDatabaseEncryption`). GKE re-encrypts existing Secrets itself. */
+  gke?: GkeSecretsEncryptionArgs;
+  /** AKS: the Key Vault key and identity (output `aksSecurityProfile`). */
+  aks?: AksSecretsEncryptionArgs;
+  /** Rewrite every existing Secret once encryption is on or the key changes. Default: off. */
+  reencryption?: PlatformReencryptionArgs;
+}
+
+/** A Vault Kubernetes auth role with its own least-privilege policy (named like the role). */
+export interface PlatformVaultRoleArgs {
+  /** Role name; also the name of its policy. */
+  name: string;
+  /** Service accounts bound to the role (no `*`). */
+  serviceAccounts: string[];
+  /** Namespaces bound to the role (no `*`). */
+  namespaces: string[];
+  /** The policy's rules: no sudo, no root globs, no everything-grants. */
+  rules: VaultPolicyRule[];
+  /** Token TTL in seconds. Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Token max TTL in seconds. Default 86400. */
+  tokenMaxTtlSeconds?: number;
+  /** Values mounted with the CSI driver in the role's first namespace (a SecretProviderClass named like the role). */
+  csiObjects?: VaultSecretObjectArgs[];
+}
+
+/**
+ * Vault's own configuration, applied through a `vault.Provider` the platform creates. Needs an initialized,
+ * unsealed Vault (see {@link VaultCluster}'s bootstrap notes).
+ */
+export interface PlatformVaultConfigurationArgs {
+  /** Token for the Vault provider (a Pulumi secret; never plain text in a stack file). */
+  token: pulumi.Input<string>;
+  /** Vault address. Default: the in-cluster address of the platform's VaultCluster. */
+  address?: pulumi.Input<string>;
+  /** Path of Vault's CA certificate file on the machine running Pulumi. Default: the system roots. */
+  caCertFile?: pulumi.Input<string>;
+  /** Kubernetes auth mount path. Default `kubernetes`. */
+  authPath?: string;
+  /** Roles, each with its policy. The role for External Secrets is added by the platform (see `externalSecrets.vaultStore`). */
+  roles?: PlatformVaultRoleArgs[];
+  /** KV v2 engine. Default: mounted at `secret` with check-and-set. */
+  kv?: VaultKvEngineArgs;
+  /** Audit device. Default: a file device on the audit volume, mode 0600. */
+  auditDevice?: VaultAuditDeviceArgs;
+}
+
+/** Vault in HA and its configuration. */
+export interface PlatformVaultArgs {
+  /** The Vault cluster. Default: VaultCluster's production defaults (3 replicas, raft, TLS, Shamir). */
+  cluster?: VaultClusterArgs;
+  /** The Secrets Store CSI driver (installed when the VaultCluster's CSI provider is on). Default: sync off, rotation on. */
+  csiDriver?: SecretsStoreCsiDriverArgs;
+  /** Vault's configuration (auth, policies, KV, audit). Default: not managed. */
+  configuration?: PlatformVaultConfigurationArgs;
+}
+
+/**
+ * A SecretStore per namespace on the platform's Vault, logging in as External Secrets' controller service
+ * account through a Vault role the platform creates with read access to `paths` only.
+ */
+export interface PlatformVaultStoreArgs {
+  /** Namespaces that get a SecretStore. At least one. */
+  namespaces: string[];
+  /** Store name. Default `vault`. */
+  storeName?: string;
+  /** Vault role name. Default `external-secrets`. */
+  role?: string;
+  /** KV v2 data paths External Secrets may read. Default `["secret/data/platform/*"]`. */
+  paths?: string[];
+}
+
+/** External Secrets Operator, its cloud identity, stores and ExternalSecrets. */
+export interface PlatformExternalSecretsArgs {
+  /** The operator. Default: ExternalSecretsOperator's defaults (HA, kept CRDs). */
+  operator?: ExternalSecretsOperatorArgs;
+  /** AWS Secrets Manager access (its annotations go on the controller's service account). */
+  aws?: AwsSecretsManagerAccessArgs;
+  /** Google Secret Manager access (Workload Identity annotation on the controller's service account). */
+  gcp?: GcpSecretManagerAccessArgs;
+  /** Azure Key Vault access (annotations and the workload identity pod label). */
+  azure?: AzureKeyVaultAccessArgs;
+  /** Stores on the platform's own Vault (needs `vault.configuration`). */
+  vaultStore?: PlatformVaultStoreArgs;
+  /** Other stores. */
+  stores?: SecretStoreArgs[];
+  /** ExternalSecrets (created after the stores). */
+  externalSecrets?: ExternalSecretArgs[];
+  /** PrometheusRule alerts on ESO's metrics. Default: none. */
+  alerts?: ExternalSecretsAlertsArgs;
+}
+
+/** A SealedSecret of the platform (see {@link SealedSecret}). */
+export interface PlatformSealedSecretArgs {
+  /** Namespace of the Secret. */
+  namespace: string;
+  /** Name of the Secret. */
+  name: string;
+  /** Sealing certificate. Default: the controller's (its managed key). */
+  certificatePem?: pulumi.Input<string>;
+  /** `strict` (default), `namespace-wide` or `cluster-wide`. */
+  scope?: pulumi.Input<string>;
+  /** The values (Pulumi secrets; sealed, never stored in plain text). */
+  data: Record<string, pulumi.Input<string>>;
+  /** Secret type. Default `Opaque`. */
+  type?: pulumi.Input<string>;
+  /** Labels of the Secret. */
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Sealed Secrets. */
+export interface PlatformSealedSecretsArgs {
+  /** The controller. Default: SealedSecretsController's defaults. */
+  controller?: SealedSecretsControllerArgs;
+  /** SealedSecrets, sealed with the controller's certificate unless one is given. */
+  secrets?: PlatformSealedSecretArgs[];
+}
+
+/** Audit: the API server audit policy (self-managed) and the managed control planes' audit logs. */
+export interface PlatformAuditArgs {
+  /**
+   * Emit the audit policy (`kubernetesAuditPolicy()`) as a ConfigMap for the API server's
+   * `--audit-policy-file`. Default: true on self-managed clusters.
+   */
+  policyConfigMap?: boolean;
+  /** Namespaces whose routine traffic is not audited (never Secret access). Default: none. */
+  silencedNamespaces?: string[];
+  /** Users whose routine traffic is not audited. Default: none. */
+  silencedUsers?: string[];
+  /** User groups whose routine traffic is not audited. Default: none. */
+  silencedUserGroups?: string[];
+  /** Extra resources treated like Secrets (logged at Metadata only). Default: none. */
+  sensitiveResources?: AuditSensitiveResource[];
+  /**
+   * The kube-apiserver flags that load the policy (`apiServerAuditFlags()`), recorded on the ConfigMap as the
+   * annotation `audit.kube-secrets-platform.io/kube-apiserver-flags` for the operators who install it.
+   */
+  apiServerFlags?: string[];
+  /** EKS control-plane audit logs. */
+  eks?: EksAuditLoggingArgs;
+  /** GKE data-access audit logs. */
+  gke?: GkeAuditLoggingArgs;
+  /** AKS diagnostic settings. */
+  aks?: AksAuditLoggingArgs;
+}
+
+/** Arguments of {@link SecretsPlatform}. */
+export interface SecretsPlatformArgs {
+  /** The cluster's name (RFC 1123 label); part of every child's name. */
+  clusterName: string;
+  /** `self-managed`, `eks`, `gke` or `aks`. Default `self-managed`. */
+  clusterKind?: string;
+  /** Hardened namespaces for application workloads (each with its `namespace` set). */
+  namespaces?: HardenedNamespaceArgs[];
+  encryption?: PlatformEncryptionArgs;
+  vault?: PlatformVaultArgs;
+  externalSecrets?: PlatformExternalSecretsArgs;
+  sealedSecrets?: PlatformSealedSecretsArgs;
+  audit?: PlatformAuditArgs;
+}
+
+const ENCRYPTION_BY_KIND: Record<string, keyof PlatformEncryptionArgs> = { "self-managed": "selfManaged", eks: "eks", gke: "gke", aks: "aks" };
+const AUDIT_BY_KIND: Record<string, keyof PlatformAuditArgs> = { eks: "eks", gke: "gke", aks: "aks" };
+
+/** The ConfigMap (namespace kube-system) that holds the audit policy on self-managed clusters. */
+export const AUDIT_POLICY_CONFIGMAP = "kube-secrets-platform-audit-policy";
+/** Annotation on that ConfigMap listing the kube-apiserver flags. */
+export const AUDIT_FLAGS_ANNOTATION = "audit.kube-secrets-platform.io/kube-apiserver-flags";
+
+function auditPolicyOptions(audit: PlatformAuditArgs) {
+  return {
+    silencedNamespaces: audit.silencedNamespaces,
+    silencedUsers: audit.silencedUsers,
+    silencedUserGroups: audit.silencedUserGroups,
+    sensitiveResources: audit.sensitiveResources,
+  };
+}
+
+/**
+ * Problems with the platform's own wiring rules, as `field.path: rule` strings ([] when valid). Each part's
+ * own arguments are checked by its component when it is constructed (with the same field names).
+ */
+export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
+  const problems: string[] = [];
+  problems.push(...dns1123LabelProblems(args.clusterName ?? "").map((p) => `clusterName: ${p}`));
+  const kind = args.clusterKind ?? "self-managed";
+  if (!(CLUSTER_KINDS as readonly string[]).includes(kind)) problems.push(`clusterKind: must be one of ${CLUSTER_KINDS.join(", ")}, got "${kind}"`);
+  const enc = args.encryption ?? {};
+  const keyKinds = (["selfManaged", "eks", "gke", "aks"] as const).filter((k) => enc[k] !== undefined);
+  if (keyKinds.length > 1) problems.push(`encryption: set one of selfManaged, eks, gke, aks, got ${keyKinds.join(" and ")}`);
+  for (const k of keyKinds) {
+    if (ENCRYPTION_BY_KIND[kind] !== k) problems.push(`encryption.${k}: does not match clusterKind "${kind}" (use encryption.${ENCRYPTION_BY_KIND[kind] ?? "?"})`);
+  }
+  if (enc.reencryption && keyKinds.length === 0 && enc.reencryption.trigger === undefined) {
+    problems.push("encryption.reencryption.trigger: required when the platform manages no encryption key");
+  }
+  const audit = args.audit ?? {};
+  for (const k of ["eks", "gke", "aks"] as const) {
+    if (audit[k] !== undefined && AUDIT_BY_KIND[kind] !== k) problems.push(`audit.${k}: does not match clusterKind "${kind}"`);
+  }
+  problems.push(
+    ...validateKubernetesAuditPolicyOptions(auditPolicyOptions(audit)).map((p) => `audit.${p}`),
+  );
+  const store = args.externalSecrets?.vaultStore;
+  if (store) {
+    if (!args.vault?.configuration) problems.push("externalSecrets.vaultStore: needs vault.configuration (the platform creates the Vault role External Secrets logs in with)");
+    if (store.namespaces.length === 0) problems.push("externalSecrets.vaultStore.namespaces: must name at least one namespace");
+    store.namespaces.forEach((ns, i) => problems.push(...dns1123LabelProblems(ns).map((p) => `externalSecrets.vaultStore.namespaces[${i}]: ${p}`)));
+    const rules = (store.paths ?? ["secret/data/platform/*"]).map((path) => ({ path, capabilities: ["read"] }));
+    problems.push(...vaultPolicyProblems(rules, { fieldPrefix: "externalSecrets.vaultStore.paths" }).map((p) => p.replace(/\]\.path: /, "]: ")));
+    const names = (args.vault?.configuration?.roles ?? []).map((r) => r.name);
+    if (names.includes(store.role ?? "external-secrets")) {
+      problems.push(`externalSecrets.vaultStore.role: "${store.role ?? "external-secrets"}" is also in vault.configuration.roles (the platform creates it)`);
+    }
+  }
+  (args.vault?.configuration?.roles ?? []).forEach((r, i) => {
+    problems.push(...vaultPolicyProblems(r.rules, { fieldPrefix: `vault.configuration.roles[${i}].rules` }));
+    if ((r.csiObjects?.length ?? 0) > 0 && args.vault?.cluster?.csiProvider?.enabled === false) {
+      problems.push(`vault.configuration.roles[${i}].csiObjects: needs the CSI provider (vault.cluster.csiProvider.enabled)`);
+    }
+  });
+  const sealed = new Set<string>();
+  (args.sealedSecrets?.secrets ?? []).forEach((x, i) => {
+    if (sealed.has(`${x.namespace}/${x.name}`)) problems.push(`sealedSecrets.secrets[${i}]: duplicate ${x.namespace}/${x.name}`);
+    sealed.add(`${x.namespace}/${x.name}`);
+  });
+  args.namespaces?.forEach((ns, i) => {
+    if (known(ns.namespace) === undefined) problems.push(`namespaces[${i}].namespace: required`);
+  });
+  return problems;
+}
+
+/**
+ * One cluster's whole secrets platform from one args object: encryption at rest (per cloud or
+ * self-managed) and the Secret rewrite, External Secrets with its cloud identity and stores, Vault in HA and
+ * its configuration, Sealed Secrets, and audit. Each part is on when its args are present.
+ *
+ * Pass the cluster's Kubernetes provider as `providers: { kubernetes: provider }` (or `provider`): every
+ * Kubernetes child uses it. Cloud children use the default (or given) cloud providers.
+ *
+ * Wiring done here, so stacks do not have to:
+ * - the re-encryption Job's trigger is the encryption key, so a new key rewrites every Secret again;
+ * - the cloud identity's service-account annotations (and Azure's pod label) go on ESO's controller;
+ * - `externalSecrets.vaultStore` creates a Vault role bound to exactly ESO's controller service account,
+ *   a policy reading only the given paths, and a SecretStore per namespace on the platform's Vault (its
+ *   in-cluster address and CA);
+ * - the SecretProviderClasses of Vault roles use the CSI provider's auth mount;
+ * - `exemptSubjects` lists the controllers that must read Secrets (ESO, Sealed Secrets, the rewrite Job,
+ *   Vault's CSI provider): pass it to the policy pack's who-can-read-secrets `exemptSubjects`.
+ */
+export class SecretsPlatform extends pulumi.ComponentResource {
+  /** Subjects that must read Secrets to do their job, as the policy pack names them. */
+  public readonly exemptSubjects: pulumi.Output<string[]>;
+  /** The EncryptionConfiguration for the API servers (self-managed; a secret). */
+  public readonly encryptionConfigYaml: pulumi.Output<string | undefined>;
+  /** `aws.eks.Cluster.encryptionConfig` (EKS). */
+  public readonly eksEncryptionConfig: pulumi.Output<EksEncryptionConfig | undefined>;
+  /** `gcp.container.Cluster.databaseEncryption` (GKE). */
+  public readonly gkeDatabaseEncryption: pulumi.Output<GkeDatabaseEncryption | undefined>;
+  /** azure-native `ManagedCluster.securityProfile` fragment (AKS). */
+  public readonly aksSecurityProfile: pulumi.Output<AksSecurityProfileFragment | undefined>;
+  /** EKS `enabledClusterLogTypes`. */
+  public readonly eksEnabledClusterLogTypes: pulumi.Output<string[] | undefined>;
+  /** Vault's in-cluster address (`https://…:8200`). */
+  public readonly vaultAddress: pulumi.Output<string | undefined>;
+  /** Vault's CA certificate (PEM). */
+  public readonly vaultCaCertificatePem: pulumi.Output<string | undefined>;
+  /** The Sealed Secrets certificate (PEM), when known. */
+  public readonly sealingCertificatePem: pulumi.Output<string | undefined>;
+  /** The namespace of External Secrets' controller. */
+  public readonly externalSecretsNamespace: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: SecretsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    assertValid("SecretsPlatform", name, validateSecretsPlatform(args));
+    super(typeToken("SecretsPlatform"), name, {}, opts);
+    const kind = args.clusterKind ?? "self-managed";
+    const child = { parent: this };
+    const exempt: pulumi.Output<string[]>[] = [];
+    const none = pulumi.output(undefined);
+
+    const appNamespaces = (args.namespaces ?? []).map((ns) => new HardenedNamespace(childName(name, `ns-${String(known(ns.namespace))}`), ns, child));
+
+    // Encryption at rest.
+    const enc = args.encryption ?? {};
+    let keyTrigger: pulumi.Output<string> | undefined;
+    this.encryptionConfigYaml = none;
+    this.eksEncryptionConfig = none;
+    this.gkeDatabaseEncryption = none;
+    this.aksSecurityProfile = none;
+    if (enc.selfManaged) {
+      const sm = new SelfManagedSecretsEncryption(childName(name, "encryption"), enc.selfManaged, child);
+      this.encryptionConfigYaml = sm.configYaml;
+      keyTrigger = sm.writeProvider;
+    }
+    if (enc.eks) {
+      const eks = new EksSecretsEncryption(childName(name, "encryption"), enc.eks, child);
+      this.eksEncryptionConfig = eks.encryptionConfig;
+      keyTrigger = eks.keyArn;
+    }
+    if (enc.gke) {
+      const gke = new GkeSecretsEncryption(childName(name, "encryption"), enc.gke, child);
+      this.gkeDatabaseEncryption = gke.databaseEncryption;
+      keyTrigger = gke.keyName;
+    }
+    if (enc.aks) {
+      const aks = new AksSecretsEncryption(childName(name, "encryption"), enc.aks, child);
+      this.aksSecurityProfile = aks.securityProfile;
+      keyTrigger = aks.keyId;
+    }
+    if (enc.reencryption) {
+      const job = new SecretsReencryption(
+        childName(name, "reencryption"),
+        { ...enc.reencryption, trigger: enc.reencryption.trigger ?? keyTrigger! },
+        child,
+      );
+      exempt.push(job.exemptSubjects);
+    }
+
+    // Vault.
+    let vaultCluster: VaultCluster | undefined;
+    let vaultAuthPath = "kubernetes";
+    this.vaultAddress = none;
+    this.vaultCaCertificatePem = none;
+    const vaultArgs = args.vault;
+    const esoNamespace = String(known(args.externalSecrets?.operator?.namespace) ?? "external-secrets");
+    const esoServiceAccount = String(known(args.externalSecrets?.operator?.serviceAccount?.name) ?? ESO_RELEASE_NAME);
+    if (vaultArgs) {
+      const csiOn = vaultArgs.cluster?.csiProvider?.enabled ?? true;
+      vaultAuthPath = vaultArgs.configuration?.authPath ?? "kubernetes";
+      const driver = csiOn ? new SecretsStoreCsiDriver(childName(name, "csi-driver"), vaultArgs.csiDriver ?? {}, child) : undefined;
+      const vc = new VaultCluster(
+        childName(name, "vault"),
+        { ...vaultArgs.cluster, csiProvider: { enabled: csiOn, ...vaultArgs.cluster?.csiProvider, authMountPath: vaultArgs.cluster?.csiProvider?.authMountPath ?? vaultAuthPath } },
+        { parent: this, dependsOn: driver ? [driver] : [] },
+      );
+      vaultCluster = vc;
+      this.vaultAddress = vc.address;
+      this.vaultCaCertificatePem = vc.caCertificatePem;
+      exempt.push(vc.exemptSubjects);
+
+      const conf = vaultArgs.configuration;
+      if (conf) {
+        const vaultProvider = new vault.Provider(
+          childName(name, "vault-config"),
+          { address: conf.address ?? vc.address, caCertFile: conf.caCertFile, token: pulumi.secret(conf.token), skipTlsVerify: false, skipChildToken: false },
+          child,
+        );
+        const vaultOpts = { parent: this, provider: vaultProvider, dependsOn: [vc] };
+        const kv = new VaultKvEngine(childName(name, "vault-kv"), { casRequired: true, ...conf.kv }, vaultOpts);
+        new VaultAuditDevice(childName(name, "vault-audit"), conf.auditDevice ?? { file: { filePath: "/vault/audit/audit.log", mode: "0600" } }, vaultOpts);
+
+        const roles: PlatformVaultRoleArgs[] = [...(conf.roles ?? [])];
+        const store = args.externalSecrets?.vaultStore;
+        if (store) {
+          roles.push({
+            name: store.role ?? "external-secrets",
+            serviceAccounts: [esoServiceAccount],
+            namespaces: [esoNamespace],
+            rules: (store.paths ?? ["secret/data/platform/*"]).flatMap((path) => [
+              { path, capabilities: ["read"] },
+              ...(path.includes("/data/") ? [{ path: path.replace("/data/", "/metadata/"), capabilities: ["read", "list"] }] : []),
+            ]),
+          });
+        }
+        const policies = roles.map((r) => new VaultPolicy(childName(name, `vault-policy-${r.name}`), { name: r.name, rules: r.rules }, { ...vaultOpts, dependsOn: [vc, kv] }));
+        if (roles.length > 0) {
+          new VaultKubernetesAuth(
+            childName(name, "vault-k8s-auth"),
+            {
+              path: vaultAuthPath,
+              description: `Kubernetes auth for cluster ${args.clusterName}`,
+              roles: roles.map((r, i) => ({
+                name: r.name,
+                serviceAccountNames: r.serviceAccounts,
+                namespaces: r.namespaces,
+                policies: [policies[i].policyName],
+                tokenTtlSeconds: r.tokenTtlSeconds,
+                tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
+              })),
+            },
+            vaultOpts,
+          );
+        }
+        for (const r of roles.filter((x) => (x.csiObjects?.length ?? 0) > 0)) {
+          new VaultSecretProviderClass(
+            childName(name, `spc-${r.name}`),
+            { name: r.name, namespace: r.namespaces[0], roleName: r.name, authMountPath: vaultAuthPath, vaultAddress: vc.address, objects: r.csiObjects! },
+            { parent: this, dependsOn: driver ? [driver] : [] },
+          );
+        }
+      }
+    }
+
+    // External Secrets.
+    this.externalSecretsNamespace = none;
+    const eso = args.externalSecrets;
+    if (eso) {
+      const annotations: pulumi.Output<Record<string, string>>[] = [pulumi.output(eso.operator?.serviceAccount?.annotations ?? {}) as pulumi.Output<Record<string, string>>];
+      let podLabels: pulumi.Output<Record<string, string>> | undefined;
+      if (eso.aws) annotations.push(new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, namespace: eso.aws.namespace ?? esoNamespace }, child).serviceAccountAnnotations);
+      if (eso.gcp) annotations.push(new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, namespace: eso.gcp.namespace ?? esoNamespace }, child).serviceAccountAnnotations);
+      if (eso.azure) {
+        const azure = new AzureKeyVaultAccess(childName(name, "eso-azure"), { ...eso.azure, namespace: eso.azure.namespace ?? esoNamespace }, child);
+        annotations.push(azure.serviceAccountAnnotations);
+        podLabels = azure.podLabels;
+      }
+      const operator = new ExternalSecretsOperator(
+        childName(name, "eso"),
+        {
+          ...eso.operator,
+          namespace: esoNamespace,
+          serviceAccount: { ...eso.operator?.serviceAccount, annotations: pulumi.all(annotations).apply((all) => Object.assign({}, ...all) as Record<string, string>) },
+          podLabels: podLabels ?? eso.operator?.podLabels,
+        },
+        child,
+      );
+      this.externalSecretsNamespace = operator.namespace;
+      exempt.push(operator.exemptSubjects);
+      const stores: pulumi.Resource[] = [];
+      if (eso.vaultStore && vaultCluster) {
+        for (const ns of eso.vaultStore.namespaces) {
+          stores.push(
+            new SecretStore(
+              childName(name, `store-${eso.vaultStore.storeName ?? "vault"}-${ns}`),
+              {
+                namespace: ns,
+                storeName: eso.vaultStore.storeName ?? "vault",
+                provider: {
+                  vault: {
+                    server: vaultCluster.address,
+                    path: "secret",
+                    version: "v2",
+                    caBundle: vaultCluster.caCertificatePem,
+                    auth: { kubernetes: { mountPath: vaultAuthPath, role: eso.vaultStore.role ?? "external-secrets" } },
+                  },
+                },
+              },
+              { parent: this, dependsOn: [operator, ...appNamespaces] },
+            ),
+          );
+        }
+      }
+      (eso.stores ?? []).forEach((s, i) => stores.push(new SecretStore(childName(name, `store-${String(known(s.storeName) ?? i)}-${String(known(s.namespace) ?? "cluster")}`), s, { parent: this, dependsOn: [operator, ...appNamespaces] })));
+      (eso.externalSecrets ?? []).forEach((e, i) =>
+        new ExternalSecret(childName(name, `es-${String(known(e.namespace) ?? "ns")}-${String(known(e.externalSecretName) ?? i)}`), e, { parent: this, dependsOn: [operator, ...stores] }),
+      );
+      if (eso.alerts) new ExternalSecretsAlerts(childName(name, "eso-alerts"), { namespace: esoNamespace, ...eso.alerts }, { parent: this, dependsOn: [operator] });
+    }
+
+    // Sealed Secrets.
+    this.sealingCertificatePem = none;
+    if (args.sealedSecrets) {
+      const controller = new SealedSecretsController(childName(name, "sealed-secrets"), args.sealedSecrets.controller ?? {}, child);
+      this.sealingCertificatePem = controller.certificatePem;
+      exempt.push(controller.exemptSubjects);
+      for (const s of args.sealedSecrets.secrets ?? []) {
+        new SealedSecret(
+          childName(name, `sealed-${s.namespace}-${s.name}`),
+          { ...s, certificatePem: s.certificatePem ?? controller.certificatePem.apply((c) => c ?? "") },
+          // The SealedSecret CRD comes with the controller's chart.
+          { parent: this, dependsOn: [controller, ...appNamespaces] },
+        );
+      }
+    }
+
+    // Audit.
+    const audit = args.audit ?? {};
+    this.eksEnabledClusterLogTypes = none;
+    if (audit.policyConfigMap ?? kind === "self-managed") {
+      const policy = kubernetesAuditPolicy(auditPolicyOptions(audit));
+      new k8s.core.v1.ConfigMap(
+        childName(name, "audit-policy"),
+        {
+          metadata: {
+            name: AUDIT_POLICY_CONFIGMAP,
+            namespace: "kube-system",
+            labels: standardLabels("audit-policy", name),
+            annotations: audit.apiServerFlags ? { [AUDIT_FLAGS_ANNOTATION]: audit.apiServerFlags.join(" ") } : undefined,
+          },
+          data: { "policy.yaml": auditPolicyYaml(policy) },
+        },
+        child,
+      );
+    }
+    if (audit.eks) this.eksEnabledClusterLogTypes = new EksAuditLogging(childName(name, "audit"), audit.eks, child).enabledClusterLogTypes;
+    if (audit.gke) new GkeAuditLogging(childName(name, "audit"), audit.gke, child);
+    if (audit.aks) new AksAuditLogging(childName(name, "audit"), audit.aks, child);
+
+    this.exemptSubjects = pulumi.all(exempt).apply((lists) => [...new Set(lists.flat())].sort());
+    this.registerOutputs({
+      exemptSubjects: this.exemptSubjects,
+      encryptionConfigYaml: this.encryptionConfigYaml,
+      eksEncryptionConfig: this.eksEncryptionConfig,
+      gkeDatabaseEncryption: this.gkeDatabaseEncryption,
+      aksSecurityProfile: this.aksSecurityProfile,
+      eksEnabledClusterLogTypes: this.eksEnabledClusterLogTypes,
+      vaultAddress: this.vaultAddress,
+      vaultCaCertificatePem: this.vaultCaCertificatePem,
+      sealingCertificatePem: this.sealingCertificatePem,
+      externalSecretsNamespace: this.externalSecretsNamespace,
+    });
+  }
+}
