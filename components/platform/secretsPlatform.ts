@@ -179,7 +179,7 @@ export interface PlatformSealedSecretsArgs {
 export interface PlatformAuditArgs {
   /**
    * Emit the audit policy (`kubernetesAuditPolicy()`) as a ConfigMap for the API server's
-   * `--audit-policy-file`. Default: true on self-managed clusters.
+   * `--audit-policy-file`. Default: true on self-managed clusters (when the `audit` part is present).
    */
   policyConfigMap?: boolean;
   /** Namespaces whose routine traffic is not audited (never Secret access). Default: none. */
@@ -525,7 +525,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     // Audit.
     const audit = args.audit ?? {};
     this.eksEnabledClusterLogTypes = none;
-    if (audit.policyConfigMap ?? kind === "self-managed") {
+    if (args.audit && (audit.policyConfigMap ?? kind === "self-managed")) {
       const policy = kubernetesAuditPolicy(auditPolicyOptions(audit));
       new k8s.core.v1.ConfigMap(
         childName(name, "audit-policy"),

@@ -77,8 +77,8 @@ test("stack audit section: self-managed cluster gets the policy ConfigMap and th
   const options = { sensitiveResources: [{ group: "example.com", resources: ["credentials"] }] };
   assert.deepEqual(document, kubernetesAuditPolicy({ ...options, silencedNamespaces: ["monitoring"] }));
   assert.deepEqual(validateAuditPolicy(document, options), []);
-  const audit = (await unwrap(stack.outputs.clusters)).local.audit;
-  assert.deepEqual(audit.apiServerFlags, [
+  const local = (await unwrap(stack.outputs.clusters)).local;
+  assert.deepEqual(local.apiServerAuditFlags, [
     "--audit-policy-file=/etc/kubernetes/audit/policy.yaml",
     "--audit-log-path=/var/log/kubernetes/audit/audit.log",
     "--audit-log-format=json",
@@ -86,19 +86,28 @@ test("stack audit section: self-managed cluster gets the policy ConfigMap and th
     "--audit-log-maxbackup=10",
     "--audit-log-maxsize=100",
   ]);
-  assert.deepEqual(await unwrap(audit.policyConfigMap.name), "kube-secrets-platform-audit-policy");
+  assert.equal(cm.parent, stack.one("kube-secrets-platform:index:SecretsPlatform", "local").urn);
 });
 
-test("stack audit section: managed clusters get no apiserver flags; disabled emits nothing", async () => {
+test("stack audit section: managed clusters get no policy file or flags (their provider runs the API server); disabled emits nothing", async () => {
   const stack = await runProgram(program, {
     config: clusters([
-      { name: "eks-1", kind: "eks" },
+      { name: "eks-1", kind: "eks", audit: { eks: { clusterName: "eks-1" } } },
       { name: "off", kind: "self-managed", audit: { enabled: false } },
     ]),
   });
-  assert.equal(stack.all("kubernetes:core/v1:ConfigMap").length, 1);
-  assert.equal(stack.one("kubernetes:core/v1:ConfigMap", "eks-1-audit-policy").inputs.metadata.annotations, undefined, "no apiserver flags on a managed cluster");
+  assert.equal(stack.all("kubernetes:core/v1:ConfigMap").length, 0);
   const out = await unwrap(stack.outputs.clusters);
-  assert.equal(out["eks-1"].audit.apiServerFlags, undefined);
-  assert.deepEqual(out.off.audit, {});
+  assert.equal(out["eks-1"].apiServerAuditFlags, undefined);
+  assert.equal(out.off.apiServerAuditFlags, undefined);
+  // EKS gets its control-plane audit logs instead.
+  assert.deepEqual(out["eks-1"].eksEnabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+  assert.equal(stack.one("aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/eks-1/cluster");
+});
+
+test("stack audit section: cloud audit logging only for its cluster kind", () => {
+  assert.throws(
+    () => parseStackConfig({ clusters: [{ name: "a", kind: "gke", audit: { eks: { clusterName: "a" } } }] }),
+    /kube-secrets-platform:clusters\[0\]\.audit\.eks: only for clusters of kind eks, got kind gke/,
+  );
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { runPlan } from "../../cli/lib/plan";
+import { PLAN_PLACEHOLDER_CERTIFICATE } from "../../cli/lib/planState";
 import { StackConfigError, parseStackConfig } from "../../stacks/config";
 
 const ROOT = join(__dirname, "../..");
@@ -43,21 +44,9 @@ test("externalSecrets section: defaults applied to the local stack's section", (
     serviceAccountAnnotations: {},
     extraValues: {},
   });
-  assert.deepEqual(section.stores, [
-    {
-      name: "vault",
-      namespace: "apps",
-      clusterScoped: false,
-      vault: {
-        server: "https://vault.vault.svc:8200",
-        path: "secret",
-        version: "v2",
-        mountPath: "kubernetes",
-        role: "external-secrets",
-        caProvider: { type: "ConfigMap", name: "vault-ca", key: "ca.crt" },
-      },
-    },
-  ]);
+  // The local stack uses the platform's Vault store (role, address and CA wired by SecretsPlatform).
+  assert.deepEqual(section.stores, []);
+  assert.deepEqual(section.vaultStore, { namespaces: ["apps"], storeName: "vault", role: "external-secrets", paths: ["secret/data/platform/*"] });
   assert.equal(section.externalSecrets[0].store, "vault");
   assert.equal(section.externalSecrets[0].refreshInterval, "1h");
   assert.deepEqual(section.alerts, { enabled: false, labels: {} });
@@ -83,7 +72,7 @@ test("externalSecrets section: component rules are reported at their config path
   const p = "kube-secrets-platform:clusters[0].externalSecrets";
   assert.deepEqual(problems.sort(), [
     `${p}.externalSecrets[0].refreshInterval: must be at least 1m (provider APIs bill and throttle per call; set allowFastRefresh to opt in), got "10s"`,
-    `${p}.externalSecrets[1].store: must name a store of externalSecrets.stores, got "missing"`,
+    `${p}.externalSecrets[1].store: must name a store of externalSecrets.stores or the vaultStore in its namespace, got "missing"`,
     `${p}.externalSecrets[2].store: SecretStore "v" is in namespace apps, not web`,
     `${p}.identity.aws.oidcProvider: required when mode is irsa`,
     `${p}.identity.aws.secretArns[0]: wildcards are not allowed (list each ARN), got "*"`,
@@ -124,7 +113,8 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
           server: "https://vault.vault.svc:8200",
           path: "secret",
           version: "v2",
-          caProvider: { type: "ConfigMap", name: "vault-ca", key: "ca.crt" },
+          // Vault's own CA (the offline plan's placeholder certificate), inline: no ConfigMap to copy around.
+          caBundle: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64"),
           auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets" } },
         },
       },
@@ -135,13 +125,14 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
       refreshInterval: "1h",
       target: { creationPolicy: "Owner", deletionPolicy: "Retain" },
       data: [
-        { secretKey: "username", remoteRef: { key: "apps/example-db", property: "username" } },
-        { secretKey: "password", remoteRef: { key: "apps/example-db", property: "password" } },
+        { secretKey: "username", remoteRef: { key: "platform/example-db", property: "username" } },
+        { secretKey: "password", remoteRef: { key: "platform/example-db", property: "password" } },
       ],
     });
     const provider = one("pulumi:providers:kubernetes");
     const operator = one("kube-secrets-platform:index:ExternalSecretsOperator");
     assert.equal(chart.parent, operator.urn);
+    assert.equal(operator.parent, one("kube-secrets-platform:index:SecretsPlatform").urn);
     assert.ok(provider.urn.endsWith("local-k8s"));
   } finally {
     rmSync(out, { recursive: true, force: true });

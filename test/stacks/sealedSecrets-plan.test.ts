@@ -20,7 +20,7 @@ test("offline plan of the local stack: controller and SealedSecret rendered, no 
     assert.equal((chart.inputs as any).values.fullnameOverride, "sealed-secrets-controller");
     assert.equal((chart.inputs as any).values.keyrenewperiod, "0");
     const [sealed] = byType("kubernetes:bitnami.com/v1alpha1:SealedSecret");
-    assert.equal(sealed.name, "local-apps-example-credentials-sealed-secret");
+    assert.equal(sealed.name, "local-sealed-apps-example-credentials-sealed-secret");
     const key = byType("kubernetes:core/v1:Secret").find((r) => r.name === "local-sealed-secrets-sealing-key")!;
     assert.equal((key.inputs as any).stringData, "[secret]", "the managed key Secret's data is a secret in the plan");
     const dyn = byType("pulumi-nodejs:dynamic/kube-secrets-platform:StableCiphertext")[0];

@@ -98,7 +98,7 @@ test("stack sealedSecrets section: controller-managed keys, secrets sealed with 
   assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "prod-sealed-secrets-chart").inputs.values.keyrenewperiod, "720h");
   assert.deepEqual(stack.all("tls:index/privateKey:PrivateKey"), []);
   assert.equal(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "prod-sealed-secrets-key-backup").inputs.spec.secretStoreRefs[0].name, "aws-secrets-manager");
-  const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "prod-apps-api-sealed-secret").inputs;
+  const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "prod-sealed-apps-api-sealed-secret").inputs;
   assert.equal(unsealValue({ privateKeyPem: key.privateKeyPem, namespace: "apps", name: "api", sealed: sealed.spec.encryptedData.token }).toString(), "configured-token");
 });
 
@@ -126,7 +126,7 @@ test("stack sealedSecrets section: managed key controller and a SealedSecret tha
   assert.ok(keySecret.provider?.startsWith(`${provider}::`));
   assert.ok(stack.isSecret(keySecret, ["stringData", "tls.key"]));
 
-  const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "edge-apps-db-sealed-secret");
+  const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "edge-sealed-apps-db-sealed-secret");
   assert.ok(sealed.provider?.startsWith(`${provider}::`), "the SealedSecret uses the cluster's provider");
   assert.deepEqual(sealed.inputs.metadata.annotations, { "sealedsecrets.bitnami.com/namespace-wide": "true" });
   assert.deepEqual(sealed.inputs.spec.template.metadata.labels, { app: "api" });
@@ -138,8 +138,8 @@ test("stack sealedSecrets section: managed key controller and a SealedSecret tha
   assert.deepEqual(password.inputs, { length: 32, special: false });
 
   const outputs = await unwrap(stack.outputs.clusters as Record<string, any>);
-  assert.equal(await unwrap(outputs.edge.sealedSecrets.certificatePem), key.certificatePem);
-  assert.deepEqual(await unwrap(outputs.edge.sealedSecrets.sealedSecrets), ["apps/db"]);
+  assert.equal(await unwrap(outputs.edge.sealingCertificatePem), key.certificatePem);
+  assert.deepEqual(await unwrap(stack.outputs.policyExemptions), ["ServiceAccount kube-system/sealed-secrets-controller"]);
 });
 
 test("stack sealedSecrets section: the local stack file renders the controller with a managed key and the example SealedSecret", async () => {
@@ -147,7 +147,7 @@ test("stack sealedSecrets section: the local stack file renders the controller w
   const stack = await runProgram(program, { config: file.config, secretKeys: file.secretKeys, stack: "local", resourceState: providerState });
   assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "local-sealed-secrets-chart").inputs.values.keyrenewperiod, "0");
   assert.deepEqual(stack.one("tls:index/privateKey:PrivateKey", "local-sealed-secrets-sealing-key").inputs, { algorithm: "RSA", rsaBits: 4096 });
-  const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "local-apps-example-credentials-sealed-secret").inputs;
+  const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "local-sealed-apps-example-credentials-sealed-secret").inputs;
   assert.equal(sealed.metadata.namespace, "apps");
   assert.deepEqual(Object.keys(sealed.spec.encryptedData).sort(), ["password", "username"]);
   assert.ok(sealed.spec.encryptedData.password.startsWith("Ag"), "sealed with the 4096-bit managed key");
