@@ -454,7 +454,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     this.externalSecretsNamespace = none;
     const eso = args.externalSecrets;
     if (eso) {
-      const annotations: pulumi.Output<Record<string, string>>[] = [pulumi.output(eso.operator?.serviceAccount?.annotations ?? {}) as pulumi.Output<Record<string, string>>];
+      const annotations: pulumi.Output<Record<string, string>>[] = [pulumi.output(eso.operator?.serviceAccount?.annotations ?? {})];
       let podLabels: pulumi.Output<Record<string, string>> | undefined;
       if (eso.aws) annotations.push(new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, namespace: eso.aws.namespace ?? esoNamespace }, child).serviceAccountAnnotations);
       if (eso.gcp) annotations.push(new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, namespace: eso.gcp.namespace ?? esoNamespace }, child).serviceAccountAnnotations);

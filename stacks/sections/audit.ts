@@ -7,9 +7,9 @@
  * (EksAuditLogging / GkeAuditLogging / AksAuditLogging).
  */
 import { z } from "zod";
-import { validateAksAuditLogging, type AksAuditLoggingArgs } from "../../components/audit/aks";
-import { validateEksAuditLogging, type EksAuditLoggingArgs } from "../../components/audit/eks";
-import { validateGkeAuditLogging, type GkeAuditLoggingArgs } from "../../components/audit/gke";
+import { validateAksAuditLogging } from "../../components/audit/aks";
+import { validateEksAuditLogging } from "../../components/audit/eks";
+import { validateGkeAuditLogging } from "../../components/audit/gke";
 import { apiServerAuditFlags, validateApiServerAuditFlagsOptions, validateKubernetesAuditPolicyOptions } from "../../components/audit/policy";
 import { AUDIT_FLAGS_ANNOTATION, AUDIT_POLICY_CONFIGMAP, type PlatformAuditArgs } from "../../components/platform/secretsPlatform";
 import { addComponentProblems, type ClusterContext } from "./context";
@@ -102,9 +102,9 @@ export const auditSection = z
       maxBackups: s.maxBackups,
       maxSizeMegabytes: s.maxSizeMegabytes,
     });
-    if (s.eks) addComponentProblems(ctx, ["eks"], validateEksAuditLogging(s.eks as EksAuditLoggingArgs));
-    if (s.gke) addComponentProblems(ctx, ["gke"], validateGkeAuditLogging(s.gke as GkeAuditLoggingArgs));
-    if (s.aks) addComponentProblems(ctx, ["aks"], validateAksAuditLogging(s.aks as AksAuditLoggingArgs));
+    if (s.eks) addComponentProblems(ctx, ["eks"], validateEksAuditLogging(s.eks));
+    if (s.gke) addComponentProblems(ctx, ["gke"], validateGkeAuditLogging(s.gke));
+    if (s.aks) addComponentProblems(ctx, ["aks"], validateAksAuditLogging(s.aks));
     for (const p of [...policyProblems, ...flagProblems]) {
       // "field[0].sub: rule" -> path ["field", 0, "sub"], message "rule"
       const sep = p.indexOf(": ");

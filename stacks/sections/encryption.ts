@@ -15,9 +15,9 @@
  *   itself.
  */
 import { z } from "zod";
-import { validateAksSecretsEncryption, type AksSecretsEncryptionArgs } from "../../components/encryption/aks";
-import { validateEksSecretsEncryption, type EksSecretsEncryptionArgs } from "../../components/encryption/eks";
-import { validateGkeSecretsEncryption, type GkeSecretsEncryptionArgs } from "../../components/encryption/gke";
+import { validateAksSecretsEncryption } from "../../components/encryption/aks";
+import { validateEksSecretsEncryption } from "../../components/encryption/eks";
+import { validateGkeSecretsEncryption } from "../../components/encryption/gke";
 import type { EncryptionProviderArgs } from "../../components/encryption/selfManaged";
 import { DNS1123_LABEL } from "../../components/internal/naming";
 import type { PlatformEncryptionArgs } from "../../components/platform/secretsPlatform";
@@ -112,9 +112,9 @@ export const encryptionSection = z
     if (v.reencryption && v.reencryption.enabled && keys.length === 0 && !v.reencryption.trigger) {
       ctx.addIssue({ code: "custom", path: ["reencryption", "trigger"], message: "is required when the stack manages no key (e.g. the KMS key ARN)" });
     }
-    if (v.eks) addComponentProblems(ctx, ["eks"], validateEksSecretsEncryption(v.eks as EksSecretsEncryptionArgs));
-    if (v.gke) addComponentProblems(ctx, ["gke"], validateGkeSecretsEncryption(v.gke as GkeSecretsEncryptionArgs));
-    if (v.aks) addComponentProblems(ctx, ["aks"], validateAksSecretsEncryption(v.aks as AksSecretsEncryptionArgs));
+    if (v.eks) addComponentProblems(ctx, ["eks"], validateEksSecretsEncryption(v.eks));
+    if (v.gke) addComponentProblems(ctx, ["gke"], validateGkeSecretsEncryption(v.gke));
+    if (v.aks) addComponentProblems(ctx, ["aks"], validateAksSecretsEncryption(v.aks));
   })
   .optional();
 export type EncryptionSection = z.infer<typeof encryptionSection>;
