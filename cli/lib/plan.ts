@@ -115,10 +115,12 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     custom: r.custom,
     inputs: scrubValue(redact(r.rawInputs)) as Record<string, unknown>,
   }));
+  // One configuration for the policies and the report, so the exemptions the report shows are the applied ones.
+  const policyConfig = options.policyConfig;
   const policyResult = await runPolicies(
     policies,
     run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, props: reveal(r.rawInputs) })),
-    { config: options.policyConfig, stackTags: { stack: options.stack } },
+    { config: policyConfig, stackTags: { stack: options.stack } },
   );
   const plan: PlanDocument = {
     stack: options.stack,
@@ -141,7 +143,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   };
   write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
   for (const m of planManifests(resources)) write(join("manifests", m.fileName), manifestYaml(m));
-  write("report.md", renderReport(plan));
+  const providers = Object.fromEntries(run.resources.map((r) => [r.urn, r.provider]));
+  write("report.md", renderReport(plan, { providers, policyConfig }));
 
   const mandatory = plan.policy.violations.filter((v) => v.enforcementLevel === "mandatory").length;
   const failed = mandatory > 0 || (plan.policy.errors?.length ?? 0) > 0;
