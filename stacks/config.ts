@@ -11,6 +11,7 @@ import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
 import { auditSection } from "./sections/audit";
 import { encryptionSection } from "./sections/encryption";
 import { externalSecretsSection } from "./sections/externalSecrets";
+import { rbacSection } from "./sections/rbac";
 import { sealedSecretsSection } from "./sections/sealedSecrets";
 import { vaultSection } from "./sections/vault";
 
@@ -61,6 +62,7 @@ export const clusterConfig = z.strictObject({
   externalSecrets: externalSecretsSection,
   sealedSecrets: sealedSecretsSection,
   audit: auditSection,
+  rbac: rbacSection,
 });
 export type ClusterConfig = z.infer<typeof clusterConfig>;
 

@@ -11,6 +11,7 @@ import { deployAudit } from "./sections/audit";
 import type { ClusterContext } from "./sections/context";
 import { deployEncryption } from "./sections/encryption";
 import { deployExternalSecrets } from "./sections/externalSecrets";
+import { deployRbac } from "./sections/rbac";
 import { deploySealedSecrets } from "./sections/sealedSecrets";
 import { deployVault } from "./sections/vault";
 
@@ -46,6 +47,7 @@ function deployCluster(cluster: ClusterConfig): Record<string, unknown> {
     externalSecrets: deployExternalSecrets(ctx, cluster.externalSecrets),
     sealedSecrets: deploySealedSecrets(ctx, cluster.sealedSecrets),
     audit: deployAudit(ctx, cluster.audit),
+    rbac: deployRbac(ctx, cluster.rbac),
   };
 }
 

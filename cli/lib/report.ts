@@ -91,13 +91,20 @@ interface PolicyResults {
   notApplicable: PolicyRunResult["notApplicable"];
 }
 
-function policySection(results: PolicyResults, heading: string): string[] {
+/** A violation's resource: its name and type when it is in the plan, else the URN. */
+function resourceLabel(urn: string | undefined, byUrn: ReadonlyMap<string, PlanResource>): string {
+  if (urn === undefined) return "(stack)";
+  const r = byUrn.get(urn);
+  return r ? `${code(r.name)} (${code(r.type.slice(r.type.lastIndexOf(":") + 1))})` : cell(urn);
+}
+
+function policySection(results: PolicyResults, heading: string, byUrn: ReadonlyMap<string, PlanResource>): string[] {
   const lines = [heading, ""];
   if (results.violations.length === 0) lines.push("No violations.", "");
   else {
     lines.push("| level | policy | resource | message |", "|---|---|---|---|");
     for (const v of results.violations) {
-      lines.push(`| ${v.enforcementLevel} | ${cell(v.policy)} | ${cell(v.urn ?? "(stack)")} | ${cell(v.message)} |`);
+      lines.push(`| ${v.enforcementLevel} | ${cell(v.policy)} | ${resourceLabel(v.urn, byUrn)} | ${cell(v.message)} |`);
     }
     lines.push("");
   }
@@ -140,7 +147,7 @@ function accessSection(group: ClusterGroup<PlanResource>, settings: AccessSettin
     const subjects = new Set(rows.map((r) => r.subject));
     const open = new Set(rows.filter((r) => !r.exempt).map((r) => r.subject));
     lines.push(
-      `${subjects.size} subjects (${open.size} not exempt) can read, write or indirectly obtain Secrets, through the chains below ` +
+      `${subjects.size} ${subjects.size === 1 ? "subject" : "subjects"} (${open.size} not exempt) can read, write or indirectly obtain Secrets, through the chains below ` +
         "(binding → role → aggregation → rule → acting as…). Built-in roles of the Kubernetes bootstrap policy count; " +
         "objects the cluster already has outside this stack do not.",
       "",
@@ -178,6 +185,7 @@ export function renderReport(plan: PlanDocument, options: ReportOptions = {}): s
   const groups = groupByCluster(plan.resources.map((r) => ({ ...r, provider: providers[r.urn] })));
   const settings = accessSettings(options.policyConfig);
   const limit = options.diagramEdgeLimit ?? DEFAULT_DIAGRAM_EDGE_LIMIT;
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
 
   const clusterOf = new Map<string, string | null>();
   for (const g of groups) for (const r of g.resources) clusterOf.set(r.urn, g.cluster);
@@ -222,7 +230,7 @@ export function renderReport(plan: PlanDocument, options: ReportOptions = {}): s
   for (const g of groups) {
     if (g.cluster === null) continue;
     lines.push(`## Cluster ${code(g.cluster)}`, "", `Kubernetes provider ${code(g.providerUrn ?? "")}; ${g.resources.length} resources.`, "");
-    lines.push(...policySection(resultsOf(g.cluster), "### Policy results"));
+    lines.push(...policySection(resultsOf(g.cluster), "### Policy results", byUrn));
     lines.push(...accessSection(g, settings, limit));
     lines.push("### Resource tree", "", ...resourceTree(plan.resources, g.resources), "");
   }
@@ -233,7 +241,7 @@ export function renderReport(plan: PlanDocument, options: ReportOptions = {}): s
   if (stackWide || hasStackResults || clusters.length === 0) {
     lines.push(clusters.length ? "## Not in a cluster" : "## Stack", "");
     if (clusters.length) lines.push("Resources without a Kubernetes provider that no cluster's component holds, and stack-wide policy results.", "");
-    lines.push(...policySection(stackResults, "### Policy results"));
+    lines.push(...policySection(stackResults, "### Policy results", byUrn));
     const members = stackWide ? stackWide.resources.filter((r) => r.type !== "pulumi:pulumi:Stack") : [];
     if (members.some((r) => r.type.startsWith("kubernetes:"))) lines.push(...accessSection({ cluster: null, providerUrn: null, resources: members }, settings, limit));
     if (members.length) lines.push("### Resource tree", "", ...resourceTree(plan.resources, members), "");
