@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StackConfigError, parseStackConfig } from "../../stacks/config";
 import { program } from "../../stacks/program";
+import { clusterAccess } from "../../cli/lib/access";
+import { readStackFile } from "../../cli/lib/stackFile";
 import { runProgram, unwrap } from "../harness/pulumi";
 
 const P = "kube-secrets-platform:clusters[0].rbac";
@@ -206,4 +208,26 @@ test("rbac section: the objects are created exactly as declared, on the cluster'
     roleBindings: ["apps/ci"],
     clusterRoleBindings: ["metrics"],
   });
+});
+
+test("rbac section of the local stack: the example grants its subjects no Secret access", async () => {
+  const file = readStackFile("stacks/Pulumi.local.yaml", "kube-secrets-platform");
+  const stack = await runProgram(program, { config: file.config, secretKeys: file.secretKeys });
+  const rbac = stack.resources.filter((r) => r.name.startsWith("local-rbac-"));
+  assert.deepEqual(
+    rbac.map((r) => `${r.type.split(":").at(-1)!} ${r.inputs.metadata.namespace as string}/${r.inputs.metadata.name as string}`),
+    ["Role apps/config-reader", "RoleBinding apps/app-developers-view", "RoleBinding apps/ci-config-reader"],
+  );
+  // The whole cluster's access, built-in roles included: neither subject of the example appears.
+  const { rows } = clusterAccess(
+    stack.resources.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs })),
+    { exemptSubjects: [], exemptLabels: [] },
+  );
+  assert.ok(rows.length > 0, "the analysis sees the cluster's other RBAC");
+  assert.deepEqual(rows.filter((r) => r.subject === "Group app-developers" || r.subject === "ServiceAccount apps/ci"), []);
+  // The same objects with `edit` instead of `view` would grant Secrets: the check above can fail.
+  const edit = stack.resources.map((r) =>
+    r.name === "local-rbac-rolebinding-apps-app-developers-view" ? { ...r, inputs: { ...r.inputs, roleRef: { ...r.inputs.roleRef, name: "edit" } } } : r,
+  );
+  assert.ok(clusterAccess(edit, { exemptSubjects: [], exemptLabels: [] }).rows.some((r) => r.subject === "Group app-developers" && r.access === "read"));
 });
