@@ -11,6 +11,7 @@ import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
 import { auditSection } from "./sections/audit";
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
 import { externalSecretsSection } from "./sections/externalSecrets";
+import { rbacSection } from "./sections/rbac";
 import { sealedSecretsSection } from "./sections/sealedSecrets";
 import { vaultSection } from "./sections/vault";
 
@@ -62,6 +63,7 @@ export const clusterConfig = z
   externalSecrets: externalSecretsSection,
   sealedSecrets: sealedSecretsSection,
   audit: auditSection,
+  rbac: rbacSection,
   })
   .superRefine((c, ctx) => {
     // Rules across sections, and between a section and the cluster kind.

@@ -16,6 +16,7 @@ import { auditApiServerFlags, auditArgs } from "./sections/audit";
 import type { ClusterContext } from "./sections/context";
 import { encryptionArgs } from "./sections/encryption";
 import { externalSecretsArgs } from "./sections/externalSecrets";
+import { deployRbac } from "./sections/rbac";
 import { sealedSecretsArgs } from "./sections/sealedSecrets";
 import { vaultArgs } from "./sections/vault";
 
@@ -67,6 +68,7 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
       sealingCertificatePem: platform.sealingCertificatePem,
       externalSecretsNamespace: platform.externalSecretsNamespace,
       ...(flags ? { apiServerAuditFlags: flags } : {}),
+      rbac: deployRbac(ctx, cluster.rbac),
     },
   };
 }

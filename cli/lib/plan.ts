@@ -118,6 +118,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     custom: r.custom,
     inputs: scrubValue(redact(r.rawInputs)) as Record<string, unknown>,
   }));
+  // One configuration for the policies, the report and policy-config.json: the exemptions shown are the applied ones.
   const policyConfig = withStackExemptions(options.policyConfig, run.outputs?.policyExemptions);
   const policyResult = await runPolicies(
     policies,
@@ -145,7 +146,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   };
   write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
   for (const m of planManifests(resources)) write(join("manifests", m.fileName), manifestYaml(m));
-  write("report.md", renderReport(plan));
+  const providers = Object.fromEntries(run.resources.map((r) => [r.urn, r.provider]));
+  write("report.md", renderReport(plan, { providers, policyConfig }));
   // The same policy configuration for `pulumi preview --policy-pack policy-pack --policy-pack-config <file>`.
   write("policy-config.json", `${JSON.stringify(policyConfig, null, 2)}\n`);
 
