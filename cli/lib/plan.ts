@@ -122,7 +122,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   const policyConfig = withStackExemptions(options.policyConfig, run.outputs?.policyExemptions);
   const policyResult = await runPolicies(
     policies,
-    run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, props: reveal(r.rawInputs) })),
+    run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, provider: r.provider, props: reveal(r.rawInputs) })),
     { config: policyConfig, stackTags: { stack: options.stack } },
   );
   const plan: PlanDocument = {

@@ -23,6 +23,8 @@ export interface PolicyInputResource {
   name: string;
   parent?: string | null;
   props: Record<string, any>;
+  /** The explicit provider reference (`<provider urn>::<id>`), when the resource has one. */
+  provider?: string;
 }
 
 export interface PolicyViolation {
@@ -114,6 +116,11 @@ export async function runPolicies(
   });
   resources.forEach((r, i) => {
     if (r.parent) policyResources[i].parent = byUrn.get(r.parent);
+    if (r.provider) {
+      const providerUrn = r.provider.slice(0, r.provider.lastIndexOf("::"));
+      const p = byUrn.get(providerUrn);
+      policyResources[i].provider = { type: p?.type ?? providerUrn.slice(providerUrn.lastIndexOf("::") + 2), props: p?.props ?? {}, urn: providerUrn, name: p?.name ?? providerUrn.slice(providerUrn.lastIndexOf("::") + 2) };
+    }
   });
 
   for (const policy of policies) {

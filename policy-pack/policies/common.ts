@@ -45,6 +45,33 @@ export function stackKubeObjects(resources: PolicyResource[]): { objects: KubeOb
   return { objects, urns: sources.map((s) => s.urn ?? ""), unknown };
 }
 
+/** One cluster's KubeObjects: `cluster` is its Kubernetes provider's name, or undefined for the default provider. */
+export interface ClusterKubeObjects {
+  cluster: string | undefined;
+  objects: KubeObject[];
+  urns: string[];
+  unknown: string[];
+}
+
+/**
+ * The stack's KubeObjects per cluster: RBAC is evaluated per API server, so objects are grouped by the
+ * Kubernetes provider their resource uses (a binding in one cluster never resolves a role of another).
+ * Resources on the default provider form one group.
+ */
+export function stackKubeObjectsByCluster(resources: PolicyResource[]): ClusterKubeObjects[] {
+  const groups = new Map<string, PolicyResource[]>();
+  for (const r of resources) {
+    const key = r.provider?.urn ?? "";
+    const list = groups.get(key) ?? [];
+    list.push(r);
+    groups.set(key, list);
+  }
+  return [...groups.entries()].map(([key, rs]) => ({
+    cluster: key ? (rs[0].provider?.name ?? key) : undefined,
+    ...stackKubeObjects(rs),
+  }));
+}
+
 /** Parses a Go duration (`1h30m`, `90s`, `0`); seconds, or undefined when not a duration. */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;

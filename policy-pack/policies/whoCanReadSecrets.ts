@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { analyzeRbac, type KubeObject, type RbacFinding } from "../rbac";
-import { stackKubeObjects } from "./common";
+import { stackKubeObjectsByCluster } from "./common";
 
 export interface WhoCanReadSecretsConfig {
   exemptSubjects: string[];
@@ -63,9 +63,13 @@ export const whoCanReadSecrets: StackValidationPolicy = {
   },
   validateStack: (args, reportViolation) => {
     const config = args.getConfig<WhoCanReadSecretsConfig>();
-    const { objects, urns } = stackKubeObjects(args.resources);
-    const urnOf = new Map<string, string>();
-    objects.forEach((o, i) => urnOf.set(objectId(o), urns[i]));
-    for (const f of secretReadFindings(objects, config)) reportViolation(f.message, urnOf.get(f.path[0]));
+    // Each cluster's API server evaluates its own RBAC: analyse each cluster (Kubernetes provider) apart.
+    const clusters = stackKubeObjectsByCluster(args.resources);
+    for (const { cluster, objects, urns } of clusters) {
+      const urnOf = new Map<string, string>();
+      objects.forEach((o, i) => urnOf.set(objectId(o), urns[i]));
+      const prefix = clusters.length > 1 && cluster ? `[${cluster}] ` : "";
+      for (const f of secretReadFindings(objects, config)) reportViolation(`${prefix}${f.message}`, urnOf.get(f.path[0]));
+    }
   },
 };
