@@ -4,10 +4,15 @@
  * The fleet stack is generated from the default `local` stack: its one cluster is copied N times as
  * `c1..cN` (each with its own kubeconfig context, hence its own provider, so every namespaced name is per
  * cluster), every other key of the stack file kept. Pulumi's mocks are process-global, so each plan runs
- * in its own child process (this file with `--child`), which times `runPlan` itself (module loading is
- * reported apart) and reports its peak RSS. Best of `repeats` runs per size; the machine may be shared,
- * so the ratios (time per cluster at 50 vs 1 and 10) matter more than the absolute figures.
+ * in its own child process (this file with `--child`), which times `runPlan` itself (wall and CPU time;
+ * module loading is reported apart) and reports its peak RSS and the heap it still holds after a full GC
+ * (peak RSS is mostly garbage V8 had not collected yet). Best of `repeats` runs per size; the machine may
+ * be shared, so the ratios (time per cluster at 50 vs 1 and 10) matter more than the absolute figures.
  * Aim: linear (time per cluster roughly constant) and under 1 s per cluster.
+ *
+ * Checks, so the figures are for real plans: every run completes (exit 0, or 1 for mandatory violations
+ * the local stack itself has, reported in the table), no policy errors, and N clusters give exactly N
+ * times the resources of one.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +50,8 @@ interface ChildReport {
   cpuMs: number;
   /** Peak resident set size of the child, in KiB. */
   maxRssKb: number;
+  /** Heap still in use after the plan and a full GC, in KiB (what the run retains, garbage excluded). */
+  retainedHeapKb: number;
   resources: number;
   mandatory: number;
   advisory: number;
@@ -63,6 +70,7 @@ async function child(stack: string, stacksDir: string, outDir: string): Promise<
   const outcome = await runPlan({ stack, stacksDir, outDir, policies });
   const t2 = performance.now();
   const cpuUsed = process.cpuUsage(cpu);
+  (globalThis as { gc?: () => void }).gc?.();
   const violations = outcome.plan?.policy.violations ?? [];
   const report: ChildReport = {
     exitCode: outcome.exitCode,
@@ -70,6 +78,7 @@ async function child(stack: string, stacksDir: string, outDir: string): Promise<
     planMs: t2 - t1,
     cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
     maxRssKb: process.resourceUsage().maxRSS,
+    retainedHeapKb: process.memoryUsage().heapUsed / 1024,
     resources: outcome.plan?.resources.length ?? 0,
     mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length,
     advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
@@ -80,7 +89,7 @@ async function child(stack: string, stacksDir: string, outDir: string): Promise<
 }
 
 function runChild(stack: string, stacksDir: string, outDir: string, extraNodeArgs: string[] = []): ChildReport {
-  const res = spawnSync(process.execPath, [...extraNodeArgs, "--import", "tsx", __filename, "--child", stack, stacksDir, outDir], {
+  const res = spawnSync(process.execPath, [...extraNodeArgs, "--expose-gc", "--import", "tsx", __filename, "--child", stack, stacksDir, outDir], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
@@ -127,14 +136,28 @@ export function runFleetBench(sizes = [1, 10, 50], repeats = 3): FleetMeasure[] 
           loadMs: Math.min(...runs.map((x) => x.loadMs)),
           cpuMs: Math.min(...runs.map((x) => x.cpuMs)),
           maxRssKb: Math.min(...runs.map((x) => x.maxRssKb)),
+          retainedHeapKb: Math.min(...runs.map((x) => x.retainedHeapKb)),
         },
       });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  checkScaling(measures);
   printTable(measures, repeats);
   return measures;
+}
+
+/** Every cluster is a full copy: resources(N) - 1 (the stack) is N times that of one cluster. */
+function checkScaling(measures: FleetMeasure[]): void {
+  const one = measures.find((m) => m.clusters === 1);
+  if (!one) return;
+  const perCluster = one.best.resources - 1;
+  for (const m of measures) {
+    if (m.best.resources - 1 !== perCluster * m.clusters) {
+      throw new Error(`fleet-${m.clusters}: ${m.best.resources} resources, expected 1 + ${m.clusters} x ${perCluster}`);
+    }
+  }
 }
 
 function printTable(measures: FleetMeasure[], repeats: number): void {
@@ -143,7 +166,7 @@ function printTable(measures: FleetMeasure[], repeats: number): void {
   const cpuPer = (m: FleetMeasure) => m.best.cpuMs / m.clusters;
   const mb = (kb: number) => kb / 1024;
   const rows: string[][] = [
-    ["clusters", "resources", "exit", "mandatory", "load ms", "plan ms", "ms/cluster", "cpu ms/cluster", "peak RSS MB", "RSS MB/cluster"],
+    ["clusters", "resources", "exit", "mandatory", "load ms", "plan ms", "ms/cluster", "cpu ms/cluster", "peak RSS MB", "RSS MB/cluster", "heap after GC MB", "heap MB/cluster"],
   ];
   for (const m of measures) {
     rows.push([
@@ -158,11 +181,17 @@ function printTable(measures: FleetMeasure[], repeats: number): void {
       mb(m.best.maxRssKb).toFixed(0),
       // growth over the smallest fleet, per added cluster
       m === first ? "-" : (mb(m.best.maxRssKb - first.best.maxRssKb) / (m.clusters - first.clusters)).toFixed(1),
+      mb(m.best.retainedHeapKb).toFixed(0),
+      m === first ? "-" : (mb(m.best.retainedHeapKb - first.best.retainedHeapKb) / (m.clusters - first.clusters)).toFixed(2),
     ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   console.log(`Offline plan of a fleet of N copies of the local cluster (own process per run; best of ${repeats}; load = module loading, not in plan ms)`);
   for (const r of rows) console.log(r.map((cell, c) => cell.padStart(widths[c])).join("  "));
+  const failing = measures.filter((m) => m.best.exitCode !== 0);
+  if (failing.length > 0) {
+    console.log(`note: plans exited 1 (mandatory violations: ${failing.map((m) => `${m.best.mandatory} at ${m.clusters}`).join(", ")}); they ran to completion`);
+  }
   if (measures.length < 2) return;
   const last = measures[measures.length - 1];
   for (const m of measures.slice(0, -1)) {
@@ -174,7 +203,8 @@ function printTable(measures: FleetMeasure[], repeats: number): void {
   const added = last.clusters - prev.clusters;
   console.log(
     `marginal cost per cluster ${prev.clusters}->${last.clusters}: wall ${((last.best.planMs - prev.best.planMs) / added).toFixed(0)} ms, ` +
-      `cpu ${((last.best.cpuMs - prev.best.cpuMs) / added).toFixed(0)} ms, peak RSS ${(mb(last.best.maxRssKb - prev.best.maxRssKb) / added).toFixed(1)} MB`,
+      `cpu ${((last.best.cpuMs - prev.best.cpuMs) / added).toFixed(0)} ms, ` +
+      `peak RSS ${(mb(last.best.maxRssKb - prev.best.maxRssKb) / added).toFixed(1)} MB, heap after GC ${(mb(last.best.retainedHeapKb - prev.best.retainedHeapKb) / added).toFixed(2)} MB`,
   );
 }
 
