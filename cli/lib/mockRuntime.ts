@@ -169,7 +169,7 @@ export async function runWithMocks(
   process.on("unhandledRejection", onRejection);
   // The SDK reads `new Error().stack` for every promise it wraps and every resource it registers
   // (debuggablePromise, Resource.callsites). Under tsx, source maps make each read map every frame: that
-  // was about half the time of a plan, for positions the mocks never use. Off during the run; a stack is
+  // was about a third of a plan's CPU time, for positions the mocks never use. Off during the run; a stack is
   // formatted when first read, so an error that escapes the run still shows source-mapped positions.
   // (`setSourceMapsEnabled` is in Node since 16.6; @types/node 20.9 does not declare it.)
   const proc = process as { sourceMapsEnabled?: boolean; setSourceMapsEnabled?: (on: boolean) => void };
