@@ -1,4 +1,22 @@
-/** `npm run bench`: runs every benchmark (never part of `npm test`; no timing assertions anywhere). */
+/**
+ * `npm run bench [-- NAME...]`: runs every benchmark, or only the named ones (`rbac`, `fleet`).
+ * Never part of `npm test`; no timing assertions anywhere.
+ */
+import { runFleetBench } from "./fleet";
 import { runRbacBench } from "./rbac";
 
-runRbacBench();
+const BENCHES: Record<string, () => unknown> = {
+  rbac: () => runRbacBench(),
+  fleet: () => runFleetBench(),
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  console.error(`bench: unknown benchmark ${unknown.map((n) => `"${n}"`).join(", ")}; known: ${Object.keys(BENCHES).join(", ")}`);
+  process.exit(2);
+}
+for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
+  BENCHES[name]();
+  console.log();
+}
