@@ -75,8 +75,35 @@ export function planResourceState(args: MockResourceArgs): Record<string, unknow
       return { hex: bytes.toString("hex"), b64Std: bytes.toString("base64"), b64Url: bytes.toString("base64url"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() };
     }
     default:
-      return undefined;
+      return cloudState(args.type, args.name, inputs);
   }
+}
+
+/** Placeholder identifiers cloud providers assign (ARNs, key URIs, identity ids), in the plan's fake account. */
+function cloudState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> | undefined {
+  const [pkg, mod] = type.split(":");
+  if (pkg === "aws") {
+    const service = mod.split("/")[0];
+    const kind = type.slice(type.lastIndexOf(":") + 1).toLowerCase();
+    const region = service === "iam" ? "" : "us-east-1";
+    const out: Record<string, unknown> = { arn: inputs.arn ?? `arn:aws:${service}:${region}:123456789012:${kind}/${inputs.name ?? name}` };
+    if (type === "aws:kms/key:Key") out.keyId = `00000000-0000-4000-8000-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`;
+    return out;
+  }
+  if (pkg === "azure-native") {
+    if (type === "azure-native:keyvault:Key") {
+      const uri = `https://${String(inputs.vaultName ?? "vault")}.vault.azure.net/keys/${String(inputs.keyName ?? name)}`;
+      return { keyUri: uri, keyUriWithVersion: `${uri}/00000000000000000000000000000000` };
+    }
+    if (type === "azure-native:managedidentity:UserAssignedIdentity") {
+      return { clientId: "00000000-0000-0000-0000-0000000000c1", principalId: "00000000-0000-0000-0000-000000000001", tenantId: "00000000-0000-0000-0000-000000000000" };
+    }
+    return undefined;
+  }
+  if (pkg === "gcp" && type === "gcp:serviceaccount/account:Account") {
+    return { email: `${String(inputs.accountId ?? name)}@${String(inputs.project ?? "example-project")}.iam.gserviceaccount.com` };
+  }
+  return undefined;
 }
 
 /** Kubernetes kinds the provider never auto-names (patches name an existing object; these are singletons). */
