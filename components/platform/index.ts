@@ -8,6 +8,7 @@ export type {
   PlatformVaultArgs,
   PlatformVaultConfigurationArgs,
   PlatformVaultRoleArgs,
+  PlatformVaultRemoteClusterArgs,
   PlatformVaultStoreArgs,
   PlatformExternalSecretsArgs,
   PlatformSealedSecretsArgs,

@@ -84,6 +84,23 @@ export interface PlatformVaultRoleArgs {
 }
 
 /**
+ * A Kubernetes auth mount of this Vault for another cluster of the fleet (Vault does not run there): its
+ * workloads log in to this Vault through their own mount, so each cluster's service accounts stay distinct.
+ */
+export interface PlatformVaultRemoteClusterArgs {
+  /** Auth mount path, e.g. `kubernetes-<cluster>`. */
+  path: string;
+  /** The cluster's API server URL (https). */
+  kubernetesHost: pulumi.Input<string>;
+  /** The cluster's API server CA certificate (PEM). */
+  kubernetesCaCert: pulumi.Input<string>;
+  /** A token of a service account allowed to create TokenReviews in that cluster (a secret). */
+  tokenReviewerJwt: pulumi.Input<string>;
+  /** Roles of the mount; each policy is named `<path>-<role>`. */
+  roles: PlatformVaultRoleArgs[];
+}
+
+/**
  * Vault's own configuration, applied through a `vault.Provider` the platform creates. Needs an initialized,
  * unsealed Vault (see {@link VaultCluster}'s bootstrap notes).
  */
@@ -102,6 +119,8 @@ export interface PlatformVaultConfigurationArgs {
   kv?: VaultKvEngineArgs;
   /** Audit device. Default: a file device on the audit volume, mode 0600. */
   auditDevice?: VaultAuditDeviceArgs;
+  /** Auth mounts for other clusters of a fleet (one per cluster). Default: none. */
+  remoteClusters?: PlatformVaultRemoteClusterArgs[];
 }
 
 /** Vault in HA and its configuration. */
@@ -272,6 +291,12 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`externalSecrets.vaultStore.role: "${store.role ?? "external-secrets"}" is also in vault.configuration.roles (the platform creates it)`);
     }
   }
+  const mounts = new Set([args.vault?.configuration?.authPath ?? "kubernetes"]);
+  (args.vault?.configuration?.remoteClusters ?? []).forEach((remote, i) => {
+    if (mounts.has(remote.path)) problems.push(`vault.configuration.remoteClusters[${i}].path: duplicate auth mount "${remote.path}"`);
+    mounts.add(remote.path);
+    remote.roles.forEach((r, j) => problems.push(...vaultPolicyProblems(r.rules, { fieldPrefix: `vault.configuration.remoteClusters[${i}].roles[${j}].rules` })));
+  });
   (args.vault?.configuration?.roles ?? []).forEach((r, i) => {
     problems.push(...vaultPolicyProblems(r.rules, { fieldPrefix: `vault.configuration.roles[${i}].rules` }));
     if ((r.csiObjects?.length ?? 0) > 0 && args.vault?.cluster?.csiProvider?.enabled === false) {
@@ -433,6 +458,31 @@ export class SecretsPlatform extends pulumi.ComponentResource {
                 serviceAccountNames: r.serviceAccounts,
                 namespaces: r.namespaces,
                 policies: [policies[i].policyName],
+                tokenTtlSeconds: r.tokenTtlSeconds,
+                tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
+              })),
+            },
+            vaultOpts,
+          );
+        }
+        for (const remote of conf.remoteClusters ?? []) {
+          const remotePolicies = remote.roles.map(
+            (r) => new VaultPolicy(childName(name, `vault-policy-${remote.path}-${r.name}`), { name: `${remote.path}-${r.name}`, rules: r.rules }, { ...vaultOpts, dependsOn: [vc, kv] }),
+          );
+          new VaultKubernetesAuth(
+            childName(name, `vault-auth-${remote.path}`),
+            {
+              path: remote.path,
+              description: `Kubernetes auth for fleet cluster ${remote.path}`,
+              kubernetesHost: remote.kubernetesHost,
+              kubernetesCaCert: remote.kubernetesCaCert,
+              tokenReviewerJwt: pulumi.secret(remote.tokenReviewerJwt),
+              disableLocalCaJwt: true,
+              roles: remote.roles.map((r, i) => ({
+                name: r.name,
+                serviceAccountNames: r.serviceAccounts,
+                namespaces: r.namespaces,
+                policies: [remotePolicies[i].policyName],
                 tokenTtlSeconds: r.tokenTtlSeconds,
                 tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
               })),

@@ -139,6 +139,21 @@ export const vaultSection = z
           .default("/vault/audit/vault-audit.log"),
         /** Workload roles, each with its own policy. */
         roles: z.array(role).default([]),
+        /**
+         * Auth mounts for the other clusters of a fleet (one per cluster): their API server, CA, and the config
+         * key (`namespace:key`, a secret) holding a token reviewer JWT of that cluster.
+         */
+        remoteClusters: z
+          .array(
+            z.strictObject({
+              path: mountPath,
+              kubernetesHost: z.string().regex(/^https:\/\//, { message: "must be an https:// URL" }),
+              kubernetesCaCert: z.string().includes("-----BEGIN CERTIFICATE-----", { message: "must be a PEM certificate" }),
+              tokenReviewerJwtConfigKey: z.string().regex(/^[^:]+:[^:]+$/, { message: "must be namespace:key" }),
+              roles: z.array(role).min(1),
+            }),
+          )
+          .default([]),
       })
       .superRefine((c, ctx) => {
         const seen = new Set<string>();
@@ -189,6 +204,16 @@ export function vaultArgs(_ctx: ClusterContext, section: VaultSection): Platform
         tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
         csiObjects: r.csiObjects,
       })),
+      remoteClusters: conf.remoteClusters.map((remote) => {
+        const [ns, key] = remote.tokenReviewerJwtConfigKey.split(":");
+        return {
+          path: remote.path,
+          kubernetesHost: remote.kubernetesHost,
+          kubernetesCaCert: remote.kubernetesCaCert,
+          tokenReviewerJwt: new pulumi.Config(ns).requireSecret(key),
+          roles: remote.roles.map((r) => ({ name: r.name, serviceAccounts: r.serviceAccounts, namespaces: r.namespaces, rules: r.rules, tokenTtlSeconds: r.tokenTtlSeconds, tokenMaxTtlSeconds: r.tokenMaxTtlSeconds })),
+        };
+      }),
     };
   }
   return {
