@@ -156,6 +156,11 @@ export const vaultSection = z
           .default([]),
       })
       .superRefine((c, ctx) => {
+        const mounts = new Set([c.authPath]);
+        c.remoteClusters.forEach((r, i) => {
+          if (mounts.has(r.path)) ctx.addIssue({ code: "custom", path: ["remoteClusters", i, "path"], message: `duplicate auth mount "${r.path}"` });
+          mounts.add(r.path);
+        });
         const seen = new Set<string>();
         c.roles.forEach((r, i) => {
           if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: ["roles", i, "name"], message: `duplicate role name "${r.name}"` });

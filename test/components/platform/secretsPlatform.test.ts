@@ -205,3 +205,40 @@ test("invalid wiring throws at construction naming each field, before anything r
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
 });
+
+test("fleet: one Vault Kubernetes auth mount per remote cluster, verifying that cluster's tokens with its own reviewer JWT", async () => {
+  const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const stack = await runProgram(
+    () => {
+      new SecretsPlatform("hub", {
+        clusterName: "hub",
+        vault: {
+          configuration: {
+            token: pulumi.secret("t"),
+            remoteClusters: [
+              {
+                path: "kubernetes-edge",
+                kubernetesHost: "https://edge.example.com",
+                kubernetesCaCert: CA,
+                tokenReviewerJwt: "reviewer-jwt-of-edge",
+                roles: [{ name: "external-secrets", serviceAccounts: ["external-secrets"], namespaces: ["external-secrets"], rules: [{ path: "secret/data/shared/*", capabilities: ["read"] }] }],
+              },
+            ],
+          },
+        },
+      });
+    },
+    { resourceState: planResourceState },
+  );
+  const configs = stack.all("vault:kubernetes/authBackendConfig:AuthBackendConfig");
+  const edge = configs.find((c) => c.inputs.backend === "kubernetes-edge");
+  assert.ok(edge, `configs: ${configs.map((c) => c.inputs.backend).join(", ")}`);
+  assert.equal(edge.inputs.kubernetesHost, "https://edge.example.com");
+  assert.equal(edge.inputs.kubernetesCaCert, CA);
+  assert.equal(edge.inputs.disableLocalCaJwt, true);
+  assert.equal(edge.inputs.tokenReviewerJwt, "reviewer-jwt-of-edge");
+  assert.equal(stack.isSecret(edge, ["tokenReviewerJwt"]), true, "the reviewer JWT is a secret");
+  const role = stack.all("vault:kubernetes/authBackendRole:AuthBackendRole").find((r) => r.inputs.backend === "kubernetes-edge");
+  assert.deepEqual([role?.inputs.roleName, role?.inputs.tokenPolicies], ["external-secrets", ["kubernetes-edge-external-secrets"]]);
+  assert.ok(stack.all("vault:index/policy:Policy").some((p) => p.inputs.name === "kubernetes-edge-external-secrets"));
+});
