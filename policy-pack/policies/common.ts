@@ -1,5 +1,6 @@
 /** Helpers shared by the pack's policies (plain data handling; no policy logic). */
 import type { PolicyResource } from "@pulumi/policy";
+import { goDurationSeconds } from "../../components/internal/duration";
 import { kubeObjectsFromResources, type KubeObject } from "../rbac";
 
 export const RBAC_TYPES = {
@@ -66,25 +67,14 @@ export function stackKubeObjectsByCluster(resources: PolicyResource[]): ClusterK
     list.push(r);
     groups.set(key, list);
   }
-  return [...groups.entries()].map(([key, rs]) => ({
-    cluster: key ? (rs[0].provider?.name ?? key) : undefined,
-    ...stackKubeObjects(rs),
-  }));
+  return [...groups.entries()]
+    .map(([key, rs]) => ({ cluster: key ? (rs[0].provider?.name ?? key) : undefined, ...stackKubeObjects(rs) }))
+    .filter((g) => g.objects.length > 0 || g.unknown.length > 0);
 }
 
-/** Parses a Go duration (`1h30m`, `90s`, `0`); seconds, or undefined when not a duration. */
+/** Seconds of a Go duration (`1h30m`, `90s`, `0`), or undefined when the value is not one. */
 export function parseDuration(value: unknown): number | undefined {
-  if (typeof value !== "string") return undefined;
-  if (value === "0") return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  let consumed = 0;
-  for (const m of value.matchAll(re)) {
-    total += Number(m[1]) * unit[m[2]];
-    consumed += m[0].length;
-  }
-  return consumed === value.length && consumed > 0 ? total : undefined;
+  return typeof value === "string" ? goDurationSeconds(value) : undefined;
 }
 
 /** Matches `name` against patterns that may end in `*`. */

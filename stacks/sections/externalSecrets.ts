@@ -29,7 +29,7 @@ import {
 } from "../../components/external-secrets";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
 import type { PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
-import type { ClusterContext } from "./context";
+import { fieldPathParts, type ClusterContext } from "./context";
 
 const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
 const objectName = z.string().max(253).regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain" });
@@ -205,17 +205,6 @@ const EXTERNAL_SECRET_FIELDS: Array<[RegExp, string]> = [
 function splitProblem(problem: string): [string, string] {
   const at = problem.indexOf(": ");
   return at < 0 ? ["", problem] : [problem.slice(0, at), problem.slice(at + 2)];
-}
-
-/** `a.b[0].c` → ["a", "b", 0, "c"]. */
-function fieldPathParts(field: string): PropertyKey[] {
-  if (!field) return [];
-  return field.split(".").flatMap((part) => {
-    const m = /^([^[]*)((\[\d+\])*)$/.exec(part);
-    if (!m) return [part];
-    const idx = [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
-    return [...(m[1] ? [m[1]] : []), ...idx];
-  });
 }
 
 /** SecretStores on the cluster's own Vault, through a Vault role the platform binds to ESO's controller. */

@@ -71,11 +71,11 @@ test("two clusters: per-cluster sections, exemptions from the --policy-config th
   // The policies ran with the exemptions: only alice's named read is left.
   assert.deepEqual(
     doc.policy.violations.filter((v: any) => v.policy === "who-can-read-secrets").map((v: any) => v.message.split(" via ")[0]),
-    ["User alice can read Secrets (get) in namespace apps (only db)"],
+    ["[east-k8s] User alice can read Secrets (get) in namespace apps (only db)"],
   );
 
   const md = readFileSync(join(r.dir, "report.md"), "utf8");
-  assert.match(md, /\| \[east\]\(#cluster-east\) \| 8 \| 1 \| 0 \|\n\| \[west\]\(#cluster-west\) \| 4 \| 0 \| 0 \|/);
+  assert.match(md, /\| \[east\]\(#cluster-east\) \| 9 \| 1 \| 0 \|\n\| \[west\]\(#cluster-west\) \| 5 \| 0 \| 0 \|/);
   assert.match(section(md, "Exemptions applied"), /- exemptSubjects: `ServiceAccount apps\/ci`, `ServiceAccount deploy\/\*`/);
 
   const east = section(md, "Cluster `east`");

@@ -5,6 +5,7 @@ import { StackConfigError, parseStackConfig } from "../../stacks/config";
 import { program } from "../../stacks/program";
 import { clusterAccess } from "../../cli/lib/access";
 import { readStackFile } from "../../cli/lib/stackFile";
+import { planResourceState } from "../../cli/lib/planState";
 import { runProgram, unwrap } from "../harness/pulumi";
 
 const P = "kube-secrets-platform:clusters[0].rbac";
@@ -212,7 +213,7 @@ test("rbac section: the objects are created exactly as declared, on the cluster'
 
 test("rbac section of the local stack: the example grants its subjects no Secret access", async () => {
   const file = readStackFile("stacks/Pulumi.local.yaml", "kube-secrets-platform");
-  const stack = await runProgram(program, { config: file.config, secretKeys: file.secretKeys });
+  const stack = await runProgram(program, { config: file.config, secretKeys: file.secretKeys, resourceState: planResourceState });
   const rbac = stack.resources.filter((r) => r.name.startsWith("local-rbac-"));
   assert.deepEqual(
     rbac.map((r) => `${r.type.split(":").at(-1)!} ${r.inputs.metadata.namespace as string}/${r.inputs.metadata.name as string}`),
