@@ -195,7 +195,7 @@ function cloudParts<K extends CloudKind>(cfg: ClusterConfig, kind: K) {
   const logs = cfg.audit.enabled ? cfg.audit[kind] : undefined;
   // The config schema requires both in create mode (createProblems).
   if (!key || !logs) throw new Error(`cluster ${cfg.name}: create.${kind} needs encryption.${kind} and audit.${kind}`);
-  return { key: key as NonNullable<NonNullable<ClusterConfig["encryption"]>[K]>, logs: logs as NonNullable<ClusterConfig["audit"][K]> };
+  return { key: key, logs: logs };
 }
 
 /** A cluster the stack created. */

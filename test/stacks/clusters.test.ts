@@ -36,7 +36,7 @@ test("create block: defaults of a valid EKS cluster (private endpoint, creator a
   assert.deepEqual(parsed.create, { eks: { subnetIds: SUBNETS, endpointPublicAccess: false, bootstrapClusterCreatorAdminPermissions: true } });
   assert.deepEqual(parsed.kubernetes, {});
   assert.equal(createdClusterName(parsed), "prod");
-  assert.equal(createdClusterName({ name: "prod", create: { eks: { ...parsed.create!.eks!, name: "prod-eks-1" } } }), "prod-eks-1");
+  assert.equal(createdClusterName({ name: "prod", create: { eks: { ...parsed.create.eks, name: "prod-eks-1" } } }), "prod-eks-1");
 });
 
 test("create block: GKE and AKS defaults", () => {
