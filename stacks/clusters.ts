@@ -15,7 +15,7 @@ import { containerservice } from "@pulumi/azure-native";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { AksAuditLogging } from "../components/audit/aks";
 import { EksAuditLogging } from "../components/audit/eks";
@@ -105,6 +105,11 @@ const createAks = z.strictObject({
   vmSize: z.string().default("Standard_D4s_v5"),
   /** CIDRs allowed on the API server; default unrestricted (0.0.0.0/0 is refused). */
   authorizedIpRanges: z.array(CIDR).min(1).refine((c) => !openToAll(c), { message: "must not contain 0.0.0.0/0" }).optional(),
+  /**
+   * kubelogin login mode the stack's kubeconfig uses (AKS returns `devicecode`, which cannot run unattended):
+   * `azurecli` (default), `spn`, `msi`, `workloadidentity`, `azd` or `devicecode`.
+   */
+  kubeloginMode: z.enum(["azurecli", "spn", "msi", "workloadidentity", "azd", "devicecode"]).default("azurecli"),
   /** Tags of the cluster. */
   tags: stringMap.optional(),
 });
@@ -220,6 +225,24 @@ export interface KubeconfigParts {
   certificateAuthorityData: string;
   /** The exec credential plugin. */
   exec: { command: string; args: string[]; env?: Array<{ name: string; value: string }> };
+}
+
+/**
+ * The kubeconfig with every kubelogin exec user switched to login mode `mode` (what `kubelogin
+ * convert-kubeconfig -l <mode>` does to the `--login` argument).
+ */
+export function withKubeloginMode(kubeconfig: string, mode: string): string {
+  const doc = parse(kubeconfig) as { users?: Array<{ user?: { exec?: { command?: string; args?: string[] } } }> };
+  for (const u of doc.users ?? []) {
+    const exec = u.user?.exec;
+    if (!exec || !/(^|\/)kubelogin(\.exe)?$/.test(exec.command ?? "")) continue;
+    const args = [...(exec.args ?? [])];
+    const at = args.indexOf("--login");
+    if (at >= 0) args.splice(at, 2, "--login", mode);
+    else args.push("--login", mode);
+    exec.args = args;
+  }
+  return stringify(doc);
 }
 
 /** A kubeconfig with one cluster, one exec user and one context, all named `name`. */
@@ -364,7 +387,7 @@ function createAksCluster(cfg: ClusterConfig): CreatedCluster {
   const kubeconfig = pulumi.secret(
     credentials.kubeconfigs.apply((list) => {
       if (!list?.[0]?.value) throw new Error(`AKS cluster ${name}: listManagedClusterUserCredentials returned no kubeconfig`);
-      return Buffer.from(list[0].value, "base64").toString("utf8");
+      return withKubeloginMode(Buffer.from(list[0].value, "base64").toString("utf8"), c.kubeloginMode);
     }),
   );
   return {

@@ -57,7 +57,7 @@ export const planInvokes: Record<string, InvokeMock> = {
             "    exec:",
             "      apiVersion: client.authentication.k8s.io/v1beta1",
             "      command: kubelogin",
-            "      args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]",
+            "      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, 00000000-0000-0000-0000-000000000000, --login, devicecode]",
             "contexts:",
             `- name: ${inputs.resourceName}`,
             "  context:",

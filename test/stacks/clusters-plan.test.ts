@@ -163,6 +163,11 @@ test("create-aks: KMS key and identity wired into the cluster, audit on the crea
   const kubeconfig = assertPlatformOnCreatedProvider(stack, "prod-aks", "azure-native:");
   assert.equal(kubeconfig["current-context"], "prod-aks");
   assert.equal(kubeconfig.users[0].user.exec.command, "kubelogin");
+  // AKS hands out devicecode; the stack's kubeconfig logs in unattended through the Azure CLI.
+  assert.deepEqual(kubeconfig.users[0].user.exec.args, [
+    "get-token", "--environment", "AzurePublicCloud", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630",
+    "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", "00000000-0000-0000-0000-000000000000", "--login", "azurecli",
+  ]);
 });
 
 test("create fixtures plan offline: exit 0, no violation, the kubeconfig redacted", async () => {

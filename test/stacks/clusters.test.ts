@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { createdClusterName, kubeconfigYaml, platformParts } from "../../stacks/clusters";
+import { createdClusterName, kubeconfigYaml, platformParts, withKubeloginMode } from "../../stacks/clusters";
 import { StackConfigError, parseStackConfig } from "../../stacks/config";
 import { unwrap } from "../harness/pulumi";
 
@@ -56,7 +56,7 @@ test("create block: GKE and AKS defaults", () => {
       },
     ],
   }).clusters[0];
-  assert.deepEqual(aks.create, { aks: { resourceGroupName: "rg", adminGroupObjectIds: ["11111111-2222-4333-8444-555555555555"], nodeCount: 3, vmSize: "Standard_D4s_v5" } });
+  assert.deepEqual(aks.create, { aks: { resourceGroupName: "rg", adminGroupObjectIds: ["11111111-2222-4333-8444-555555555555"], nodeCount: 3, vmSize: "Standard_D4s_v5", kubeloginMode: "azurecli" } });
 });
 
 test("create block: create and kubernetes are mutually exclusive", () => {
@@ -133,4 +133,21 @@ test("kubeconfigYaml: one cluster, one non-interactive exec user, one current co
     contexts: [{ name: "prod", context: { cluster: "prod", user: "prod" } }],
     "current-context": "prod",
   });
+});
+
+test("withKubeloginMode: switches only kubelogin users' --login", () => {
+  const kubeconfig = [
+    "users:",
+    "- name: aad",
+    "  user:",
+    "    exec: { command: kubelogin, args: [get-token, --login, devicecode, --server-id, s] }",
+    "- name: other",
+    "  user:",
+    "    exec: { command: aws, args: [eks, get-token, --login, x] }",
+    "- name: no-login",
+    "  user:",
+    "    exec: { command: /usr/local/bin/kubelogin, args: [get-token] }",
+  ].join("\n");
+  const users = parse(withKubeloginMode(kubeconfig, "azurecli")).users;
+  assert.deepEqual(users.map((u: any) => u.user.exec.args), [["get-token", "--login", "azurecli", "--server-id", "s"], ["eks", "get-token", "--login", "x"], ["get-token", "--login", "azurecli"]]);
 });
