@@ -154,6 +154,10 @@ export function createProblems(c: ClusterConfig): Array<{ path: Array<string | n
   if (c.encryption?.reencryption?.trigger !== undefined) {
     add([member], "encryption.reencryption.trigger must be left out: the created key triggers the rewrite");
   }
+  const key = c.encryption?.eks;
+  if (member === "eks" && key?.administratorArns?.length && !key.clusterCreatorArns?.length) {
+    add(["eks"], "needs encryption.eks.clusterCreatorArns (the identity running pulumi up creates the cluster and needs kms:CreateGrant; with administratorArns the key policy has no account-root statement)");
+  }
   const name = createdClusterName(c);
   if (member === "eks" && c.audit.eks && c.audit.eks.clusterName !== name) {
     add(["eks", "name"], `the created cluster is named "${name}" but audit.eks.clusterName is "${c.audit.eks.clusterName}"`);

@@ -81,6 +81,13 @@ test("create block: the key and the audit logs are required, the rewrite trigger
   ]);
 });
 
+test("create block: a key with explicit administrators must let the creator create the cluster", () => {
+  assert.deepEqual(problems(eks({ encryption: { eks: { clusterRoleArn: ROLE, administratorArns: ["arn:aws:iam::123456789012:role/admins"] } } })), [
+    `${P}.create.eks: needs encryption.eks.clusterCreatorArns (the identity running pulumi up creates the cluster and needs kms:CreateGrant; with administratorArns the key policy has no account-root statement)`,
+  ]);
+  assert.deepEqual(problems(eks({ encryption: { eks: { clusterRoleArn: ROLE, administratorArns: ["arn:aws:iam::123456789012:role/admins"], clusterCreatorArns: ["arn:aws:iam::123456789012:role/deployer"] } } })), []);
+});
+
 test("create block: required fields and unsafe values", () => {
   assert.deepEqual(problems(eks({ create: { eks: {} } })), [`${P}.create.eks.subnetIds: Invalid input: expected array, received undefined`]);
   assert.deepEqual(problems(eks({ create: { eks: { subnetIds: ["subnet-0a1"] } } })), [`${P}.create.eks.subnetIds: must list at least two subnets (in two availability zones)`]);
