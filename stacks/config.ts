@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DNS1123_LABEL } from "../components/internal/naming";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
+import { createProblems, createSection } from "./clusters";
 import { auditSection } from "./sections/audit";
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
 import { externalSecretsSection } from "./sections/externalSecrets";
@@ -54,8 +55,10 @@ export const clusterConfig = z
   name: label,
   /** Cluster kind: self-managed (kubeadm, k3s, kind…), eks, gke or aks. */
   kind: z.enum(CLUSTER_KINDS).default("self-managed"),
-  /** How to reach the cluster. */
+  /** How to reach an existing cluster (adopt mode). */
   kubernetes: kubernetesAccess.default({}),
+  /** Create the cluster instead (create mode, see stacks/clusters.ts): one of eks, gke, aks, matching `kind`. */
+  create: createSection,
   /** Extra hardened namespaces for application workloads. */
   namespaces: z.array(namespaceConfig).default([]),
   encryption: encryptionSection,
@@ -81,6 +84,7 @@ export const clusterConfig = z
         message: "needs vault.configuration.enabled (the platform creates the Vault role External Secrets logs in with)",
       });
     }
+    for (const p of createProblems(c)) ctx.addIssue({ code: "custom", ...p });
     const roles = c.vault?.configuration?.roles ?? [];
     const storeRole = c.externalSecrets?.vaultStore?.role;
     if (storeRole && roles.some((r) => r.name === storeRole)) {

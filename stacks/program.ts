@@ -11,6 +11,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsPlatform } from "../components/platform/secretsPlatform";
+import { createCluster, platformParts } from "./clusters";
 import { loadStackConfig, type ClusterConfig } from "./config";
 import { auditApiServerFlags, auditArgs } from "./sections/audit";
 import type { ClusterContext } from "./sections/context";
@@ -32,8 +33,12 @@ function clusterProvider(cluster: ClusterConfig): k8s.Provider {
 
 /** One cluster's platform; returns its stack outputs. */
 export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatform; outputs: Record<string, unknown> } {
-  const provider = clusterProvider(cluster);
+  // Create mode: the stack creates the cluster (with its key and audit logs) and reaches it through the
+  // kubeconfig it builds; adopt mode: `kubernetes` names an existing cluster.
+  const created = cluster.create ? createCluster(cluster) : undefined;
+  const provider = created?.provider ?? clusterProvider(cluster);
   const ctx: ClusterContext = { name: cluster.name, kind: cluster.kind, provider };
+  const parts = platformParts(created, encryptionArgs(ctx, cluster.encryption), auditArgs(ctx, cluster.audit));
   const platform = new SecretsPlatform(
     cluster.name,
     {
@@ -44,11 +49,11 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
         podSecurity: { enforce: ns.podSecurity },
         defaultDenyNetworkPolicy: ns.defaultDenyNetworkPolicy,
       })),
-      encryption: encryptionArgs(ctx, cluster.encryption),
+      encryption: parts.encryption,
       vault: vaultArgs(ctx, cluster.vault),
       externalSecrets: externalSecretsArgs(ctx, cluster.externalSecrets),
       sealedSecrets: sealedSecretsArgs(ctx, cluster.sealedSecrets),
-      audit: auditArgs(ctx, cluster.audit),
+      audit: parts.audit,
     },
     { providers: { kubernetes: provider } },
   );
@@ -69,6 +74,7 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
       externalSecretsNamespace: platform.externalSecretsNamespace,
       ...(flags ? { apiServerAuditFlags: flags } : {}),
       rbac: deployRbac(ctx, cluster.rbac),
+      ...created?.outputs,
     },
   };
 }

@@ -37,4 +37,37 @@ export const planInvokes: Record<string, InvokeMock> = {
     objectId: PLACEHOLDER.azureObjectId,
     clientId: PLACEHOLDER.azureObjectId,
   }),
+  // A placeholder user kubeconfig (exec kubelogin, as AKS returns with Entra ID and local accounts disabled).
+  "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({
+    kubeconfigs: [
+      {
+        name: "clusterUser",
+        value: Buffer.from(
+          [
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            `- name: ${inputs.resourceName}`,
+            "  cluster:",
+            `    server: https://${inputs.resourceName}.hcp.example.invalid:443`,
+            "    certificate-authority-data: cGxhY2Vob2xkZXI=",
+            "users:",
+            `- name: clusterUser_${inputs.resourceGroupName}_${inputs.resourceName}`,
+            "  user:",
+            "    exec:",
+            "      apiVersion: client.authentication.k8s.io/v1beta1",
+            "      command: kubelogin",
+            "      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, 00000000-0000-0000-0000-000000000000, --login, devicecode]",
+            "contexts:",
+            `- name: ${inputs.resourceName}`,
+            "  context:",
+            `    cluster: ${inputs.resourceName}`,
+            `    user: clusterUser_${inputs.resourceGroupName}_${inputs.resourceName}`,
+            `current-context: ${inputs.resourceName}`,
+            "",
+          ].join("\n"),
+        ).toString("base64"),
+      },
+    ],
+  }),
 };

@@ -52,6 +52,12 @@ function randomString(length: number): string {
   return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
 }
 
+/** A UUID-shaped placeholder derived from a resource name. */
+function placeholderUuid(name: string): string {
+  const h = createHash("sha256").update(name).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Computed outputs by resource type (merged over the resource's inputs by the mock runtime). */
 export function planResourceState(args: MockResourceArgs): Record<string, unknown> | undefined {
   const inputs = args.inputs as Record<string, any>;
@@ -74,6 +80,30 @@ export function planResourceState(args: MockResourceArgs): Record<string, unknow
       const bytes = randomBytes(Number(inputs.byteLength ?? 8));
       return { hex: bytes.toString("hex"), b64Std: bytes.toString("base64"), b64Url: bytes.toString("base64url"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() };
     }
+    // Cloud resources a created cluster is wired from (stacks/clusters.ts): placeholder ids in the
+    // placeholder account/project/subscription, derived from the resource name so plans are stable.
+    case "aws:kms/key:Key": {
+      const id = placeholderUuid(args.name);
+      return { keyId: id, arn: `arn:aws:kms:us-east-1:123456789012:key/${id}` };
+    }
+    case "aws:eks/cluster:Cluster":
+      return {
+        arn: `arn:aws:eks:us-east-1:123456789012:cluster/${String(inputs.name)}`,
+        endpoint: `https://${placeholderUuid(args.name).replace(/-/g, "").toUpperCase()}.eks.example.invalid`,
+        certificateAuthority: { data: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64") },
+      };
+    case "gcp:container/cluster:Cluster":
+      return { endpoint: "203.0.113.10", masterAuth: { ...(inputs.masterAuth ?? {}), clusterCaCertificate: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64") } };
+    case "azure-native:keyvault:Key": {
+      const uri = `https://${String(inputs.vaultName ?? "plan-vault")}.vault.example.invalid/keys/${String(inputs.keyName)}`;
+      return { keyUri: uri, keyUriWithVersion: `${uri}/${placeholderUuid(args.name).replace(/-/g, "")}` };
+    }
+    case "azure-native:containerservice:ManagedCluster":
+      return {
+        name: inputs.resourceName,
+        fqdn: `${String(inputs.dnsPrefix)}.hcp.example.invalid`,
+        oidcIssuerProfile: { enabled: true, issuerURL: `https://oidc.example.invalid/${placeholderUuid(args.name)}/` },
+      };
     default:
       return cloudState(args.type, args.name, inputs);
   }
