@@ -116,15 +116,9 @@ function cloudState(type: string, name: string, inputs: Record<string, any>): Re
     const service = mod.split("/")[0];
     const kind = type.slice(type.lastIndexOf(":") + 1).toLowerCase();
     const region = service === "iam" ? "" : "us-east-1";
-    const out: Record<string, unknown> = { arn: inputs.arn ?? `arn:aws:${service}:${region}:123456789012:${kind}/${inputs.name ?? name}` };
-    if (type === "aws:kms/key:Key") out.keyId = `00000000-0000-4000-8000-${createHash("sha256").update(name).digest("hex").slice(0, 12)}`;
-    return out;
+    return { arn: inputs.arn ?? `arn:aws:${service}:${region}:123456789012:${kind}/${inputs.name ?? name}` };
   }
   if (pkg === "azure-native") {
-    if (type === "azure-native:keyvault:Key") {
-      const uri = `https://${String(inputs.vaultName ?? "vault")}.vault.azure.net/keys/${String(inputs.keyName ?? name)}`;
-      return { keyUri: uri, keyUriWithVersion: `${uri}/00000000000000000000000000000000` };
-    }
     if (type === "azure-native:managedidentity:UserAssignedIdentity") {
       return { clientId: "00000000-0000-0000-0000-0000000000c1", principalId: "00000000-0000-0000-0000-000000000001", tenantId: "00000000-0000-0000-0000-000000000000" };
     }
