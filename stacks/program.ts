@@ -8,6 +8,7 @@
  * flags...) and `policyExemptions`, the subjects every cluster's controllers need exempted from the policy
  * pack's who-can-read-secrets (`npm run plan` applies them; pass them to `--policy-pack-config` too).
  */
+import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsPlatform } from "../components/platform/secretsPlatform";
@@ -39,6 +40,16 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
   const provider = created?.provider ?? clusterProvider(cluster);
   const ctx: ClusterContext = { name: cluster.name, kind: cluster.kind, provider };
   const parts = platformParts(created, encryptionArgs(ctx, cluster.encryption), auditArgs(ctx, cluster.audit));
+  const eso = externalSecretsArgs(ctx, cluster.externalSecrets);
+  const vault = vaultArgs(ctx, cluster.vault);
+  if (created && cluster.kind === "eks") {
+    // EKS Pod Identity associations need the cluster to exist: take its name from the created cluster, so
+    // Pulumi orders them after it (a plain name from config would carry no dependency).
+    const clusterName = (created.cluster as aws.eks.Cluster).name;
+    if (eso?.aws?.clusterName !== undefined) eso.aws.clusterName = clusterName;
+    const podIdentity = vault?.cluster?.autoUnseal?.awsKms?.podIdentity;
+    if (podIdentity) podIdentity.clusterName = clusterName;
+  }
   const platform = new SecretsPlatform(
     cluster.name,
     {
@@ -50,8 +61,8 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
         defaultDenyNetworkPolicy: ns.defaultDenyNetworkPolicy,
       })),
       encryption: parts.encryption,
-      vault: vaultArgs(ctx, cluster.vault),
-      externalSecrets: externalSecretsArgs(ctx, cluster.externalSecrets),
+      vault,
+      externalSecrets: eso,
       sealedSecrets: sealedSecretsArgs(ctx, cluster.sealedSecrets),
       audit: parts.audit,
     },
