@@ -105,16 +105,7 @@ export const auditSection = z
     if (s.eks) addComponentProblems(ctx, ["eks"], validateEksAuditLogging(s.eks));
     if (s.gke) addComponentProblems(ctx, ["gke"], validateGkeAuditLogging(s.gke));
     if (s.aks) addComponentProblems(ctx, ["aks"], validateAksAuditLogging(s.aks));
-    for (const p of [...policyProblems, ...flagProblems]) {
-      // "field[0].sub: rule" -> path ["field", 0, "sub"], message "rule"
-      const sep = p.indexOf(": ");
-      const path = p
-        .slice(0, sep)
-        .split(/\.|\[(\d+)\]/)
-        .filter((x) => x !== undefined && x !== "")
-        .map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-      ctx.addIssue({ code: "custom", path, message: p.slice(sep + 2) });
-    }
+    addComponentProblems(ctx, [], [...policyProblems, ...flagProblems]);
   })
   .default({
     enabled: true,
