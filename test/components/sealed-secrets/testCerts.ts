@@ -39,7 +39,9 @@ export function selfSignedCertificate(privateKey: crypto.KeyObject, commonName =
   const publicKey = crypto.createPublicKey(privateKey);
   const name = seq(set(seq(oid("2.5.4.3"), utf8(commonName))));
   const serial = crypto.randomBytes(16);
-  serial[0] &= 0x7f;
+  // A DER INTEGER must be minimal and positive: first byte neither 0x00 (OpenSSL rejects the padding) nor
+  // >= 0x80 (negative). Clearing only the top bit failed 1 run in 128.
+  serial[0] = (serial[0] & 0x3f) | 0x40;
   const now = new Date("2026-01-01T00:00:00Z");
   const later = new Date("2036-01-01T00:00:00Z");
   const tbs = seq(
