@@ -6,10 +6,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DNS1123_LABEL } from "../components/internal/naming";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
 import { createProblems, createSection } from "./clusters";
 import { auditSection } from "./sections/audit";
+import { addComponentProblems, labelSchema } from "./sections/context";
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
 import { externalSecretsSection } from "./sections/externalSecrets";
 import { rbacSection } from "./sections/rbac";
@@ -29,7 +29,7 @@ export class StackConfigError extends Error {
   }
 }
 
-const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+const label = labelSchema;
 const psaLevel = z.enum(POD_SECURITY_LEVELS);
 
 const namespaceConfig = z.strictObject({
@@ -70,10 +70,7 @@ export const clusterConfig = z
   })
   .superRefine((c, ctx) => {
     // Rules across sections, and between a section and the cluster kind.
-    for (const p of encryptionKindProblems(c.kind, c.encryption)) {
-      const [field, ...rest] = p.split(": ");
-      ctx.addIssue({ code: "custom", path: ["encryption", field], message: rest.join(": ") });
-    }
+    addComponentProblems(ctx, ["encryption"], encryptionKindProblems(c.kind, c.encryption));
     for (const k of ["eks", "gke", "aks"] as const) {
       if (c.audit[k] !== undefined && c.kind !== k) ctx.addIssue({ code: "custom", path: ["audit", k], message: `only for clusters of kind ${k}, got kind ${c.kind}` });
     }

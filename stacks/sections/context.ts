@@ -1,4 +1,14 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { z } from "zod";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
+
+/** A Kubernetes RFC 1123 label in stack config (namespace and cluster names). */
+export const labelSchema = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+/** A Kubernetes RFC 1123 subdomain in stack config (most object names). */
+export const subdomainSchema = z
+  .string()
+  .max(253)
+  .regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain (lower-case alphanumerics, '-' and '.')" });
 
 /** What every stack section gets for the cluster it deploys to. */
 export interface ClusterContext {

@@ -19,11 +19,10 @@ import { validateAksSecretsEncryption } from "../../components/encryption/aks";
 import { validateEksSecretsEncryption } from "../../components/encryption/eks";
 import { validateGkeSecretsEncryption } from "../../components/encryption/gke";
 import type { EncryptionProviderArgs } from "../../components/encryption/selfManaged";
-import { DNS1123_LABEL } from "../../components/internal/naming";
 import type { PlatformEncryptionArgs } from "../../components/platform/secretsPlatform";
-import { addComponentProblems, type ClusterContext } from "./context";
+import { addComponentProblems, type ClusterContext, labelSchema } from "./context";
 
-const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+const label = labelSchema;
 const LOCAL_PROVIDERS = ["secretbox", "aesgcm", "aescbc"] as const;
 
 const selfManaged = z

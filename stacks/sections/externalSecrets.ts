@@ -27,11 +27,11 @@ import {
   type ExternalSecretsOperatorArgs,
   type SecretStoreArgs,
 } from "../../components/external-secrets";
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
+import { DNS1123_SUBDOMAIN } from "../../components/internal/naming";
 import type { PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
-import { fieldPathParts, type ClusterContext } from "./context";
+import { fieldPathParts, type ClusterContext, labelSchema } from "./context";
 
-const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+const label = labelSchema;
 const objectName = z.string().max(253).regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain" });
 const stringMap = z.record(z.string(), z.string());
 // Ranges and required values are checked by the components (below), once, with their messages.

@@ -33,12 +33,12 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import { z } from "zod";
 import { standardLabels } from "../../components/internal/labels";
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
-import type { ClusterContext } from "./context";
+import { DNS1123_SUBDOMAIN } from "../../components/internal/naming";
+import { labelSchema, type ClusterContext } from "./context";
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
 
-const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
+const label = labelSchema;
 
 /** RBAC object names are path segments: anything but `.`/`..`, `/` and `%` (`system:foo` is fine). */
 const rbacName = z

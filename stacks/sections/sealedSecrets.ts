@@ -16,14 +16,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { z } from "zod";
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
 import { SEALING_SCOPES, certificatePublicKey } from "../../components/sealed-secrets/crypto";
 import type { PlatformSealedSecretsArgs } from "../../components/platform/secretsPlatform";
 import { validateSealedSecretsController } from "../../components/sealed-secrets/controller";
-import type { ClusterContext } from "./context";
+import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
 
-const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
-const subdomain = z.string().max(253).regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain (lower-case alphanumerics, '-' and '.')" });
+const label = labelSchema;
+const subdomain = subdomainSchema;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const secretKey = z.string().regex(SECRET_KEY, { message: "must match [-._a-zA-Z0-9]+" });
 const quantities = z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() });
@@ -103,11 +102,7 @@ export const sealedSecretsSection = z
       if (seen.has(id)) ctx.addIssue({ code: "custom", path: ["secrets", i, "name"], message: `duplicate secret ${id}` });
       seen.add(id);
     });
-    for (const p of validateSealedSecretsController(controllerArgs(s))) {
-      const sep = p.indexOf(": ");
-      const path = p.slice(0, sep).split(".");
-      ctx.addIssue({ code: "custom", path, message: p.slice(sep + 2) });
-    }
+    addComponentProblems(ctx, [], validateSealedSecretsController(controllerArgs(s)));
   })
   .optional();
 export type SealedSecretsSection = z.infer<typeof sealedSecretsSection>;

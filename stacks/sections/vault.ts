@@ -11,16 +11,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DNS1123_LABEL } from "../../components/internal/naming";
 import type { PlatformVaultArgs, PlatformVaultConfigurationArgs } from "../../components/platform/secretsPlatform";
 import type { VaultClusterArgs } from "../../components/vault/cluster";
 import { vaultPolicyProblems } from "../../components/vault/policy";
-import type { ClusterContext } from "./context";
+import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
 
-const label = z.string().max(63).regex(DNS1123_LABEL, { message: "must be an RFC 1123 label (lower-case alphanumerics and '-')" });
-const subdomain = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-  message: "must be an RFC 1123 subdomain",
-});
+const label = labelSchema;
+const subdomain = subdomainSchema;
 const mountPath = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/, { message: "must be a mount path" });
 
 const rule = z.strictObject({
@@ -50,10 +47,7 @@ const role = z
       .default([]),
   })
   .superRefine((r, ctx) => {
-    for (const p of vaultPolicyProblems(r.rules, { fieldPrefix: "rules" })) {
-      const [path, ...rest] = p.split(": ");
-      ctx.addIssue({ code: "custom", path: path.replace(/\[(\d+)\]/g, ".$1").split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s)), message: rest.join(": ") });
-    }
+    addComponentProblems(ctx, [], vaultPolicyProblems(r.rules, { fieldPrefix: "rules" }));
   });
 
 const awsKms = z.strictObject({
