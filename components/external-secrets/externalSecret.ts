@@ -368,8 +368,15 @@ export interface PushSecretArgs {
   namespace: pulumi.Input<string>;
   /** Stores to push to (at least one). */
   storeRefs: StoreRefArgs[];
-  /** The Kubernetes Secret to push. */
-  secretName: pulumi.Input<string>;
+  /** The Kubernetes Secret to push. Exactly one of `secretName` and `secretSelector`. */
+  secretName?: pulumi.Input<string>;
+  /**
+   * Push every Secret of the namespace matching this (non-empty) label selector, e.g. all of a controller's
+   * key Secrets, renewed ones included. Exactly one of `secretName` and `secretSelector`.
+   */
+  secretSelector?: LabelSelectorArgs;
+  /** Name of the PushSecret object. Default: the resource name. */
+  pushSecretName?: pulumi.Input<string>;
   /** What to push (at least one). */
   data: PushSecretDataArgs[];
   /** Go duration between pushes. Default `1h`; below `1m` rejected unless `allowFastRefresh`. */
@@ -389,7 +396,9 @@ const pushSchema = z.strictObject({
   storeRefs: z
     .array(z.strictObject({ name: input(z.string().min(1)), kind: input(oneOf(["SecretStore", "ClusterSecretStore"])).optional() }))
     .min(1, { message: "list at least one store" }),
-  secretName: input(z.string().min(1)),
+  secretName: input(z.string().min(1)).optional(),
+  secretSelector: labelSelectorSchema.optional(),
+  pushSecretName: input(z.string().min(1)).optional(),
   data: z
     .array(z.strictObject({ secretKey: input(z.string().min(1)).optional(), remoteKey: input(z.string().min(1)), property: input(z.string()).optional() }))
     .min(1, { message: "list at least one value to push" }),
@@ -402,12 +411,15 @@ const pushSchema = z.strictObject({
 
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
 export function validatePushSecret(args: PushSecretArgs): string[] {
-  return [...zodProblems(pushSchema, args), ...refreshIntervalProblems("refreshInterval", known(args.refreshInterval), args.allowFastRefresh)];
+  const problems = [...zodProblems(pushSchema, args), ...refreshIntervalProblems("refreshInterval", known(args.refreshInterval), args.allowFastRefresh)];
+  if ((args.secretName === undefined) === (args.secretSelector === undefined)) problems.push("secretName: set exactly one of secretName and secretSelector");
+  else if (args.secretSelector && selectorIsEmpty(args.secretSelector)) problems.push("secretSelector: an empty selector pushes every Secret of the namespace");
+  return problems;
 }
 
 /**
  * An ESO `PushSecret` (`external-secrets.io/v1alpha1`, its only served version): pushes keys of a
- * Kubernetes Secret to one or more stores. Defaults: every hour, `updatePolicy: Replace`,
+ * Kubernetes Secret (or of every Secret matching a label selector) to one or more stores. Defaults: every hour, `updatePolicy: Replace`,
  * `deletionPolicy: None` (removing the PushSecret never deletes the provider's secret).
  */
 export class PushSecret extends pulumi.ComponentResource {
@@ -419,13 +431,17 @@ export class PushSecret extends pulumi.ComponentResource {
       {
         apiVersion: ESO_PUSH_API_VERSION,
         kind: "PushSecret",
-        metadata: { name, namespace: args.namespace, labels: labelsFor("push-secret", name, args.labels) },
+        metadata: { name: args.pushSecretName ?? name, namespace: args.namespace, labels: labelsFor("push-secret", name, args.labels) },
         spec: {
           refreshInterval: args.refreshInterval ?? DEFAULT_REFRESH_INTERVAL,
           updatePolicy: args.updatePolicy ?? "Replace",
           deletionPolicy: args.deletionPolicy ?? "None",
           secretStoreRefs: args.storeRefs.map((r) => ({ name: r.name, kind: r.kind ?? "SecretStore" })),
-          selector: { secret: { name: args.secretName } },
+          selector: {
+            secret: args.secretSelector
+              ? { selector: compact({ matchLabels: args.secretSelector.matchLabels, matchExpressions: args.secretSelector.matchExpressions }) }
+              : { name: args.secretName },
+          },
           data: args.data.map((d) => ({ match: compact({ secretKey: d.secretKey, remoteRef: compact({ remoteKey: d.remoteKey, property: d.property }) }) })),
         },
       },

@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ESO_PUSH_API_VERSION } from "../external-secrets/common";
+import { PushSecret } from "../external-secrets/externalSecret";
 import * as tls from "@pulumi/tls";
 import { z } from "zod";
 import { CHARTS, chartSource } from "../internal/charts";
@@ -14,7 +16,7 @@ import { SEALING_KEY_LABEL } from "./crypto";
  */
 export const CONTROLLER_NAME = "sealed-secrets-controller";
 /** The served API version of PushSecret (used for the key backup). */
-export const PUSH_SECRET_API_VERSION = "external-secrets.io/v1alpha1";
+export const PUSH_SECRET_API_VERSION = ESO_PUSH_API_VERSION;
 /** Name of the Secret holding a managed sealing key. */
 export const MANAGED_KEY_SECRET_NAME = "sealed-secrets-key-managed";
 
@@ -267,26 +269,22 @@ export class SealedSecretsController extends pulumi.ComponentResource {
 
     if (args.keyBackup) {
       const backup = args.keyBackup;
-      new k8s.apiextensions.CustomResource(
+      new PushSecret(
         childName(name, "key-backup"),
         {
-          apiVersion: PUSH_SECRET_API_VERSION,
-          kind: "PushSecret",
-          metadata: { name: `${CONTROLLER_NAME}-key-backup`, namespace, labels: standardLabels("sealed-secrets-key-backup", name) },
-          spec: {
-            // Keep the backup when the PushSecret goes away; replace it when a key changes.
-            deletionPolicy: "None",
-            updatePolicy: "Replace",
-            refreshInterval: backup.refreshInterval ?? "1h",
-            secretStoreRefs: [{ name: backup.secretStoreName, kind: backup.secretStoreKind ?? "ClusterSecretStore" }],
-            // Every key Secret, active or retired: the label's value changes, its presence does not.
-            selector: { secret: { selector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] } } },
-            // Both halves of the key pair as properties of one provider secret (a JSON object in AWS
-            // Secrets Manager, GCP Secret Manager, Vault KV...), so one remote secret holds one key pair.
-            data: ["tls.crt", "tls.key"].map((secretKey) => ({
-              match: { secretKey, remoteRef: { remoteKey: backup.remoteKey ?? `sealed-secrets-keys-${name}`, property: secretKey } },
-            })),
-          },
+          pushSecretName: `${CONTROLLER_NAME}-key-backup`,
+          namespace,
+          labels: standardLabels("sealed-secrets-key-backup", name),
+          // Keep the backup when the PushSecret goes away; replace it when a key changes.
+          deletionPolicy: "None",
+          updatePolicy: "Replace",
+          refreshInterval: backup.refreshInterval ?? "1h",
+          storeRefs: [{ name: backup.secretStoreName, kind: backup.secretStoreKind ?? "ClusterSecretStore" }],
+          // Every key Secret, active or retired: the label's value changes, its presence does not.
+          secretSelector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] },
+          // Both halves of the key pair as properties of one provider secret (a JSON object in AWS
+          // Secrets Manager, GCP Secret Manager, Vault KV...), so one remote secret holds one key pair.
+          data: ["tls.crt", "tls.key"].map((secretKey) => ({ secretKey, remoteKey: backup.remoteKey ?? `sealed-secrets-keys-${name}`, property: secretKey })),
         },
         { parent: this, dependsOn: [chart] },
       );

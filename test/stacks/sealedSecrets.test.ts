@@ -97,7 +97,7 @@ test("stack sealedSecrets section: controller-managed keys, secrets sealed with 
   });
   assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "prod-sealed-secrets-chart").inputs.values.keyrenewperiod, "720h");
   assert.deepEqual(stack.all("tls:index/privateKey:PrivateKey"), []);
-  assert.equal(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "prod-sealed-secrets-key-backup").inputs.spec.secretStoreRefs[0].name, "aws-secrets-manager");
+  assert.equal(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "prod-sealed-secrets-key-backup-push-secret").inputs.spec.secretStoreRefs[0].name, "aws-secrets-manager");
   const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "prod-sealed-apps-api-sealed-secret").inputs;
   assert.equal(unsealValue({ privateKeyPem: key.privateKeyPem, namespace: "apps", name: "api", sealed: sealed.spec.encryptedData.token }).toString(), "configured-token");
 });

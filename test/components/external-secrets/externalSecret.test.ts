@@ -210,3 +210,37 @@ test("PushSecret: v1alpha1 with Replace/None defaults; valid against the ESO mod
     );
   });
 });
+
+test("PushSecret: a label-selector source (every matching Secret), exactly one source, never an empty selector", async () => {
+  const stack = await runProgram(() => {
+    new PushSecret("keys", {
+      namespace: "kube-system",
+      pushSecretName: "keys-backup",
+      storeRefs: [{ name: "vault" }],
+      secretSelector: { matchExpressions: [{ key: "sealedsecrets.bitnami.com/sealed-secrets-key", operator: "Exists" }] },
+      data: [{ secretKey: "tls.key", remoteKey: "backup/keys", property: "tls.key" }],
+    });
+  });
+  const ps = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "keys-push-secret");
+  assert.equal(ps.inputs.metadata.name, "keys-backup");
+  assert.deepEqual(ps.inputs.spec.selector, {
+    secret: { selector: { matchExpressions: [{ key: "sealedsecrets.bitnami.com/sealed-secrets-key", operator: "Exists" }] } },
+  });
+  await validateEsoObject(ps.inputs);
+
+  const base = { namespace: "apps", storeRefs: [{ name: "vault" }], data: [{ remoteKey: "k" }] };
+  const problems = (args: object) => {
+    try {
+      new PushSecret("p", { ...base, ...args });
+    } catch (e) {
+      assert.ok(e instanceof InvalidArgumentsError);
+      return e.problems;
+    }
+    return [];
+  };
+  await runProgram(() => {
+    assert.deepEqual(problems({}), ["secretName: set exactly one of secretName and secretSelector"]);
+    assert.deepEqual(problems({ secretName: "s", secretSelector: { matchLabels: { a: "b" } } }), ["secretName: set exactly one of secretName and secretSelector"]);
+    assert.deepEqual(problems({ secretSelector: {} }), ["secretSelector: an empty selector pushes every Secret of the namespace"]);
+  });
+});

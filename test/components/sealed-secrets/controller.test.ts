@@ -73,8 +73,11 @@ test("SealedSecretsController: controller-managed keys backed up by a PushSecret
   assert.deepEqual(values.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
   assert.deepEqual(values.metrics, { serviceMonitor: { enabled: true, labels: { release: "prometheus" } }, dashboards: { create: true } });
 
-  const push = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "ss-key-backup");
-  assert.equal(push.parent, stack.one("kube-secrets-platform:index:SealedSecretsController", "ss").urn);
+  // Made with External Secrets' own PushSecret component (label-selector source).
+  const push = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "ss-key-backup-push-secret");
+  const component = stack.one("kube-secrets-platform:index:PushSecret", "ss-key-backup");
+  assert.equal(push.parent, component.urn);
+  assert.equal(component.parent, stack.one("kube-secrets-platform:index:SealedSecretsController", "ss").urn);
   assert.deepEqual(push.inputs, {
     apiVersion: "external-secrets.io/v1alpha1",
     kind: "PushSecret",
@@ -82,9 +85,9 @@ test("SealedSecretsController: controller-managed keys backed up by a PushSecret
       name: "sealed-secrets-controller-key-backup",
       namespace: "sealed-secrets",
       labels: {
-        "app.kubernetes.io/name": "sealed-secrets-key-backup",
-        "app.kubernetes.io/instance": "ss",
-        "app.kubernetes.io/component": "sealed-secrets-key-backup",
+        "app.kubernetes.io/name": "push-secret",
+        "app.kubernetes.io/instance": "ss-key-backup",
+        "app.kubernetes.io/component": "push-secret",
         "app.kubernetes.io/part-of": "kube-secrets-platform",
         "app.kubernetes.io/managed-by": "pulumi",
       },
@@ -149,7 +152,7 @@ test("SealedSecretsController: a managed RSA-4096 key stored as the active key S
   assert.equal(stack.one(CHART, "ss-chart").inputs.values.keyrenewperiod, "0", "renewal off with a managed key");
   assert.equal(await unwrap(controller!.certificatePem), key.certificatePem);
   assert.equal(await unwrap(controller!.keySecretName), "sealed-secrets-key-managed");
-  assert.deepEqual(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "ss-key-backup").inputs.spec.secretStoreRefs, [
+  assert.deepEqual(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "ss-key-backup-push-secret").inputs.spec.secretStoreRefs, [
     { name: "vault", kind: "SecretStore" },
   ]);
 
