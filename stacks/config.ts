@@ -133,17 +133,24 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
 
 /** Reads every `kube-secrets-platform:*` key of the current stack and validates it. */
 export function loadStackConfig(): StackConfig {
+  return parseStackConfig(projectConfig(pulumi.runtime.allConfig()));
+}
+
+/**
+ * The `kube-secrets-platform:*` entries of a Pulumi config map (full keys → values as Pulumi passes them,
+ * structured values as JSON), keyed without the prefix and parsed: what {@link parseStackConfig} takes.
+ */
+export function projectConfig(config: Record<string, string>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    const sep = fullKey.indexOf(":");
-    if (fullKey.slice(0, sep) !== PROJECT) continue;
+  for (const [fullKey, value] of Object.entries(config)) {
+    if (!fullKey.startsWith(`${PROJECT}:`)) continue;
     let parsed: unknown = value;
     try {
       parsed = JSON.parse(value);
     } catch {
       // a plain string value
     }
-    raw[fullKey.slice(sep + 1)] = parsed;
+    raw[fullKey.slice(PROJECT.length + 1)] = parsed;
   }
-  return parseStackConfig(raw);
+  return raw;
 }

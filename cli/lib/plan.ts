@@ -5,11 +5,11 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT, StackConfigError, parseStackConfig } from "../../stacks/config";
+import { PROJECT, StackConfigError, parseStackConfig, projectConfig } from "../../stacks/config";
 import { planInvokes } from "./invokes";
 import { planCheck, planResourceState } from "./planState";
 import { manifestYaml, planManifests } from "./manifests";
-import { redact, reveal, runWithMocks, type MockRunOptions } from "./mockRuntime";
+import { isSecretValue, redact, reveal, runWithMocks, type MockRunOptions } from "./mockRuntime";
 import type { PlanDocument } from "./planDocument";
 import { runPolicies, type AnyPolicy, type PolicyPackConfig } from "./policyRunner";
 import { renderReport } from "./report";
@@ -59,19 +59,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   let program = options.program;
   if (!program) {
     // Validate before running anything, so a bad stack file never half-runs the program.
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(config)) {
-      if (!key.startsWith(`${PROJECT}:`)) continue;
-      let parsed: unknown = value;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        // plain string
-      }
-      raw[key.slice(PROJECT.length + 1)] = parsed;
-    }
     try {
-      parseStackConfig(raw);
+      parseStackConfig(projectConfig(config));
     } catch (e) {
       if (e instanceof StackConfigError) return { exitCode: 2, messages: e.problems.map((p) => `${stackPath}: ${p}`) };
       throw e;
@@ -211,7 +200,7 @@ function collectSecretStrings(inputs: unknown[]): Set<string> {
     }
     if (Array.isArray(v)) return v.forEach((x) => walk(x, inSecret));
     if (v && typeof v === "object") {
-      const secret = inSecret || (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
+      const secret = inSecret || isSecretValue(v);
       for (const x of Object.values(v)) walk(x, secret);
     }
   };
