@@ -16,9 +16,18 @@
  */
 import { SYSTEM_GROUPS, builtinClusterRoles } from "./builtin";
 import { selectorMatches } from "./match";
-import { CLUSTER_SCOPED_RESOURCES, probesAllowedBy, type Probe, type ProbeKind } from "./probes";
+import { CLUSTER_SCOPED_RESOURCES, PROBES, forEachProbeAllowedBy, type Probe, type ProbeKind } from "./probes";
 
 import type { AnalyzeOptions, KubeObject, LabelSelector, PolicyRule, RbacAnalysis, RbacFinding, RbacFindingCode, RbacSeverity } from "./types";
+
+/*
+ * Performance notes (see `npm run bench -- rbac`): the engine runs over every RBAC object of a stack in
+ * each preview, so its hot paths avoid building strings to look things up. Namespaces get small numbers,
+ * and a grant's key is a number (`namespace * PROBES.length + probe`, namespace 0 = every namespace)
+ * unless it is narrowed to resource names; roles, service accounts, users and groups are found through
+ * maps keyed by the names as they appear in the objects. Human-readable ids and chains are only built
+ * once per object, or lazily when a finding needs them.
+ */
 
 interface RoleDef {
   kind: "Role" | "ClusterRole";
@@ -29,7 +38,15 @@ interface RoleDef {
   rules: PolicyRule[];
   selectors: LabelSelector[] | null;
   builtin: boolean;
+  /** Position in the role list (a later object with the same kind, namespace and name replaces it there). */
+  position: number;
+  /** Caches, filled on first use: aggregated members, effective rules and the probes they allow. */
+  members?: Array<{ role: RoleDef; selector: LabelSelector }>;
+  effective?: EffectiveRule[];
+  grants?: Grant[];
 }
+
+const NO_STEPS: readonly string[] = Object.freeze([]);
 
 /** A rule a role effectively has, with the steps that lead to it (aggregation, if any), described lazily. */
 class EffectiveRule {
@@ -55,6 +72,21 @@ interface Grant {
 
 /** Kinds whose inherited grants are covered by being able to run pods in the namespace. */
 const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers"]);
+/** Kinds only reported in combination (bind + create bindings, CSR approval + signer approval). */
+const COMBINED_KINDS = new Set<ProbeKind>(["bind-roles", "bind-clusterroles", "create-rolebindings", "create-clusterrolebindings", "csr-approval", "signer-approve"]);
+
+const PROBE_COUNT = PROBES.length;
+/** Per probe index: whether its kind is a read kind. */
+const READ_PROBE: readonly boolean[] = PROBES.map((p) => READ_KINDS.has(p.kind));
+/** Per probe index: a number for its kind (findings are grouped by kind). */
+const KIND_NUMBER: readonly number[] = (() => {
+  const kinds = [...new Set(PROBES.map((p) => p.kind))];
+  return PROBES.map((p) => kinds.indexOf(p.kind));
+})();
+const KIND_COUNT = new Set(PROBES.map((p) => p.kind)).size;
+
+/** A grant or target-set key: a number for a whole namespace (0 = every namespace), a string when narrowed to names. */
+type Key = number | string;
 
 /**
  * One request a principal can make, in a namespace (or `*`), for all or the named objects. The chain is
@@ -63,13 +95,16 @@ const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-wr
  */
 class Item {
   private cached?: string[];
-  readonly key: string;
+  private cachedText?: string;
+  readonly key: Key;
   /** The same request for any object in this namespace. */
-  readonly anyHere: string;
+  readonly anyHere: number;
 
   constructor(
     readonly probe: Probe,
     readonly ns: string,
+    /** The namespace's number in this analysis (0 = every namespace). */
+    readonly nsId: number,
     readonly names: string[] | null,
     private readonly head: string | Item,
     private readonly tail: EffectiveRule | Item,
@@ -80,22 +115,33 @@ class Item {
       this.key = tail.key;
       this.anyHere = tail.anyHere;
     } else {
-      this.anyHere = `${probe.id}|${ns}|*`;
-      this.key = names ? `${probe.id}|${ns}|${names.join(",")}` : this.anyHere;
+      this.anyHere = nsId * PROBE_COUNT + probe.index;
+      this.key = names ? `${this.anyHere}|${names.join(",")}` : this.anyHere;
     }
   }
 
-  /** Whether `items` already covers this grant: the same request for any object here or everywhere, or pod creation (read kinds). */
-  coveredBy(items: Map<string, Item>, runsPods: Set<string>): boolean {
+  /** Whether `p` already has this grant: the same request for any object here or everywhere, or pod creation (read kinds). */
+  coveredBy(p: Principal): boolean {
+    const items = p.items!;
     if (items.has(this.key)) return true;
-    if (READ_KINDS.has(this.probe.kind) && (runsPods.has("*") || runsPods.has(this.ns))) return true;
-    if (items.has(this.probe.anyKey)) return true;
+    if (READ_PROBE[this.probe.index] && p.runsPods !== null && (p.runsPods.has(0) || p.runsPods.has(this.nsId))) return true;
+    if (items.has(this.probe.index)) return true; // the request for any object in every namespace
     return this.names !== null && items.has(this.anyHere);
   }
 
   /** Creating this lets the holder run a pod of its choosing (mounting any Secret of the namespace). */
   get runsPods(): boolean {
     return (this.probe.kind === "pod-create" || this.probe.kind === "workload-write") && this.probe.verb === "create";
+  }
+
+  /** For an acting-as grant: which service accounts it reaches (namespace and names). */
+  get actKey(): Key {
+    return this.names ? `${this.nsId}|${this.names.join(",")}` : this.nsId;
+  }
+
+  /** The chain as one line (shared by every principal the grant was bound to). */
+  get pathText(): string {
+    return (this.cachedText ??= this.path.join(" -> "));
   }
 
   get path(): string[] {
@@ -108,19 +154,53 @@ class Item {
 
   /** The same grant, obtained by `act`-ing as `target`. */
   inheritedThrough(act: Item, step: string, target: string): Item {
-    return new Item(this.probe, this.ns, this.names, act, this, target, step);
+    return new Item(this.probe, this.ns, this.nsId, this.names, act, this, target, step);
   }
 }
 
-interface Principal {
-  subject: string;
-  items: Map<string, Item>;
+/** An acting-as grant of a principal, with how far the fixpoint has looked into its target set. */
+interface ActState {
+  act: Item;
+  all: number;
+  nonRead: number;
+}
+
+class Principal {
+  private id?: string;
+  /** Grants by key; created with the first grant (many subjects of bindings never get one). */
+  items: Map<Key, Item> | null = null;
   /** The items in insertion order (append-only, so the fixpoint only looks at what is new). */
-  list: Item[];
-  /** Acting-as grants, one per distinct (namespace, names) target set. */
-  acts: Map<string, Item>;
-  /** Namespaces (`*` = all) where the principal can run pods of its choosing (create pods or workloads). */
-  runsPods: Set<string>;
+  readonly list: Item[] = [];
+  /** Acting-as grants, one per distinct (namespace, names) target set; null until the first. */
+  acts: Map<Key, ActState> | null = null;
+  /** Namespace numbers (0 = all) where the principal can run pods of its choosing (create pods or workloads). */
+  runsPods: Set<number> | null = null;
+  /** Holds a kind that only counts in combination (see combinedFindings). */
+  combined = false;
+  /** Has a grant (and so a place in the analysis order). */
+  registered = false;
+  /** A service account, or a user or group: `prefix` + `name`; the identity string is built on first use. */
+  constructor(
+    private readonly serviceAccount: ServiceAccountRef | null,
+    private readonly prefix = "",
+    private readonly name = "",
+  ) {}
+  get subject(): string {
+    return (this.id ??= this.serviceAccount ? this.serviceAccount.subject : this.prefix + this.name);
+  }
+}
+
+/** A service account known to the analysis, with its identity string built on first use. */
+class ServiceAccountRef {
+  private id?: string;
+  principal: Principal | null = null;
+  constructor(
+    readonly ns: string,
+    readonly name: string,
+  ) {}
+  get subject(): string {
+    return (this.id ??= `ServiceAccount ${this.ns}/${this.name}`);
+  }
 }
 
 /** `1.34`, `v1.35.2` -> 34 / 35; undefined when absent or unparsable. */
@@ -156,31 +236,52 @@ function isExempt(subject: string, exempt: string[]): boolean {
   return false;
 }
 
-/** Normalizes a binding subject to the identity string it matches; null when it can match nobody. */
-export function subjectIdentity(subject: { kind?: string; name?: string; namespace?: string }, bindingNamespace: string | null): string | null {
+/** A User subject naming a service account: `system:serviceaccount:<namespace>:<name>`. */
+const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+/** Who a binding subject is, after the authorizer's normalization. */
+type SubjectParts = { kind: "ServiceAccount"; namespace: string; name: string } | { kind: "User" | "Group"; name: string };
+
+/**
+ * A binding subject as the authorizer matches it; null when it can match nobody. A ServiceAccount's
+ * namespace defaults to the RoleBinding's (`bindingNamespace`, null for a ClusterRoleBinding, where it
+ * is required); a User named `system:serviceaccount:<ns>:<name>` is that service account.
+ */
+function subjectParts(subject: { kind?: string; name?: string; namespace?: string }, bindingNamespace: string | null): SubjectParts | null {
   const name = subject.name ?? "";
   if (!name) return null;
   switch (subject.kind) {
     case "ServiceAccount": {
-      const ns = subject.namespace || bindingNamespace || "";
-      return ns ? `ServiceAccount ${ns}/${name}` : null;
+      const namespace = subject.namespace || bindingNamespace || "";
+      return namespace ? { kind: "ServiceAccount", namespace, name } : null;
     }
     case "User": {
-      const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(name);
-      return m ? `ServiceAccount ${m[1]}/${m[2]}` : `User ${name}`;
+      const m = SERVICE_ACCOUNT_USER.exec(name);
+      return m ? { kind: "ServiceAccount", namespace: m[1], name: m[2] } : { kind: "User", name };
     }
     case "Group":
-      return `Group ${name}`;
+      return { kind: "Group", name };
     default:
       return null;
   }
 }
 
+/** Normalizes a binding subject to the identity string it matches; null when it can match nobody. */
+export function subjectIdentity(subject: { kind?: string; name?: string; namespace?: string }, bindingNamespace: string | null): string | null {
+  const parts = subjectParts(subject, bindingNamespace);
+  if (!parts) return null;
+  return parts.kind === "ServiceAccount" ? `ServiceAccount ${parts.namespace}/${parts.name}` : `${parts.kind} ${parts.name}`;
+}
+
 interface Indexed {
-  roles: Map<string, RoleDef>;
+  /** Every role, in the order of the objects (a duplicate takes the place of the one it replaces). */
+  roles: RoleDef[];
   clusterRoles: RoleDef[];
+  clusterRoleByName: Map<string, RoleDef>;
+  rolesByNamespace: Map<string, Map<string, RoleDef>>;
   bindings: KubeObject[];
-  serviceAccounts: Map<string, Set<string>>;
+  /** Service accounts by namespace and name; every namespace's `default` comes first. */
+  serviceAccounts: Map<string, Map<string, ServiceAccountRef>>;
 }
 
 const WORKLOAD_KINDS = new Set(["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"]);
@@ -193,62 +294,85 @@ function podSpecOf(obj: KubeObject): Record<string, any> | undefined {
   return spec.template?.spec;
 }
 
+const NO_LABELS: Record<string, string> = Object.freeze({});
+
+/** The service account `ns/name`, recorded (with the namespace's `default`) if new. */
+function serviceAccount(serviceAccounts: Indexed["serviceAccounts"], ns: string, name: string): ServiceAccountRef {
+  let byName = serviceAccounts.get(ns);
+  if (!byName) {
+    serviceAccounts.set(ns, (byName = new Map()));
+    byName.set("default", new ServiceAccountRef(ns, "default"));
+  }
+  let ref = byName.get(name);
+  if (!ref) byName.set(name, (ref = new ServiceAccountRef(ns, name)));
+  return ref;
+}
+
 function index(objects: KubeObject[], options: AnalyzeOptions): Indexed {
   const defaultNs = options.defaultNamespace ?? "default";
-  const roles = new Map<string, RoleDef>();
-  const clusterRoles: RoleDef[] = [];
-  const bindings: KubeObject[] = [];
-  const serviceAccounts = new Map<string, Set<string>>();
-  const addSa = (ns: string, name: string) => {
-    let s = serviceAccounts.get(ns);
-    if (!s) serviceAccounts.set(ns, (s = new Set(["default"])));
-    s.add(name);
-  };
+  const ix: Indexed = { roles: [], clusterRoles: [], clusterRoleByName: new Map(), rolesByNamespace: new Map(), bindings: [], serviceAccounts: new Map() };
   const addRole = (obj: KubeObject, builtin: boolean) => {
     const kind = obj.kind === "Role" ? "Role" : "ClusterRole";
-    const name = obj.metadata?.name ?? "";
-    const namespace = kind === "Role" ? obj.metadata?.namespace || defaultNs : "";
-    const id = kind === "Role" ? `Role ${namespace}/${name}` : `ClusterRole ${name}`;
-    if (builtin && roles.has(id)) return;
+    const meta = obj.metadata;
+    const name = meta?.name ?? "";
+    let namespace = "";
+    let table = ix.clusterRoleByName;
+    if (kind === "Role") {
+      namespace = meta?.namespace || defaultNs;
+      let t = ix.rolesByNamespace.get(namespace);
+      if (!t) ix.rolesByNamespace.set(namespace, (t = new Map()));
+      table = t;
+    }
+    const existing = table.get(name);
+    if (builtin && existing) return;
     const def: RoleDef = {
       kind,
       name,
       namespace,
-      id,
-      labels: obj.metadata?.labels ?? {},
+      id: kind === "Role" ? `Role ${namespace}/${name}` : `ClusterRole ${name}`,
+      labels: meta?.labels ?? NO_LABELS,
       rules: Array.isArray(obj.rules) ? obj.rules : [],
       selectors: kind === "ClusterRole" && obj.aggregationRule ? (obj.aggregationRule.clusterRoleSelectors ?? []) : null,
       builtin,
+      position: existing ? existing.position : ix.roles.length,
     };
-    roles.set(id, def);
-    if (kind === "ClusterRole") clusterRoles.push(def);
+    table.set(name, def);
+    if (existing) {
+      // The API server keeps one object per name: the later one replaces the earlier everywhere.
+      ix.roles[def.position] = def;
+      if (kind === "ClusterRole") ix.clusterRoles[ix.clusterRoles.indexOf(existing)] = def;
+    } else {
+      ix.roles.push(def);
+      if (kind === "ClusterRole") ix.clusterRoles.push(def);
+    }
   };
   for (const obj of objects) {
     const kind = obj.kind;
     if (kind === "Role" || kind === "ClusterRole") addRole(obj, false);
-    else if (kind === "RoleBinding" || kind === "ClusterRoleBinding") bindings.push(obj);
-    else if (kind === "ServiceAccount") addSa(obj.metadata?.namespace || defaultNs, obj.metadata?.name ?? "default");
+    else if (kind === "RoleBinding" || kind === "ClusterRoleBinding") ix.bindings.push(obj);
+    else if (kind === "ServiceAccount") serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, obj.metadata?.name ?? "default");
     else if (kind && WORKLOAD_KINDS.has(kind)) {
       const spec = podSpecOf(obj);
-      addSa(obj.metadata?.namespace || defaultNs, (spec?.serviceAccountName as string | undefined) || "default");
-    } else if (kind === "Namespace" && obj.metadata?.name) addSa(obj.metadata.name, "default");
+      serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, (spec?.serviceAccountName as string | undefined) || "default");
+    } else if (kind === "Namespace" && obj.metadata?.name) serviceAccount(ix.serviceAccounts, obj.metadata.name, "default");
   }
   if (options.includeBuiltinRoles ?? true) for (const r of builtinClusterRoles()) addRole(r, true);
-  return { roles, clusterRoles, bindings, serviceAccounts };
+  return ix;
 }
 
 /** Resolves aggregated ClusterRoles to their effective rules (aggregation controller fixpoint). */
 class Aggregator {
-  private readonly byLabel = new Map<string, RoleDef[]>();
-  private readonly cache = new Map<string, EffectiveRule[]>();
-  private readonly members = new Map<string, Array<{ role: RoleDef; selector: LabelSelector }>>();
+  /** label key -> value -> the ClusterRoles carrying it. */
+  private readonly byLabel = new Map<string, Map<string, RoleDef[]>>();
 
   constructor(private readonly clusterRoles: RoleDef[]) {
     for (const r of clusterRoles) {
-      for (const [k, v] of Object.entries(r.labels)) {
-        const key = `${k}=${v}`;
-        let l = this.byLabel.get(key);
-        if (!l) this.byLabel.set(key, (l = []));
+      for (const k in r.labels) {
+        let values = this.byLabel.get(k);
+        if (!values) this.byLabel.set(k, (values = new Map()));
+        const v = r.labels[k];
+        let l = values.get(v);
+        if (!l) values.set(v, (l = []));
         l.push(r);
       }
     }
@@ -256,41 +380,39 @@ class Aggregator {
 
   /** The ClusterRoles an aggregated role collects directly, in the controller's order (selector, then name). */
   membersOf(role: RoleDef): Array<{ role: RoleDef; selector: LabelSelector }> {
-    let m = this.members.get(role.id);
-    if (m) return m;
-    m = [];
-    const seen = new Set<string>();
+    if (role.members) return role.members;
+    const m: Array<{ role: RoleDef; selector: LabelSelector }> = [];
+    const seen = new Set<RoleDef>();
     for (const sel of role.selectors ?? []) {
       let candidates: RoleDef[] = this.clusterRoles;
-      for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-        const l = this.byLabel.get(`${k}=${v}`) ?? [];
+      const labels = sel.matchLabels ?? {};
+      for (const k in labels) {
+        const l = this.byLabel.get(k)?.get(labels[k]) ?? [];
         if (l.length < candidates.length) candidates = l;
       }
-      const matched = candidates.filter((c) => c.name !== role.name && !seen.has(c.id) && selectorMatches(sel, c.labels));
+      const matched = candidates.filter((c) => c.name !== role.name && !seen.has(c) && selectorMatches(sel, c.labels));
       matched.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const c of matched) {
-        seen.add(c.id);
+        seen.add(c);
         m.push({ role: c, selector: sel });
       }
     }
-    this.members.set(role.id, m);
-    return m;
+    return (role.members = m);
   }
 
   effectiveRules(role: RoleDef): EffectiveRule[] {
-    const cached = this.cache.get(role.id);
-    if (cached) return cached;
+    if (role.effective) return role.effective;
     let out: EffectiveRule[];
     if (role.selectors === null) {
-      out = role.rules.map((rule, i) => new EffectiveRule(rule, i, role.id, []));
+      out = role.rules.map((rule, i) => new EffectiveRule(rule, i, role.id, NO_STEPS));
     } else {
       out = [];
       const seenRules = new Set<string>();
-      const visited = new Set<string>([role.id]);
+      const visited = new Set<RoleDef>([role]);
       const walk = (agg: RoleDef, via: string[]) => {
         for (const { role: member, selector } of this.membersOf(agg)) {
-          if (visited.has(member.id)) continue;
-          visited.add(member.id);
+          if (visited.has(member)) continue;
+          visited.add(member);
           const step = [...via, `${agg.id} aggregates ${member.id} (selector ${selectorText(selector)})`];
           if (member.selectors !== null) walk(member, step);
           else {
@@ -305,8 +427,7 @@ class Aggregator {
       };
       walk(role, []);
     }
-    this.cache.set(role.id, out);
-    return out;
+    return (role.effective = out);
   }
 }
 
@@ -335,6 +456,14 @@ const KIND_TEXT: Record<ProbeKind, string> = {
   "admission-webhooks": "change admission webhook configurations (seeing or rewriting every Secret written)",
   "persistentvolume-create": "create PersistentVolumes (hostPath access to node disks)",
 };
+
+/** Each kind's position when the kind texts are sorted; built only if no kind text is a prefix of another. */
+const KIND_TEXT_RANK: Record<ProbeKind, number> = (() => {
+  const texts = Object.values(KIND_TEXT);
+  for (const a of texts) for (const b of texts) if (a !== b && b.startsWith(a)) throw new Error(`kind text "${a}" starts "${b}": sortedFindings relies on it not doing so`);
+  const sorted = [...texts].sort(cmp);
+  return Object.fromEntries(Object.entries(KIND_TEXT).map(([k, t]) => [k, sorted.indexOf(t)])) as Record<ProbeKind, number>;
+})();
 
 function codeOf(kind: ProbeKind, inherited: boolean): RbacFindingCode | null {
   switch (kind) {
@@ -388,95 +517,213 @@ function namesText(names: string[] | null, list: boolean): string {
 
 /** Analyzes RBAC objects (plus ServiceAccounts, Namespaces and workloads, used for acting-as). */
 export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {}): RbacAnalysis {
-  const minor = kubernetesMinor(options.kubernetesVersion);
-  const exempt = options.exemptSubjects ?? [];
-  const defaultNs = options.defaultNamespace ?? "default";
-  const idx = index(objects, options);
-  const aggregator = new Aggregator(idx.clusterRoles);
-  const findings: RbacFinding[] = [];
+  const analysis = new Analysis(objects, options);
+  analysis.reportRuleProblems();
+  analysis.applyBindings();
+  analysis.followActingAs();
+  analysis.reportPrincipals();
+  return { findings: analysis.sortedFindings() };
+}
 
-  // Rule-level problems in role definitions (subject = the role).
-  for (const role of idx.roles.values()) {
-    if (role.builtin) continue;
-    if (role.selectors !== null && role.rules.length > 0) {
-      findings.push({
-        code: "ineffective-rule",
-        subject: role.id,
-        namespace: "*",
-        severity: "low",
-        path: [role.id],
-        verbs: [],
-        message: `${role.id} has an aggregationRule: the aggregation controller replaces its ${role.rules.length} own rule(s) with the aggregated ones`,
-      });
-      continue;
-    }
-    role.rules.forEach((rule, i) => {
-      for (const problem of ineffectiveProblems(rule, role.kind)) {
-        findings.push({
-          code: "ineffective-rule",
-          subject: role.id,
-          namespace: role.kind === "Role" ? role.namespace : "*",
-          severity: "low",
-          path: [`${role.id} ${describeRule(rule, i)}`],
-          verbs: rule.verbs ?? [],
-          message: `${role.id} ${describeRule(rule, i)}: ${problem}`,
-        });
-      }
-    });
+/**
+ * The grants an acting-as grant passes on (those of the service accounts it reaches and of their
+ * groups), merged once per target set and shared by every actor with that set: deduplicated by request,
+ * and split so that actors who can already run pods everywhere skip the read kinds. Each inherited grant
+ * is stored with the index of the source it came from.
+ */
+interface TargetSet {
+  sources: Array<{ src: Principal; target: string; step: string }>;
+  /** Per source: how much of its list has been merged. */
+  offsets: Int32Array;
+  keys: Set<Key>;
+  all: Item[];
+  allSource: number[];
+  nonRead: Item[];
+  nonReadSource: number[];
+  round: number;
+}
+
+/** A group of a principal's grants reported as one finding: same kind, namespace, names and acting-as target. */
+interface FindingGroup {
+  code: RbacFindingCode;
+  kind: ProbeKind;
+  ns: string;
+  names: string[] | null;
+  list: boolean;
+  verbs: string[];
+  /** The first grant of the group: its chain is the finding's. */
+  item: Item;
+  via?: string;
+}
+
+const SEVERITY_ORDER: Record<RbacSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/** One run of the engine; the phases are methods so that each is compiled on its own. */
+class Analysis {
+  private readonly minor: number | undefined;
+  private readonly exempt: string[];
+  private readonly defaultNs: string;
+  private readonly idx: Indexed;
+  private readonly aggregator: Aggregator;
+  readonly findings: RbacFinding[] = [];
+  /** For each finding of reportPrincipal (by index): the rank of its kind's text (see sortedFindings). */
+  private readonly findingKinds: number[] = [];
+  /** Principals, in the order they first receive a grant; found by name without building identity strings. */
+  private readonly principals: Principal[] = [];
+  private readonly users = new Map<string, Principal>();
+  private readonly groups = new Map<string, Principal>();
+  private readonly namespaceIds = new Map<string, number>();
+  private readonly targetSets = new Map<Key, TargetSet>();
+  private readonly viaIds = new Map<string, number>();
+  /** Reused by reportPrincipal for every principal. */
+  private readonly scratchGroups = new Map<Key, FindingGroup>();
+  /** Scratch state of grantsOf's probe callback. */
+  private grantsOut: Grant[] = [];
+  private grantEff: EffectiveRule | undefined;
+  private grantRole: RoleDef | undefined;
+  private grantIndex = 0;
+  private readonly onProbe = (probe: Probe, names: string[] | null) => {
+    const role = this.grantRole!;
+    this.grantEff ??= new EffectiveRule(role.rules[this.grantIndex], this.grantIndex, role.id, NO_STEPS);
+    this.grantsOut.push({ probe, names, eff: this.grantEff });
+  };
+
+  constructor(objects: KubeObject[], options: AnalyzeOptions) {
+    this.minor = kubernetesMinor(options.kubernetesVersion);
+    this.exempt = options.exemptSubjects ?? [];
+    this.defaultNs = options.defaultNamespace ?? "default";
+    this.idx = index(objects, options);
+    this.aggregator = new Aggregator(this.idx.clusterRoles);
   }
 
-  const grantCache = new Map<string, Grant[]>();
-  const grantsOf = (role: RoleDef): Grant[] => {
-    let g = grantCache.get(role.id);
-    if (g) return g;
-    g = [];
-    for (const eff of aggregator.effectiveRules(role)) {
-      for (const m of probesAllowedBy(eff.rule, minor)) g.push({ probe: m.probe, names: m.names, eff });
+  /** Rule-level problems in role definitions (subject = the role). */
+  reportRuleProblems(): void {
+    const roles = this.idx.roles;
+    for (let r = 0; r < roles.length; r++) {
+      const role = roles[r];
+      if (role.builtin) continue;
+      if (role.selectors !== null && role.rules.length > 0) {
+        this.findings.push({
+          code: "ineffective-rule",
+          subject: role.id,
+          namespace: "*",
+          severity: "low",
+          path: [role.id],
+          verbs: [],
+          message: `${role.id} has an aggregationRule: the aggregation controller replaces its ${role.rules.length} own rule(s) with the aggregated ones`,
+        });
+        continue;
+      }
+      for (let i = 0; i < role.rules.length; i++) {
+        const rule = role.rules[i];
+        const problems = ruleProblems(rule, role.kind);
+        if (!problems) continue;
+        const where = `${role.id} ${describeRule(rule, i)}`;
+        for (const problem of problems) {
+          this.findings.push({
+            code: "ineffective-rule",
+            subject: role.id,
+            namespace: role.kind === "Role" ? role.namespace : "*",
+            severity: "low",
+            path: [where],
+            verbs: rule.verbs ?? [],
+            message: `${where}: ${problem}`,
+          });
+        }
+      }
     }
-    grantCache.set(role.id, g);
-    return g;
-  };
+  }
 
-  const principals = new Map<string, Principal>();
-  const principal = (subject: string): Principal => {
-    let p = principals.get(subject);
-    if (!p) principals.set(subject, (p = { subject, items: new Map(), list: [], acts: new Map(), runsPods: new Set() }));
+  private grantsOf(role: RoleDef): Grant[] {
+    if (role.grants) return role.grants;
+    this.grantsOut = [];
+    if (role.selectors === null) {
+      // A plain role's rules are its effective rules: the EffectiveRule is only made for a rule that grants something.
+      for (let i = 0; i < role.rules.length; i++) {
+        const rule = role.rules[i];
+        this.grantEff = undefined;
+        this.grantRole = role;
+        this.grantIndex = i;
+        forEachProbeAllowedBy(rule, this.minor, this.onProbe);
+      }
+    } else {
+      const rules = this.aggregator.effectiveRules(role);
+      for (let i = 0; i < rules.length; i++) {
+        this.grantEff = rules[i];
+        forEachProbeAllowedBy(rules[i].rule, this.minor, this.onProbe);
+      }
+    }
+    return (role.grants = this.grantsOut);
+  }
+
+  private named(table: Map<string, Principal>, prefix: string, name: string): Principal {
+    let p = table.get(name);
+    if (!p) table.set(name, (p = new Principal(null, prefix, name)));
     return p;
-  };
-  const addItem = (p: Principal, item: Item): boolean => {
-    if (p.items.has(item.key)) return false;
+  }
+
+  private ofServiceAccount(ns: string, name: string): Principal {
+    const ref = serviceAccount(this.idx.serviceAccounts, ns, name);
+    return (ref.principal ??= new Principal(ref));
+  }
+
+  /** The principal a binding subject matches (see subjectParts); null when it can match nobody. */
+  private subjectPrincipal(s: { kind?: string; name?: string; namespace?: string }, bindingNamespace: string | null): Principal | null {
+    const parts = subjectParts(s, bindingNamespace);
+    if (!parts) return null;
+    if (parts.kind === "ServiceAccount") return this.ofServiceAccount(parts.namespace, parts.name);
+    return parts.kind === "User" ? this.named(this.users, "User ", parts.name) : this.named(this.groups, "Group ", parts.name);
+  }
+
+  private namespaceId(ns: string): number {
+    let id = this.namespaceIds.get(ns);
+    if (id === undefined) this.namespaceIds.set(ns, (id = this.namespaceIds.size + 1));
+    return id;
+  }
+
+  private addItem(p: Principal, item: Item): boolean {
+    if (p.items === null) {
+      p.items = new Map();
+      p.registered = true;
+      this.principals.push(p);
+    } else if (p.items.has(item.key)) return false;
     p.items.set(item.key, item);
     p.list.push(item);
-    if (item.runsPods) p.runsPods.add(item.ns);
-    if (item.probe.actsAsServiceAccounts) {
-      const actKey = `${item.ns}|${item.names ? item.names.join(",") : "*"}`;
-      if (!p.acts.has(actKey)) p.acts.set(actKey, item);
+    const probe = item.probe;
+    if (item.runsPods) (p.runsPods ??= new Set()).add(item.nsId);
+    if (probe.actsAsServiceAccounts) {
+      const acts = (p.acts ??= new Map());
+      const actKey = item.actKey;
+      if (!acts.has(actKey)) acts.set(actKey, { act: item, all: 0, nonRead: 0 });
     }
+    if (COMBINED_KINDS.has(probe.kind)) p.combined = true;
     return true;
-  };
+  }
 
-  for (const b of idx.bindings) {
+  /** Every binding's grants to its subjects (and what is wrong with the binding). */
+  applyBindings(): void {
+    const bindings = this.idx.bindings;
+    for (let i = 0; i < bindings.length; i++) this.applyBinding(bindings[i]);
+  }
+
+  private applyBinding(b: KubeObject): void {
     const cluster = b.kind === "ClusterRoleBinding";
-    const bns = cluster ? "" : b.metadata?.namespace || defaultNs;
+    const bns = cluster ? "" : b.metadata?.namespace || this.defaultNs;
     const bid = cluster ? `ClusterRoleBinding ${b.metadata?.name ?? ""}` : `RoleBinding ${bns}/${b.metadata?.name ?? ""}`;
     const ref = b.roleRef ?? {};
     const refKind = ref.kind;
-    let roleId: string | null = null;
-    if (refKind === "ClusterRole") roleId = `ClusterRole ${ref.name ?? ""}`;
-    else if (refKind === "Role" && !cluster) roleId = `Role ${bns}/${ref.name ?? ""}`;
-    const role = roleId ? idx.roles.get(roleId) : undefined;
-    const identities: string[] = [];
-    for (const s of b.subjects ?? []) {
-      const id = subjectIdentity(s, cluster ? null : bns);
-      if (id?.startsWith("ServiceAccount ")) {
-        const [ns, name] = id.slice("ServiceAccount ".length).split("/");
-        let set = idx.serviceAccounts.get(ns);
-        if (!set) idx.serviceAccounts.set(ns, (set = new Set(["default"])));
-        set.add(name);
-      }
-      if (id) identities.push(id);
+    const refName = ref.name ?? "";
+    // A ClusterRoleBinding cannot reference a Role.
+    const referable = refKind === "ClusterRole" || (refKind === "Role" && !cluster);
+    const role = refKind === "ClusterRole" ? this.idx.clusterRoleByName.get(refName) : referable ? this.idx.rolesByNamespace.get(bns)?.get(refName) : undefined;
+    const identities: Principal[] = [];
+    const subjects = b.subjects ?? [];
+    for (let i = 0; i < subjects.length; i++) {
+      const s = subjects[i];
+      const p = this.subjectPrincipal(s, cluster ? null : bns);
+      if (p) identities.push(p);
       else {
-        findings.push({
+        this.findings.push({
           code: "ineffective-rule",
           subject: bid,
           namespace: cluster ? "*" : bns,
@@ -488,31 +735,36 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
       }
     }
     if (!role) {
-      const target = roleId ?? `${refKind ?? "?"} ${ref.name ?? "?"}`;
-      for (const id of identities) {
-        findings.push({
+      const target = refKind === "ClusterRole" ? `ClusterRole ${refName}` : referable ? `Role ${bns}/${refName}` : `${refKind ?? "?"} ${ref.name ?? "?"}`;
+      for (const p of identities) {
+        this.findings.push({
           code: "missing-role",
-          subject: id,
+          subject: p.subject,
           namespace: cluster ? "*" : bns,
           severity: "medium",
           path: [bid, target],
           verbs: [],
-          message: `${bid} binds ${id} to ${target}, which does not exist${roleId ? "" : " or cannot be referenced from this binding"}: it grants nothing now, but whoever creates ${target} later grants its rules to ${id}`,
+          message: `${bid} binds ${p.subject} to ${target}, which does not exist${referable ? "" : " or cannot be referenced from this binding"}: it grants nothing now, but whoever creates ${target} later grants its rules to ${p.subject}`,
         });
       }
-      continue;
+      return;
     }
     const ns = cluster ? "*" : bns;
-    const inertReported = new Set<string>();
-    for (const g of grantsOf(role)) {
+    let nsId = cluster ? 0 : -1;
+    let inertReported: Set<string> | undefined;
+    const grants = this.grantsOf(role);
+    for (let i = 0; i < grants.length; i++) {
+      const g = grants[i];
       if (!cluster && g.probe.clusterScoped) {
         // Reported when the rule names the cluster-scoped resource (a `*` rule is only partly inert).
         const explicit = (g.eff.rule.resources ?? []).some((r) => r === g.probe.resource || r.startsWith(`${g.probe.resource}/`));
-        const path = explicit ? g.eff.path : [];
+        if (!explicit) continue;
+        const path = g.eff.path;
         const key = `${path[path.length - 1]}|${g.probe.resource}`;
-        if (explicit && !inertReported.has(key)) {
+        inertReported ??= new Set();
+        if (!inertReported.has(key)) {
           inertReported.add(key);
-          findings.push({
+          this.findings.push({
             code: "ineffective-rule",
             subject: bid,
             namespace: bns,
@@ -525,161 +777,206 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
         continue;
       }
       if (identities.length === 0) continue;
-      const item = new Item(g.probe, ns, g.names, bid, g.eff);
-      for (const id of identities) addItem(principal(id), item);
+      if (nsId < 0) nsId = this.namespaceId(bns);
+      const item = new Item(g.probe, ns, nsId, g.names, bid, g.eff);
+      for (let k = 0; k < identities.length; k++) this.addItem(identities[k], item);
     }
   }
 
-  // Acting as service accounts (token creation, impersonation, running pods as them), to a fixpoint.
-  // Items are append-only, so each (actor, target, source) pair only ever reads the items it has not seen.
-  let everySa: string[] | undefined;
-  const allSas = (): string[] => {
-    if (everySa) return everySa;
-    everySa = [];
-    for (const [ns, names] of idx.serviceAccounts) for (const n of names) everySa.push(`ServiceAccount ${ns}/${n}`);
-    return everySa;
-  };
-  /**
-   * The grants an acting-as grant passes on (those of the service accounts it reaches and of their
-   * groups), merged once per target set and shared by every actor with that set: deduplicated by
-   * request, and split so that actors who can already run pods everywhere skip the read kinds.
-   */
-  interface Inherited {
-    item: Item;
-    target: string;
-    step: string;
-  }
-  interface TargetSet {
-    sources: Array<{ src: Principal; target: string; step: string }>;
-    offsets: Int32Array;
-    keys: Set<string>;
-    all: Inherited[];
-    nonRead: Inherited[];
-    round: number;
-  }
-  const targetSets = new Map<string, TargetSet>();
-  const targetSetOf = (act: Item): TargetSet => {
-    const key = `${act.ns}|${act.names ? act.names.join(",") : "*"}`;
-    let set = targetSets.get(key);
+  private targetSetOf(act: Item, actKey: Key): TargetSet {
+    let set = this.targetSets.get(actKey);
     if (set) return set;
-    let targets: string[];
-    if (act.ns === "*") targets = act.names ? allSas().filter((s) => act.names!.includes(s.slice(s.indexOf("/") + 1))) : allSas();
-    else targets = (act.names ?? [...(idx.serviceAccounts.get(act.ns) ?? new Set(["default"]))]).map((n) => `ServiceAccount ${act.ns}/${n}`);
+    const serviceAccounts = this.idx.serviceAccounts;
+    const targets: ServiceAccountRef[] = [];
+    if (act.ns === "*") {
+      serviceAccounts.forEach((byName) => byName.forEach((sa) => (!act.names || act.names.includes(sa.name)) && targets.push(sa)));
+    } else {
+      const byName = serviceAccounts.get(act.ns);
+      if (act.names) for (const n of act.names) targets.push(byName?.get(n) ?? new ServiceAccountRef(act.ns, n));
+      else if (byName) byName.forEach((sa) => targets.push(sa));
+      else targets.push(new ServiceAccountRef(act.ns, "default"));
+    }
     const sources: TargetSet["sources"] = [];
-    const seenGroups = new Set<string>();
-    for (const target of targets) {
-      const sa = principals.get(target);
-      if (sa) sources.push({ src: sa, target, step: `acts as ${target}` });
-      const ns = target.slice("ServiceAccount ".length, target.indexOf("/"));
-      for (const g of [`Group ${SYSTEM_GROUPS.serviceAccounts}`, `Group ${SYSTEM_GROUPS.serviceAccounts}:${ns}`]) {
-        const gp = principals.get(g);
-        if (!gp || seenGroups.has(g)) continue;
-        seenGroups.add(g);
-        sources.push({ src: gp, target, step: `acts as ${target} (member of ${g})` });
+    const everySa = this.groups.get(SYSTEM_GROUPS.serviceAccounts);
+    let everySaAdded = false;
+    const seenNamespaces = new Set<string>();
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
+      const sa = target.principal;
+      if (sa?.registered) sources.push({ src: sa, target: target.subject, step: `acts as ${target.subject}` });
+      if (everySa?.registered && !everySaAdded) {
+        everySaAdded = true;
+        sources.push({ src: everySa, target: target.subject, step: `acts as ${target.subject} (member of ${everySa.subject})` });
+      }
+      if (!seenNamespaces.has(target.ns)) {
+        seenNamespaces.add(target.ns);
+        const nsGroup = this.groups.get(`${SYSTEM_GROUPS.serviceAccounts}:${target.ns}`);
+        if (nsGroup?.registered) sources.push({ src: nsGroup, target: target.subject, step: `acts as ${target.subject} (member of ${nsGroup.subject})` });
       }
     }
-    set = { sources, offsets: new Int32Array(sources.length), keys: new Set(), all: [], nonRead: [], round: -1 };
-    targetSets.set(key, set);
+    set = { sources, offsets: new Int32Array(sources.length), keys: new Set(), all: [], allSource: [], nonRead: [], nonReadSource: [], round: -1 };
+    this.targetSets.set(actKey, set);
     return set;
-  };
+  }
+
   /** Pulls the sources' new grants into the set (once per round). */
-  const refresh = (set: TargetSet, round: number) => {
+  private refresh(set: TargetSet, round: number): void {
     if (set.round === round) return;
     set.round = round;
     for (let i = 0; i < set.sources.length; i++) {
-      const { src, target, step } = set.sources[i];
-      const list = src.list;
+      const list = set.sources[i].src.list;
       for (let o = set.offsets[i]; o < list.length; o++) {
         const item = list[o];
         if (set.keys.has(item.key)) continue;
         set.keys.add(item.key);
-        const inh = { item, target, step };
-        set.all.push(inh);
-        if (!READ_KINDS.has(item.probe.kind)) set.nonRead.push(inh);
+        set.all.push(item);
+        set.allSource.push(i);
+        if (!READ_PROBE[item.probe.index]) {
+          set.nonRead.push(item);
+          set.nonReadSource.push(i);
+        }
       }
       set.offsets[i] = list.length;
     }
-  };
-  // Per (actor, acting-as grant): how far into the set's `all` / `nonRead` lists the actor has looked.
-  const progress = new Map<Principal, Map<string, { all: number; nonRead: number }>>();
-  let changed = true;
-  let round = 0;
-  while (changed) {
-    changed = false;
-    round++;
-    for (const p of principals.values()) {
-      if (p.acts.size === 0) continue;
-      let mine = progress.get(p);
-      if (!mine) progress.set(p, (mine = new Map()));
-      for (const act of p.acts.values()) {
-        const set = targetSetOf(act);
-        refresh(set, round);
-        const actKey = `${act.ns}|${act.names ? act.names.join(",") : "*"}`;
-        let pos = mine.get(actKey);
-        if (!pos) mine.set(actKey, (pos = { all: 0, nonRead: 0 }));
-        const everywhere = p.runsPods.has("*");
-        const list = everywhere ? set.nonRead : set.all;
-        let o = everywhere ? pos.nonRead : pos.all;
-        for (; o < list.length; o++) {
-          const { item, target, step } = list[o];
-          if (target === p.subject || item.via === p.subject || item.coveredBy(p.items, p.runsPods)) continue;
-          if (addItem(p, item.inheritedThrough(act, step, target))) changed = true;
-        }
-        if (everywhere) pos.nonRead = o;
-        else pos.all = o;
+  }
+
+  /**
+   * Acting as service accounts (token creation, impersonation, running pods as them), to a fixpoint.
+   * Items are append-only, so each (actor, target set) pair only ever reads the items it has not seen.
+   */
+  followActingAs(): void {
+    let changed = true;
+    let round = 0;
+    while (changed) {
+      changed = false;
+      round++;
+      for (let i = 0; i < this.principals.length; i++) {
+        const p = this.principals[i];
+        // New acting-as grants found while following one are followed in the same round.
+        if (p.acts !== null) p.acts.forEach((state, actKey) => this.followAct(p, state, actKey, round) && (changed = true));
       }
     }
   }
 
-  // Findings per principal.
-  for (const p of principals.values()) {
-    if (isExempt(p.subject, exempt)) continue;
-    const groups = new Map<string, { code: RbacFindingCode; kind: ProbeKind; ns: string; names: string[] | null; list: boolean; verbs: Set<string>; path: string[]; via?: string }>();
-    for (const item of p.items.values()) {
-      const code = codeOf(item.probe.kind, item.via !== undefined);
+  private followAct(p: Principal, state: ActState, actKey: Key, round: number): boolean {
+    const act = state.act;
+    const set = this.targetSetOf(act, actKey);
+    this.refresh(set, round);
+    const everywhere = p.runsPods !== null && p.runsPods.has(0);
+    const list = everywhere ? set.nonRead : set.all;
+    const from = everywhere ? set.nonReadSource : set.allSource;
+    let changed = false;
+    let o = everywhere ? state.nonRead : state.all;
+    for (; o < list.length; o++) {
+      const item = list[o];
+      const source = set.sources[from[o]];
+      if (source.target === p.subject || item.via === p.subject || item.coveredBy(p)) continue;
+      if (this.addItem(p, item.inheritedThrough(act, source.step, source.target))) changed = true;
+    }
+    if (everywhere) state.nonRead = o;
+    else state.all = o;
+    return changed;
+  }
+
+  /** Findings per principal: one per (kind, namespace, names, acting-as target), listing the verbs. */
+  reportPrincipals(): void {
+    for (let i = 0; i < this.principals.length; i++) {
+      const p = this.principals[i];
+      if (!isExempt(p.subject, this.exempt)) this.reportPrincipal(p);
+    }
+  }
+
+  private reportPrincipal(p: Principal): void {
+    // Group key: a number from kind, namespace and acting-as target; a string only when names narrow it.
+    const byGroup = this.scratchGroups;
+    byGroup.clear();
+    const kindsAndNamespaces = (this.namespaceIds.size + 1) * KIND_COUNT;
+    const list = p.list;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      const probe = item.probe;
+      const code = codeOf(probe.kind, item.via !== undefined);
       if (!code) continue;
-      const key = `${code}|${item.probe.kind}|${item.ns}|${item.names ? item.names.join(",") : "*"}|${item.via ?? ""}`;
-      const g = groups.get(key);
+      let key: Key = item.nsId * KIND_COUNT + KIND_NUMBER[probe.index];
+      if (item.via !== undefined) key += kindsAndNamespaces * this.viaId(item.via);
+      if (item.names !== null) key = `${key}|${item.names.join(",")}`;
+      const g = byGroup.get(key);
       if (g) {
-        g.verbs.add(item.probe.verb);
-        g.list ||= item.probe.list;
+        if (!g.verbs.includes(probe.verb)) g.verbs.push(probe.verb);
+        g.list ||= probe.list;
       } else {
-        groups.set(key, { code, kind: item.probe.kind, ns: item.ns, names: item.names, list: item.probe.list, verbs: new Set([item.probe.verb]), path: item.path, via: item.via });
+        byGroup.set(key, { code, kind: probe.kind, ns: item.ns, names: item.names, list: probe.list, verbs: [probe.verb], item, via: item.via });
       }
     }
-    for (const g of groups.values()) {
-      const verbs = [...g.verbs];
-      const via = g.via ? ` by acting as ${g.via}` : "";
-      findings.push({
-        code: g.code,
-        subject: p.subject,
-        namespace: g.ns,
-        severity: severityOf(g.code, g.kind, g.ns),
-        path: g.path,
-        verbs,
-        ...(g.names ? { resourceNames: g.names } : {}),
-        message: `${p.subject} can ${KIND_TEXT[g.kind]} (${verbs.join(", ")}) ${scopeText(g.ns)}${namesText(g.names, g.list)}${via} via ${g.path.join(" -> ")}`,
-      });
-    }
-    findings.push(...combinedFindings(p));
+    byGroup.forEach((g) => {
+      const severity = severityOf(g.code, g.kind, g.ns);
+      const message = `${p.subject} can ${KIND_TEXT[g.kind]} (${g.verbs.join(", ")}) ${scopeText(g.ns)}${namesText(g.names, g.list)}${g.via ? ` by acting as ${g.via}` : ""} via ${g.item.pathText}`;
+      const { code, ns: namespace, verbs, names } = g;
+      const path = g.item.path;
+      this.findings.push(
+        names
+          ? { code, subject: p.subject, namespace, severity, path, verbs, resourceNames: names, message }
+          : { code, subject: p.subject, namespace, severity, path, verbs, message },
+      );
+      this.findingKinds[this.findings.length - 1] = KIND_TEXT_RANK[g.kind];
+    });
+    if (p.combined) this.findings.push(...combinedFindings(p));
   }
 
-  const order: Record<RbacSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-  findings.sort(
-    (a, b) => order[a.severity] - order[b.severity] || cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.code, b.code) || cmp(a.message, b.message),
-  );
-  return { findings };
+  /** A number for an acting-as target (1, 2, ...), for grouping keys. */
+  private viaId(via: string): number {
+    let id = this.viaIds.get(via);
+    if (id === undefined) this.viaIds.set(via, (id = this.viaIds.size + 1));
+    return id;
+  }
+
+  /**
+   * The findings by severity, subject, namespace, code and message. Subjects and namespaces are ranked
+   * once, so that most comparisons are between numbers; messages are only compared on a tie.
+   */
+  sortedFindings(): RbacFinding[] {
+    const findings = this.findings;
+    const subjects = rankOf(findings.map((f) => f.subject));
+    const namespaces = rankOf(findings.map((f) => f.namespace));
+    const codes = rankOf(findings.map((f) => f.code));
+    const keys = new Float64Array(findings.length);
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i];
+      keys[i] = ((SEVERITY_ORDER[f.severity] * subjects.size + subjects.get(f.subject)!) * namespaces.size + namespaces.get(f.namespace)!) * codes.size + codes.get(f.code)!;
+    }
+    // On a tie, two principal findings of different kinds differ right after "<subject> can ": their kind
+    // texts' order is their messages' order (no kind text starts another, checked where KIND_TEXT_RANK is
+    // built), which saves comparing two long messages.
+    const kinds = this.findingKinds;
+    const order = Array.from(findings.keys());
+    order.sort((a, b) => {
+      const byKey = keys[a] - keys[b];
+      if (byKey !== 0) return byKey;
+      const ka = kinds[a];
+      const kb = kinds[b];
+      if (ka !== undefined && kb !== undefined && ka !== kb) return ka - kb;
+      return cmp(findings[a].message, findings[b].message);
+    });
+    return order.map((i) => findings[i]);
+  }
+}
+
+/** Each distinct value's position in sorted order. */
+function rankOf(values: string[]): Map<string, number> {
+  const distinct = [...new Set(values)].sort(cmp);
+  const rank = new Map<string, number>();
+  for (let i = 0; i < distinct.length; i++) rank.set(distinct[i], i);
+  return rank;
 }
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-
 /** Escalations that need two permissions together: bind + create bindings, CSR approval + signer approve. */
 function combinedFindings(p: Principal): RbacFinding[] {
   const out: RbacFinding[] = [];
-  const items = [...p.items.values()];
+  const items = p.list;
   const covers = (scope: string, ns: string) => scope === "*" || scope === ns;
   const byKind = (k: ProbeKind) => items.filter((i) => i.probe.kind === k);
   const seen = new Set<string>();
@@ -716,38 +1013,54 @@ function combinedFindings(p: Principal): RbacFinding[] {
   return out;
 }
 
+const HAS_UPPER_CASE = /[A-Z]/;
 const KNOWN_VERBS = new Set(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "impersonate", "bind", "escalate", "approve", "sign", "proxy", "use", "attest"]);
 
 /** Why (parts of) a rule can never match a request. */
 export function ineffectiveProblems(rule: PolicyRule, roleKind: "Role" | "ClusterRole"): string[] {
-  const problems: string[] = [];
+  return ruleProblems(rule, roleKind) ?? [];
+}
+
+/** ineffectiveProblems, undefined when there is none (the engine checks every rule of every role). */
+function ruleProblems(rule: PolicyRule, roleKind: "Role" | "ClusterRole"): string[] | undefined {
+  let problems: string[] | undefined;
   const verbs = rule.verbs ?? [];
-  if (verbs.length === 0) problems.push("no verbs: the rule grants nothing");
+  if (verbs.length === 0) (problems ??= []).push("no verbs: the rule grants nothing");
   for (const v of verbs) {
-    if (v !== "*" && v !== v.toLowerCase() && KNOWN_VERBS.has(v.toLowerCase())) problems.push(`verb "${v}" never matches: verbs are case-sensitive (use "${v.toLowerCase()}")`);
+    if (!HAS_UPPER_CASE.test(v)) continue;
+    const lower = v.toLowerCase();
+    if (v !== lower && KNOWN_VERBS.has(lower)) (problems ??= []).push(`verb "${v}" never matches: verbs are case-sensitive (use "${lower}")`);
   }
   if (!rule.nonResourceURLs?.length) {
-    for (const g of rule.apiGroups ?? []) {
-      if (g === "core" || g === "v1") problems.push(`apiGroup "${g}" is not an API group: the core group is "" (this entry grants nothing)`);
+    const apiGroups = rule.apiGroups ?? [];
+    for (const g of apiGroups) {
+      if (g === "core" || g === "v1") (problems ??= []).push(`apiGroup "${g}" is not an API group: the core group is "" (this entry grants nothing)`);
     }
-    if ((rule.apiGroups ?? []).length === 0) problems.push("no apiGroups: the rule grants nothing");
-    for (const r of rule.resources ?? []) {
-      if (r === "*/*") problems.push(`resource "*/*" matches no request ("*" covers every resource and subresource)`);
-      else if (r.endsWith("/*") && !r.startsWith("*/")) problems.push(`resource "${r}" matches no request (subresources are named exactly, e.g. "${r.slice(0, -2)}/status")`);
+    if (apiGroups.length === 0) (problems ??= []).push("no apiGroups: the rule grants nothing");
+    const resources = rule.resources ?? [];
+    let hasSubresource = false;
+    for (const r of resources) {
+      const slash = r.indexOf("/");
+      if (slash < 0) {
+        if (roleKind === "Role" && CLUSTER_SCOPED_RESOURCES.has(r) && !(r === "clusterroles" && verbs.every((v) => v === "bind"))) {
+          (problems ??= []).push(`resource "${r}" is cluster-scoped: a Role can never grant it`);
+        }
+        continue;
+      }
+      hasSubresource = true;
+      if (r === "*/*") (problems ??= []).push(`resource "*/*" matches no request ("*" covers every resource and subresource)`);
+      else if (r.endsWith("/*") && !r.startsWith("*/")) (problems ??= []).push(`resource "${r}" matches no request (subresources are named exactly, e.g. "${r.slice(0, -2)}/status")`);
       if (roleKind === "Role") {
-        const base = r.split("/")[0];
-        const bindOnly = base === "clusterroles" && verbs.every((v) => v === "bind");
-        if (CLUSTER_SCOPED_RESOURCES.has(base) && !bindOnly) problems.push(`resource "${r}" is cluster-scoped: a Role can never grant it`);
+        const base = r.slice(0, slash);
+        if (CLUSTER_SCOPED_RESOURCES.has(base) && !(base === "clusterroles" && verbs.every((v) => v === "bind"))) (problems ??= []).push(`resource "${r}" is cluster-scoped: a Role can never grant it`);
       }
     }
-    if ((rule.resourceNames ?? []).length > 0) {
+    if ((rule.resourceNames ?? []).length > 0 && !hasSubresource) {
       const nameless = verbs.filter((v) => v === "create" || v === "deletecollection");
-      const hasSub = (rule.resources ?? []).some((r) => r.includes("/"));
-      if (nameless.length > 0 && !hasSub) problems.push(`${nameless.join(" and ")} with resourceNames never matches: those requests carry no object name`);
+      if (nameless.length > 0) (problems ??= []).push(`${nameless.join(" and ")} with resourceNames never matches: those requests carry no object name`);
     }
   } else if (roleKind === "Role") {
-    problems.push("nonResourceURLs in a Role never match: non-resource URLs can only be granted by a ClusterRole and a ClusterRoleBinding");
+    (problems ??= []).push("nonResourceURLs in a Role never match: non-resource URLs can only be granted by a ClusterRole and a ClusterRoleBinding");
   }
   return problems;
 }
-

@@ -33,13 +33,15 @@ export type ProbeKind =
 
 export interface Probe {
   id: string;
-  /** Key of this request for any object everywhere (`<id>|*|*`), used by the engine's subsumption. */
-  anyKey: string;
+  /** Position in PROBES: the engine keys its per-principal grant maps by numbers built from it. */
+  index: number;
   kind: ProbeKind;
   verb: string;
   apiGroup: string;
   resource: string;
   subresource: string;
+  /** `resource` or `resource/subresource`, as a rule's resources entry names it exactly. */
+  combined: string;
   /**
    * The request carries no object name (create on a collection, deletecollection, collection
    * list/watch): a rule with resourceNames never matches it. List/watch are modelled as named
@@ -69,15 +71,15 @@ function probe(
   flags: Partial<Pick<Probe, "nameless" | "list" | "clusterScoped" | "actsAsServiceAccounts" | "before135" | "matches">> = {},
 ): Probe {
   const [resource, subresource = ""] = combined.split("/");
-  const id = `${kind}:${verb}:${apiGroup}:${combined}`;
   return {
-    id,
-    anyKey: `${id}|*|*`,
+    id: `${kind}:${verb}:${apiGroup}:${combined}`,
+    index: 0, // set below, once PROBES is built
     kind,
     verb,
     apiGroup,
     resource,
     subresource,
+    combined,
     nameless: flags.nameless ?? false,
     list: flags.list ?? false,
     clusterScoped: flags.clusterScoped ?? false,
@@ -153,19 +155,21 @@ export const PROBES: readonly Probe[] = [
   ),
   probe("persistentvolume-create", "create", "", "persistentvolumes", { clusterScoped: true, nameless: true }),
 ];
+PROBES.forEach((p, i) => (p.index = i));
 
-/** Probes indexed by the rule `resources` entry that can match them exactly (`*` and `*\/sub` handled separately). */
-const BY_COMBINED = new Map<string, Probe[]>();
-const BY_SUBRESOURCE = new Map<string, Probe[]>();
+/**
+ * Probes indexed by the rule `resources` entry that names them exactly: `resource`, `resource/sub` or
+ * `*\/sub` (`*` is handled separately, and so are the probes with a custom matcher).
+ */
+const BY_ENTRY = new Map<string, Probe[]>();
 const CUSTOM: Probe[] = [];
 for (const p of PROBES) {
   if (p.matches) {
     CUSTOM.push(p);
     continue;
   }
-  const combined = p.subresource ? `${p.resource}/${p.subresource}` : p.resource;
-  BY_COMBINED.set(combined, [...(BY_COMBINED.get(combined) ?? []), p]);
-  if (p.subresource) BY_SUBRESOURCE.set(p.subresource, [...(BY_SUBRESOURCE.get(p.subresource) ?? []), p]);
+  const entries = p.subresource ? [p.combined, `*/${p.subresource}`] : [p.combined];
+  for (const e of entries) BY_ENTRY.set(e, [...(BY_ENTRY.get(e) ?? []), p]);
 }
 
 export interface ProbeMatch {
@@ -179,50 +183,53 @@ export interface ProbeMatch {
  * resourceNames never allows a nameless request (create, deletecollection).
  */
 export function probesAllowedBy(rule: PolicyRule, kubernetesMinor: number | undefined): ProbeMatch[] {
-  const resources = rule.resources ?? [];
-  if (resources.length === 0 || (rule.verbs ?? []).length === 0) return [];
-  let candidates: readonly Probe[];
-  if (resources.includes("*")) candidates = PROBES;
-  else {
-    // Usually one or two short lists: concatenate, and deduplicate only when several entries matched.
-    const found: Probe[] = [];
-    let lists = 0;
-    for (const r of resources) {
-      const exact = BY_COMBINED.get(r);
-      if (exact) {
-        found.push(...exact);
-        lists++;
-      }
-      if (r.startsWith("*/")) {
-        const sub = BY_SUBRESOURCE.get(r.slice(2));
-        if (sub) {
-          found.push(...sub);
-          lists++;
-        }
-      }
-    }
-    const verbs = rule.verbs ?? [];
-    if (verbs.includes("impersonate") || verbs.includes("*")) {
-      found.push(...CUSTOM);
-      lists++;
-    }
-    if (lists === 0) return [];
-    candidates = lists > 1 ? [...new Set(found)] : found;
-  }
-  const names = rule.resourceNames ?? [];
   const out: ProbeMatch[] = [];
-  for (const p of candidates) {
-    if (p.before135 && kubernetesMinor !== undefined && kubernetesMinor >= 35) continue;
-    const ok = p.matches
-      ? p.matches(rule)
-      : verbMatches(rule, p.verb) &&
-        apiGroupMatches(rule, p.apiGroup) &&
-        resourceMatches(rule, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.subresource);
-    if (!ok) continue;
-    if (names.length === 0) out.push({ probe: p, names: null });
-    else if (!p.nameless) out.push({ probe: p, names: [...names] });
-  }
+  forEachProbeAllowedBy(rule, kubernetesMinor, (probe, names) => out.push({ probe, names }));
   return out;
+}
+
+/**
+ * probesAllowedBy without the result array: calls `found` for each allowed probe, in PROBES order for a
+ * `*` rule, otherwise in the order of the rule's resources. All calls for one rule share one copy of its
+ * resourceNames (null when the rule has none). Used by the engine, which sees every rule of every role.
+ */
+export function forEachProbeAllowedBy(rule: PolicyRule, kubernetesMinor: number | undefined, found: (probe: Probe, names: string[] | null) => void): void {
+  const resources = rule.resources ?? [];
+  const verbs = rule.verbs ?? [];
+  if (resources.length === 0 || verbs.length === 0) return;
+  const names = rule.resourceNames?.length ? [...rule.resourceNames] : null;
+  if (resources.includes("*")) {
+    for (const p of PROBES) offer(p, rule, kubernetesMinor, names, found);
+    return;
+  }
+  // Candidates of each resources entry, each offered once: a rule usually has one entry that names a
+  // probe, so the set of what was offered is only built from the second such entry on.
+  let first: Probe[] | undefined;
+  let seen: Set<Probe> | undefined;
+  const custom = verbs.includes("impersonate") || verbs.includes("*");
+  for (let i = 0; i <= resources.length; i++) {
+    const list = i < resources.length ? BY_ENTRY.get(resources[i]) : custom ? CUSTOM : undefined;
+    if (!list) continue;
+    if (!first) {
+      first = list;
+      for (const p of list) offer(p, rule, kubernetesMinor, names, found);
+      continue;
+    }
+    seen ??= new Set(first);
+    for (const p of list) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      offer(p, rule, kubernetesMinor, names, found);
+    }
+  }
+}
+
+function offer(p: Probe, rule: PolicyRule, kubernetesMinor: number | undefined, names: string[] | null, found: (probe: Probe, names: string[] | null) => void): void {
+  if (p.before135 && kubernetesMinor !== undefined && kubernetesMinor >= 35) return;
+  const ok = p.matches ? p.matches(rule) : verbMatches(rule, p.verb) && apiGroupMatches(rule, p.apiGroup) && resourceMatches(rule, p.combined, p.subresource);
+  if (!ok) return;
+  if (names === null) found(p, null);
+  else if (!p.nameless) found(p, names);
 }
 
 /** Resources that are not namespaced: a Role or a RoleBinding can never grant them. */

@@ -71,6 +71,21 @@ describe("rule matching", () => {
     const unnamed = run([clusterRole("r", [{ verbs: ["create"], apiGroups: [""], resources: ["secrets"] }]), clusterRoleBinding("b", "r", [user("alice")])]);
     assert.deepEqual(unnamed.find((x) => x.code === "secret-write")!.verbs, ["create"]);
   });
+
+  test('resourceNames ["*"] is an object named "*", not a wildcard: reported apart from the any-name grant', () => {
+    const reads = (rules: PolicyRule[]) =>
+      run([clusterRole("r", rules), clusterRoleBinding("b", "r", [user("alice")])])
+        .filter((x) => x.code === "secret-read")
+        .map((x) => `${x.verbs.join(",")} ${x.resourceNames?.join(",") ?? "any"}`);
+    assert.deepEqual(reads([{ verbs: ["get"], apiGroups: [""], resources: ["secrets"], resourceNames: ["*"] }]), ["get *"]);
+    assert.deepEqual(
+      reads([
+        { verbs: ["get"], apiGroups: [""], resources: ["secrets"], resourceNames: ["*"] },
+        { verbs: ["list"], apiGroups: [""], resources: ["secrets"] },
+      ]).sort(),
+      ["get *", "list any"],
+    );
+  });
 });
 
 describe("bindings", () => {
@@ -170,6 +185,16 @@ describe("aggregation", () => {
     const b = clusterRole("b2", [], { y: "1" }, { clusterRoleSelectors: [{ matchLabels: { x: "1" } }] });
     assert.deepEqual(bound([a, b]), []);
     assert.deepEqual(bound([a, b, leaf("l", { x: "1" })]), READ);
+  });
+  test("a later ClusterRole with the same name replaces the earlier one, also as an aggregation member", () => {
+    const l1 = leaf("l", { a: "1" });
+    const l2 = leaf("l", { a: "1" }, [{ verbs: ["get"], apiGroups: [""], resources: ["configmaps"] }]);
+    assert.deepEqual(bound([l1, agg([{ matchLabels: { a: "1" } }])]), READ);
+    assert.deepEqual(bound([l1, l2, agg([{ matchLabels: { a: "1" } }])]), []);
+    assert.deepEqual(bound([l2, l1, agg([{ matchLabels: { a: "1" } }])]), READ);
+    const direct = (objs: KubeObject[]) => summary(run([...objs, clusterRoleBinding("b", "l", [user("alice")])], { includeBuiltinRoles: false }));
+    assert.deepEqual(direct([l1, l2]), []);
+    assert.deepEqual(direct([l2, l1]), READ);
   });
   test("aggregate-to-view/edit/admin labels extend the built-in roles", () => {
     const ext = leaf("ext", { "rbac.authorization.k8s.io/aggregate-to-view": "true" });
@@ -311,6 +336,28 @@ describe("options", () => {
       assert.ok(!s.some((x) => x.includes("ServiceAccount eso/external-secrets")), exempt);
       assert.ok(s.includes("indirect-secret-read User bob @*"), exempt);
     }
+  });
+  test("findings are ordered by severity, subject, namespace, code, then message", () => {
+    // Several kinds for one subject, namespace and code (indirect reads: pods, workloads, exec,
+    // ephemeral containers), several subjects, namespaces and severities.
+    const f = run([
+      clusterRole("r", [{ verbs: ["*"], apiGroups: ["", "apps", "batch"], resources: ["*"] }]),
+      roleBinding("a", "b1", "ClusterRole", "r", [user("alice"), group("devs"), sa("ci")]),
+      roleBinding("z", "b2", "ClusterRole", "edit", [user("alice"), user("bob")]),
+      clusterRoleBinding("b3", "view", [group("system:authenticated")]),
+      clusterRole("bad", [{ verbs: ["GET"], apiGroups: ["core"], resources: ["secrets/*"] }]),
+    ]);
+    const rank = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+    const c = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const expected = [...f].sort(
+      (a, b) => rank[a.severity] - rank[b.severity] || c(a.subject, b.subject) || c(a.namespace, b.namespace) || c(a.code, b.code) || c(a.message, b.message),
+    );
+    assert.ok(f.length > 30, `${f.length} findings`);
+    assert.ok(
+      f.some((x, i) => i > 0 && x.subject === f[i - 1].subject && x.namespace === f[i - 1].namespace && x.code === f[i - 1].code),
+      "ties on subject, namespace and code are exercised",
+    );
+    assert.deepEqual(f.map((x) => x.message), expected.map((x) => x.message));
   });
   test("every finding carries a chain and a message naming the subject", () => {
     for (const f of run([clusterRole("r", [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }]), clusterRoleBinding("b", "r", [user("alice")])])) {
