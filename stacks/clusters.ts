@@ -159,13 +159,13 @@ export function createProblems(c: ClusterConfig): Array<{ path: Array<string | n
     add(["eks"], "needs encryption.eks.clusterCreatorArns (the identity running pulumi up creates the cluster and needs kms:CreateGrant; with administratorArns the key policy has no account-root statement)");
   }
   const name = createdClusterName(c);
-  if (member === "eks" && c.audit.eks && c.audit.eks.clusterName !== name) {
+  if (member === "eks" && c.audit.eks?.clusterName !== undefined && c.audit.eks.clusterName !== name) {
     add(["eks", "name"], `the created cluster is named "${name}" but audit.eks.clusterName is "${c.audit.eks.clusterName}"`);
   }
   if (member === "gke" && c.audit.gke?.clusterName !== undefined && c.audit.gke.clusterName !== name) {
     add(["gke", "name"], `the created cluster is named "${name}" but audit.gke.clusterName is "${c.audit.gke.clusterName}"`);
   }
-  if (member === "aks" && c.audit.aks) {
+  if (member === "aks" && c.audit.aks?.clusterId !== undefined) {
     const suffix = `/resourceGroups/${create.aks!.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${name}`;
     if (!c.audit.aks.clusterId.toLowerCase().endsWith(suffix.toLowerCase())) {
       add(["aks", "name"], `the created cluster is ".../${suffix.slice(1)}" but audit.aks.clusterId is "${c.audit.aks.clusterId}"`);
@@ -270,7 +270,7 @@ function createEksCluster(cfg: ClusterConfig): CreatedCluster {
   const name = createdClusterName(cfg);
   const parts = cloudParts(cfg, "eks");
   const key = new EksSecretsEncryption(`${cfg.name}-encryption`, parts.key);
-  const logs = new EksAuditLogging(`${cfg.name}-audit`, parts.logs);
+  const logs = new EksAuditLogging(`${cfg.name}-audit`, { ...parts.logs, clusterName: name });
   const cluster = new aws.eks.Cluster(
     `${cfg.name}-cluster`,
     {

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
 import { createProblems, createSection } from "./clusters";
-import { auditSection } from "./sections/audit";
+import { auditIdentityProblems, auditSection } from "./sections/audit";
 import { addComponentProblems, labelSchema } from "./sections/context";
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
 import { externalSecretsSection } from "./sections/externalSecrets";
@@ -82,6 +82,7 @@ export const clusterConfig = z
       });
     }
     for (const p of createProblems(c)) ctx.addIssue({ code: "custom", ...p });
+    for (const p of auditIdentityProblems(c.audit, c.create !== undefined)) ctx.addIssue({ code: "custom", path: ["audit", ...p.path], message: p.message });
     const roles = c.vault?.configuration?.roles ?? [];
     const storeRole = c.externalSecrets?.vaultStore?.role;
     if (storeRole && roles.some((r) => r.name === storeRole)) {

@@ -21,7 +21,8 @@ export const FLAGS_ANNOTATION = AUDIT_FLAGS_ANNOTATION;
 const stringMap = z.record(z.string(), z.string());
 /** EKS: EksAuditLogging's arguments (see its JSDoc for defaults: all five log types, 365 days, a KMS key). */
 const eks = z.strictObject({
-  clusterName: z.string(),
+  /** The EKS cluster's name; may be left out when the stack creates the cluster (`create.eks`). */
+  clusterName: z.string().optional(),
   logTypes: z.array(z.string()).optional(),
   retentionInDays: z.number().int().optional(),
   kmsKeyArn: z.string().optional(),
@@ -44,7 +45,8 @@ const gke = z.strictObject({
 });
 /** AKS: AksAuditLogging's arguments. */
 const aks = z.strictObject({
-  clusterId: z.string(),
+  /** The managed cluster's ARM id; may be left out when the stack creates the cluster (`create.aks`). */
+  clusterId: z.string().optional(),
   categories: z.array(z.string()).optional(),
   workspaceId: z.string().optional(),
   workspace: z
@@ -102,9 +104,11 @@ export const auditSection = z
       maxBackups: s.maxBackups,
       maxSizeMegabytes: s.maxSizeMegabytes,
     });
-    if (s.eks) addComponentProblems(ctx, ["eks"], validateEksAuditLogging(s.eks));
+    // A missing cluster identity is the cluster config's business (required unless the stack creates the
+    // cluster): the component checks the rest with a stand-in.
+    if (s.eks) addComponentProblems(ctx, ["eks"], validateEksAuditLogging({ ...s.eks, clusterName: s.eks.clusterName ?? "created-cluster" }));
     if (s.gke) addComponentProblems(ctx, ["gke"], validateGkeAuditLogging(s.gke));
-    if (s.aks) addComponentProblems(ctx, ["aks"], validateAksAuditLogging(s.aks));
+    if (s.aks) addComponentProblems(ctx, ["aks"], validateAksAuditLogging({ ...s.aks, clusterId: s.aks.clusterId ?? CREATED_AKS_ID }));
     addComponentProblems(ctx, [], [...policyProblems, ...flagProblems]);
   })
   .default({
@@ -120,6 +124,25 @@ export const auditSection = z
     maxSizeMegabytes: 100,
   });
 export type AuditSection = z.infer<typeof auditSection>;
+
+/** A well-formed managed-cluster id standing in for the one a created cluster gets. */
+const CREATED_AKS_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/created/providers/Microsoft.ContainerService/managedClusters/created";
+
+/**
+ * Problems of a cloud audit member without its cluster identity: only a cluster the stack creates may
+ * leave it out (zod paths relative to the audit section). Called by the cluster schema.
+ */
+export function auditIdentityProblems(section: AuditSection, creates: boolean): Array<{ path: string[]; message: string }> {
+  if (creates) return [];
+  const out: Array<{ path: string[]; message: string }> = [];
+  if (section.eks && section.eks.clusterName === undefined) {
+    out.push({ path: ["eks", "clusterName"], message: "required: the adopted EKS cluster's name (only a cluster the stack creates, create.eks, may leave it out)" });
+  }
+  if (section.aks && section.aks.clusterId === undefined) {
+    out.push({ path: ["aks", "clusterId"], message: "required: the adopted AKS cluster's resource id (only a cluster the stack creates, create.aks, may leave it out)" });
+  }
+  return out;
+}
 
 /** The kube-apiserver flags a self-managed cluster needs for the section (undefined otherwise). */
 export function auditApiServerFlags(ctx: ClusterContext, section: AuditSection): string[] | undefined {
@@ -143,8 +166,10 @@ export function auditArgs(ctx: ClusterContext, section: AuditSection): PlatformA
     silencedUserGroups: section.silencedUserGroups,
     sensitiveResources: section.sensitiveResources,
     apiServerFlags: auditApiServerFlags(ctx, section),
-    eks: section.eks,
+    // Without their cluster identity (create mode) the cloud members belong to the created cluster, which
+    // builds them itself (stacks/clusters.ts); the platform never gets them then.
+    eks: section.eks?.clusterName !== undefined ? { ...section.eks, clusterName: section.eks.clusterName } : undefined,
     gke: section.gke,
-    aks: section.aks,
+    aks: section.aks?.clusterId !== undefined ? { ...section.aks, clusterId: section.aks.clusterId } : undefined,
   };
 }

@@ -116,6 +116,24 @@ test("create block: the audit section must name the cluster the stack creates", 
   );
 });
 
+test("audit identity: optional when the stack creates the cluster, required when it adopts one", () => {
+  const { audit } = parseStackConfig({ clusters: [eks({ audit: { eks: { retentionInDays: 90 } } })] }).clusters[0];
+  assert.deepEqual(audit.eks, { retentionInDays: 90 });
+  const workspaceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w";
+  const createdAks = { name: "a", kind: "aks", create: { aks: { resourceGroupName: "rg", adminGroupObjectIds: ["11111111-2222-4333-8444-555555555555"] } }, encryption: { aks: { resourceGroupName: "rg" } }, audit: { aks: { workspaceId } } };
+  assert.deepEqual(problems(createdAks), []);
+  assert.deepEqual(problems({ name: "prod", kind: "eks", audit: { eks: { retentionInDays: 90 } } }), [
+    `${P}.audit.eks.clusterName: required: the adopted EKS cluster's name (only a cluster the stack creates, create.eks, may leave it out)`,
+  ]);
+  assert.deepEqual(problems({ name: "a", kind: "aks", audit: { aks: { workspaceId } } }), [
+    `${P}.audit.aks.clusterId: required: the adopted AKS cluster's resource id (only a cluster the stack creates, create.aks, may leave it out)`,
+  ]);
+  // The rest of the member is still checked when the identity is left out.
+  assert.deepEqual(problems(eks({ audit: { eks: { retentionInDays: 90, logTypes: ["api"] } } })), [
+    `${P}.audit.eks.logTypes: must include "audit" (the Kubernetes audit log is what this component is for), got ["api"]`,
+  ]);
+});
+
 test("platformParts: adopt mode keeps every part; create mode drops the cloud key and logs and triggers the rewrite by the key", async () => {
   const encryption = { eks: { clusterRoleArn: ROLE }, reencryption: { jobNamespace: "secrets-reencryption", chunkSize: 100 } };
   const audit = { policyConfigMap: false, silencedNamespaces: ["kube-system"], eks: { clusterName: "prod" } };
