@@ -1,6 +1,6 @@
 /**
- * `npm run rollout -- (--stacks a,b,c | --all) [--canary N|a,b] [--concurrency N] [--policy-config FILE]
- *                     [--dry-run] [--refresh] [--verbose]`
+ * `npm run rollout -- (--stacks a,b,c | --all) [--canary N|a,b] [--concurrency N]
+ *                     [--policy-config FILE | --policy-config-dir DIR] [--dry-run] [--refresh] [--verbose]`
  *
  * Rolls this Pulumi program across stacks in waves through the Automation API (`LocalWorkspace`): a
  * canary wave first, then the rest with bounded concurrency; every stack is previewed with the policy

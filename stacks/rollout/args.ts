@@ -3,7 +3,7 @@
  * {@link RolloutUsageError} (exit code 2) whose message names the option.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { planWaves, RolloutPlanError, type Wave } from "./waves";
 
@@ -17,7 +17,10 @@ violation, failed preview or failed update.
   --all                 every stack with a stacks/Pulumi.<stack>.yaml, in name order
   --canary N|a,b        canary wave: the first N stacks, or these stacks (default 1; 0 = no canary wave)
   --concurrency N       stacks in flight at once in a wave, >= 1 (default 2)
-  --policy-config FILE  JSON policy pack config (as for pulumi --policy-pack-config)
+  --policy-config FILE  JSON policy pack config (as for pulumi --policy-pack-config), for every stack
+  --policy-config-dir DIR
+                        one config per stack: DIR/<stack>/policy-config.json, as written by
+                        npm run plan -- --stack <stack> --out DIR (with the stack's own exemptions)
   --dry-run             preview only; never update
   --refresh             refresh each stack's state before previewing and updating
   -v, --verbose         stream the Pulumi engine output, each line prefixed with its stack
@@ -42,8 +45,10 @@ export interface RolloutCommand {
   dryRun: boolean;
   refresh: boolean;
   verbose: boolean;
-  /** Absolute path of the policy pack config, when given. */
+  /** Absolute path of the policy pack config for every stack (`--policy-config`), when given. */
   policyConfig?: string;
+  /** Absolute path of each stack's policy pack config (`--policy-config-dir`), when given. */
+  policyConfigs?: Record<string, string>;
 }
 
 const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
@@ -70,7 +75,7 @@ function integer(option: string, raw: string): number {
 
 /**
  * Parses `argv` (the arguments after `npm run rollout --`). `stacksDir` is where the stack files live
- * (`stacks/` of the repository); relative `--policy-config` paths resolve against `cwd`.
+ * (`stacks/` of the repository); relative `--policy-config` / `--policy-config-dir` paths resolve against `cwd`.
  */
 export function parseRolloutArgs(argv: string[], env: { stacksDir: string; cwd?: string }): RolloutCommand {
   let values;
@@ -83,6 +88,7 @@ export function parseRolloutArgs(argv: string[], env: { stacksDir: string; cwd?:
         canary: { type: "string" },
         concurrency: { type: "string" },
         "policy-config": { type: "string" },
+        "policy-config-dir": { type: "string" },
         "dry-run": { type: "boolean", default: false },
         refresh: { type: "boolean", default: false },
         verbose: { type: "boolean", short: "v", default: false },
@@ -127,20 +133,38 @@ export function parseRolloutArgs(argv: string[], env: { stacksDir: string; cwd?:
     throw e;
   }
 
+  const cwd = env.cwd ?? process.cwd();
+  if (values["policy-config"] !== undefined && values["policy-config-dir"] !== undefined) {
+    throw new RolloutUsageError("--policy-config and --policy-config-dir are mutually exclusive (one file for every stack, or one per stack)");
+  }
   let policyConfig: string | undefined;
   if (values["policy-config"] !== undefined) {
-    policyConfig = resolve(env.cwd ?? process.cwd(), values["policy-config"]);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(policyConfig, "utf8"));
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "file does not exist" : (e as Error).message;
-      throw new RolloutUsageError(`--policy-config: ${values["policy-config"]}: ${reason}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new RolloutUsageError(`--policy-config: ${values["policy-config"]}: must be a JSON object of policy names to settings`);
-    }
+    policyConfig = resolve(cwd, values["policy-config"]);
+    const problem = policyConfigProblem(policyConfig);
+    if (problem) throw new RolloutUsageError(`--policy-config: ${values["policy-config"]}: ${problem}`);
+  }
+  let policyConfigs: Record<string, string> | undefined;
+  if (values["policy-config-dir"] !== undefined) {
+    const dir = values["policy-config-dir"];
+    policyConfigs = Object.fromEntries(stacks.map((s) => [s, resolve(cwd, dir, s, "policy-config.json")]));
+    const problems = stacks.flatMap((s) => {
+      const problem = policyConfigProblem(policyConfigs![s]);
+      return problem ? [`--policy-config-dir: ${join(dir, s, "policy-config.json")}: ${problem}${problem === "file does not exist" ? ` (npm run plan -- --stack ${s} --out ${dir} writes it)` : ""}`] : [];
+    });
+    if (problems.length > 0) throw new RolloutUsageError(problems.join("\n"));
   }
 
-  return { help: false, stacks, waves, ...base, ...(policyConfig !== undefined ? { policyConfig } : {}) };
+  return { help: false, stacks, waves, ...base, ...(policyConfig !== undefined ? { policyConfig } : {}), ...(policyConfigs !== undefined ? { policyConfigs } : {}) };
+}
+
+/** Why `file` is not a usable policy pack config (a JSON object of policy names to settings); undefined if it is. */
+function policyConfigProblem(file: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" ? "file does not exist" : (e as Error).message;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "must be a JSON object of policy names to settings";
+  return undefined;
 }

@@ -88,14 +88,17 @@ export async function rolloutMain(argv: string[], env: RolloutCliEnv): Promise<n
   const runner = env.createRunner({ repoRoot: env.repoRoot, ...(command.verbose ? { onOutput: lines.write } : {}) });
   env.stdout(
     `${command.dryRun ? "dry run (preview only)" : "rollout"} of ${command.stacks.length} stack(s) with policy pack ${POLICY_PACK_DIR}/` +
-      (command.policyConfig ? ` (config ${command.policyConfig})` : ""),
+      (command.policyConfig ? ` (config ${command.policyConfig})` : "") +
+      (command.policyConfigs ? " (each stack's config from --policy-config-dir)" : ""),
   );
+  const configs = command.policyConfigs;
+  const operation = (stack: string) => ({
+    policyPacks: [POLICY_PACK_DIR],
+    policyPackConfigs: configs ? [configs[stack]] : command.policyConfig ? [command.policyConfig] : [],
+    refresh: command.refresh,
+  });
   const result = await runRollout(command.waves, runner, {
-    operation: {
-      policyPacks: [POLICY_PACK_DIR],
-      policyPackConfigs: command.policyConfig ? [command.policyConfig] : [],
-      refresh: command.refresh,
-    },
+    operation,
     dryRun: command.dryRun,
     ...(env.signal ? { signal: env.signal } : {}),
     onEvent: (event) => progress(event, env.stdout),

@@ -156,8 +156,8 @@ export type RolloutEvent =
   | { type: "interrupted" };
 
 export interface RolloutOptions {
-  /** Options passed to every preview and update (policy packs, their config, refresh). */
-  operation: StackOperationOptions;
+  /** Options passed to every preview and update (policy packs, their config, refresh), or to those of a stack. */
+  operation: StackOperationOptions | ((stack: string) => StackOperationOptions);
   /** Preview only; `up` is never called. Default false. */
   dryRun?: boolean;
   /** Aborting it stops the rollout like a failure does: no new operation starts. */
@@ -237,7 +237,8 @@ export async function runRollout(waves: readonly Wave[], runner: StackRunner, op
     const started = now();
     let result: OperationResult;
     try {
-      result = normalize(await (phase === "preview" ? runner.preview(stack, options.operation) : runner.up(stack, options.operation)));
+      const opts = typeof options.operation === "function" ? options.operation(stack) : options.operation;
+      result = normalize(await (phase === "preview" ? runner.preview(stack, opts) : runner.up(stack, opts)));
     } catch (e) {
       result = { ok: false, changes: {}, violations: [], error: errorText(e) };
     }

@@ -16,6 +16,11 @@ function fixture(): { root: string; stacksDir: string } {
   writeFileSync(join(root, "policy.json"), JSON.stringify({ all: "mandatory", "secret-rbac": { exemptSubjects: ["ServiceAccount vault/vault"] } }));
   writeFileSync(join(root, "broken.json"), "{ not json");
   writeFileSync(join(root, "array.json"), "[]");
+  // Per-stack configs as `npm run plan -- --stack S --out plans` writes them; gcp-prod has none, fleet's is broken.
+  for (const s of ["local", "aws-prod", "fleet"]) mkdirSync(join(root, "plans", s), { recursive: true });
+  writeFileSync(join(root, "plans", "local", "policy-config.json"), JSON.stringify({ "who-can-read-secrets": { exemptSubjects: ["ServiceAccount kube-system/sealed-secrets-controller"] } }));
+  writeFileSync(join(root, "plans", "aws-prod", "policy-config.json"), JSON.stringify({ "who-can-read-secrets": { exemptSubjects: ["ServiceAccount external-secrets/external-secrets"] } }));
+  writeFileSync(join(root, "plans", "fleet", "policy-config.json"), "[]");
   return { root, stacksDir };
 }
 
@@ -67,6 +72,25 @@ test("parseRolloutArgs: --stacks keeps its order (also repeated), --canary list,
   });
   assert.deepEqual(parse("--stacks", " local , fleet ", "--canary", "0").waves, [{ index: 1, name: "rest", stacks: ["local", "fleet"], concurrency: 2 }]);
   assert.deepEqual(parse("--all", "--canary", "2").waves[0].stacks, ["aws-prod", "fleet"]);
+});
+
+test("parseRolloutArgs: --policy-config-dir gives each stack its own config (made absolute); every missing or bad one is named", () => {
+  assert.deepEqual(parse("--stacks", "local,aws-prod", "--policy-config-dir", "plans").policyConfigs, {
+    local: join(root, "plans", "local", "policy-config.json"),
+    "aws-prod": join(root, "plans", "aws-prod", "policy-config.json"),
+  });
+  assert.equal(parse("--stacks", "local", "--policy-config-dir", "plans").policyConfig, undefined);
+  assert.equal(
+    usageError(["--stacks", "local,gcp-prod,fleet", "--policy-config-dir", "plans"]),
+    [
+      `--policy-config-dir: ${join("plans", "gcp-prod", "policy-config.json")}: file does not exist (npm run plan -- --stack gcp-prod --out plans writes it)`,
+      `--policy-config-dir: ${join("plans", "fleet", "policy-config.json")}: must be a JSON object of policy names to settings`,
+    ].join("\n"),
+  );
+  assert.equal(
+    usageError(["--all", "--policy-config", "policy.json", "--policy-config-dir", "plans"]),
+    "--policy-config and --policy-config-dir are mutually exclusive (one file for every stack, or one per stack)",
+  );
 });
 
 test("parseRolloutArgs: --help needs nothing else", () => {

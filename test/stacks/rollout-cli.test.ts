@@ -13,6 +13,10 @@ const repoRoot = mkdtempSync(join(tmpdir(), "rollout-cli-"));
 mkdirSync(join(repoRoot, "stacks"));
 for (const s of ["local", "aws-prod", "gcp-prod"]) writeFileSync(join(repoRoot, "stacks", `Pulumi.${s}.yaml`), "config: {}\n");
 writeFileSync(join(repoRoot, "policy.json"), '{"all":"mandatory"}');
+for (const s of ["local", "aws-prod"]) {
+  mkdirSync(join(repoRoot, "out", s), { recursive: true });
+  writeFileSync(join(repoRoot, "out", s, "policy-config.json"), `{"who-can-read-secrets":{"exemptSubjects":["ServiceAccount ${s}/controller"]}}`);
+}
 
 async function run(argv: string[], runner: StackRunner = new FakeRunner(), extra: Partial<RolloutCliEnv> = {}) {
   const stdout: string[] = [];
@@ -45,6 +49,20 @@ async function run(argv: string[], runner: StackRunner = new FakeRunner(), extra
   });
   return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n"), created, result };
 }
+
+test("rollout CLI: --policy-config-dir passes each stack's own config to its preview and update", async () => {
+  const runner = new FakeRunner();
+  const { code, stdout } = await run(["--stacks", "local,aws-prod", "--policy-config-dir", "out"], runner);
+  assert.equal(code, 0);
+  assert.ok(stdout.startsWith("rollout of 2 stack(s) with policy pack policy-pack/ (each stack's config from --policy-config-dir)\n"), stdout);
+  assert.deepEqual(
+    runner.options.map((o) => `${o.phase}:${o.stack} ${o.opts.policyPackConfigs.join(",")}`),
+    ["preview", "up", "preview", "up"].map((phase, i) => {
+      const stack = i < 2 ? "local" : "aws-prod";
+      return `${phase}:${stack} ${join(repoRoot, "out", stack, "policy-config.json")}`;
+    }),
+  );
+});
 
 test("rollout CLI: rolls out with the policy pack and its config, prints progress and the summary, exit 0", async () => {
   const runner = new FakeRunner();
