@@ -195,7 +195,9 @@ export function validateVaultCluster(args: VaultClusterArgs): string[] {
  *   data and audit volumes;
  * - TLS everywhere (`global.tlsDisable: false`): a CA and server certificate made with `@pulumi/tls`
  *   (SANs for every pod `<release>-<i>.<release>-internal`, every service and localhost), stored in a
- *   `kubernetes.io/tls` Secret and mounted; or a cert-manager `Certificate`;
+ *   `kubernetes.io/tls` Secret and mounted; or a cert-manager `Certificate`. Each server advertises its
+ *   name under the headless service as its API address (`<pod>.<release>-internal.<ns>.svc`, covered by
+ *   the certificate), not the chart's default pod IP;
  * - auto-unseal with AWS KMS, Google Cloud KMS or Azure Key Vault, with the cloud identity of the server
  *   pods created here and allowed to use only that key. Without `autoUnseal` Vault uses the Shamir seal:
  *   **an operator must unseal every pod after every restart** (`vault operator unseal` with a threshold
@@ -422,6 +424,10 @@ export class VaultCluster extends pulumi.ComponentResource {
         ha: {
           enabled: true,
           replicas,
+          // The address each server advertises to clients (redirects, `sys/leader`): its stable name under the
+          // headless service, which the server certificate covers, instead of the chart's pod IP, which it
+          // does not. VAULT_K8S_POD_NAME is defined before VAULT_API_ADDR in the chart's env, so it expands.
+          apiAddr: namespace.apply((ns) => `https://$(VAULT_K8S_POD_NAME).${fullName}-internal.${ns}.svc:8200`),
           raft: { enabled: true, setNodeId: true, config },
           disruptionBudget: { enabled: args.podDisruptionBudget ?? true, maxUnavailable: 1 },
         },

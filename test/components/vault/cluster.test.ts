@@ -121,6 +121,8 @@ test("VaultCluster (defaults, Shamir): exact chart values, TLS secret, outputs",
       ha: {
         enabled: true,
         replicas: 3,
+        // Covered by the server certificate (vault-<i>.vault-internal.<ns>.svc), unlike the chart's pod IP.
+        apiAddr: "https://$(VAULT_K8S_POD_NAME).vault-internal.vault.svc:8200",
         raft: { enabled: true, setNodeId: true, config: RAFT_3 },
         disruptionBudget: { enabled: true, maxUnavailable: 1 },
       },
@@ -155,6 +157,10 @@ test("VaultCluster (defaults, Shamir): exact chart values, TLS secret, outputs",
   }
   assert.ok(csr.inputs.dnsNames.includes("localhost"));
   assert.deepEqual(csr.inputs.dnsNames, vaultServerDnsNames("vault", "vault", 3));
+  for (let i = 0; i < 3; i++) {
+    const advertised = new URL(chart.inputs.values.server.ha.apiAddr.replace("$(VAULT_K8S_POD_NAME)", `vault-${i}`)).hostname;
+    assert.ok(csr.inputs.dnsNames.includes(advertised), `the address pod ${i} advertises (${advertised}) is in the certificate`);
+  }
   assert.deepEqual(csr.inputs.ipAddresses, ["127.0.0.1", "::1"]);
   assert.equal(csr.inputs.subject.commonName, "vault.vault.svc");
   const cert = stack.one("tls:index/locallySignedCert:LocallySignedCert", "vault-server-cert");
