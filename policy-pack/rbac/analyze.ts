@@ -577,7 +577,11 @@ class Analysis {
   private readonly viaIds = new Map<string, number>();
   /** Reused by reportPrincipal for every principal. */
   private readonly scratchGroups = new Map<Key, FindingGroup>();
-  /** Scratch state of grantsOf's probe callback. */
+  /**
+   * Scratch state of grantsOf's probe callback (one callback for every rule, instead of a closure per
+   * rule): the grants being collected, and the effective rule they come from, which for a plain role's
+   * rule `grantRole.rules[grantIndex]` is only made when the rule grants a probe.
+   */
   private grantsOut: Grant[] = [];
   private grantEff: EffectiveRule | undefined;
   private grantRole: RoleDef | undefined;
