@@ -71,9 +71,9 @@ export interface SealingKeyBackupArgs {
   secretStoreKind?: pulumi.Input<string>;
   /**
    * Name of the provider secret receiving the key pair (JSON properties `tls.crt` and `tls.key`).
-   * Default `sealed-secrets-keys-<resource name>`. ESO applies the mapping to every selected key Secret in
-   * turn, so after a renewal the secret's versions hold the successive keys: keep version history on
-   * (Vault KV v2 `max_versions`, AWS Secrets Manager, GCP Secret Manager and Azure Key Vault keep versions).
+   * Default `sealed-secrets-keys-<resource name>`. It holds one key pair: ESO pushes every selected key
+   * Secret to this same secret in turn, which is why key renewal is off with a backup (see
+   * {@link SealedSecretsControllerArgs.keyBackup}).
    */
   remoteKey?: pulumi.Input<string>;
   /** How often ESO re-pushes. Default `1h`. */
@@ -86,7 +86,8 @@ export interface SealedSecretsControllerArgs {
   namespace?: pulumi.Input<string>;
   /**
    * How often the controller generates a new sealing key (Go duration; `0` disables). Old keys are kept
-   * for unsealing. Default `720h` (30 days). Must be unset (or `0`) with `managedKey`: renewal is off then.
+   * for unsealing. Default `720h` (30 days) without `keyBackup` and `managedKey`; with either, renewal is
+   * off and this must be unset or `0`.
    */
   keyRenewalPeriod?: pulumi.Input<string>;
   /** Resource requests and limits. Defaults: see {@link ControllerResourcesArgs}. */
@@ -101,9 +102,17 @@ export interface SealedSecretsControllerArgs {
    */
   managedKey?: ManagedSealingKeyArgs;
   /**
-   * Back up every key Secret (label `sealedsecrets.bitnami.com/sealed-secrets-key`) to a cloud secret
-   * store through an ESO PushSecret, so renewed keys are backed up too. Strongly recommended with
-   * controller-managed keys: losing them makes every SealedSecret unreadable. Default: unset.
+   * Back up the controller's key Secret (label `sealedsecrets.bitnami.com/sealed-secrets-key`) to a cloud
+   * secret store through an ESO PushSecret. Strongly recommended with controller-managed keys: losing the
+   * key makes every SealedSecret unreadable. Default: unset.
+   *
+   * The backup is exact while the controller holds one key, so key renewal is off with it
+   * (`keyRenewalPeriod` unset or `0`): a PushSecret applies its mapping to every Secret it selects, so with
+   * several keys each sync pushes them one after the other into the same provider secret, whose current
+   * value is then whichever key came last (not necessarily the newest) and which gains a version per key
+   * and sync. Before adding a key by hand (e.g. after a compromise, with the controller's key cutoff
+   * time), export the existing keys (`kubectl get secret -n <ns> -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml`)
+   * and give the backup a new `remoteKey`; or use `managedKey`, whose key Pulumi already holds.
    */
   keyBackup?: SealingKeyBackupArgs;
 }
@@ -158,6 +167,11 @@ export function validateSealedSecretsController(args: SealedSecretsControllerArg
   if (args.managedKey && typeof renewal === "string" && renewal !== "0") {
     problems.push(`keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "${renewal}"`);
   }
+  if (args.keyBackup && typeof renewal === "string" && renewal !== "0") {
+    problems.push(
+      `keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "${renewal}"`,
+    );
+  }
   const store = known(args.keyBackup?.secretStoreName);
   if (typeof store === "string" && store.length > 0) {
     problems.push(...dns1123SubdomainProblems(store).map((p) => `keyBackup.secretStoreName: ${p}`));
@@ -167,11 +181,11 @@ export function validateSealedSecretsController(args: SealedSecretsControllerArg
 
 /**
  * The Sealed Secrets controller (`sealed-secrets` chart, pinned) as `sealed-secrets-controller` in
- * `kube-system`, so `kubeseal` finds it without flags; hardened container, resource requests, metrics,
- * key renewal every 30 days. Two ways to hold the sealing key:
+ * `kube-system`, so `kubeseal` finds it without flags; hardened container, resource requests, metrics.
+ * Two ways to hold the sealing key:
  *
- * - controller-managed keys (upstream default), ideally with `keyBackup`: an ESO PushSecret copying
- *   every key Secret to a cloud secret store;
+ * - controller-managed keys (upstream default), ideally with `keyBackup`: an ESO PushSecret copying the
+ *   key Secret to a cloud secret store, key renewal off (without a backup: renewal every 30 days);
  * - `managedKey`: an RSA key and self-signed certificate from `@pulumi/tls`, stored as the active key
  *   Secret (`kubernetes.io/tls`, label `sealedsecrets.bitnami.com/sealed-secrets-key: active`) before the
  *   controller starts, with renewal off. `certificatePem` is then an output.
@@ -239,7 +253,8 @@ export class SealedSecretsController extends pulumi.ComponentResource {
     const resources = args.resources ?? {};
     const values = {
       fullnameOverride: CONTROLLER_NAME,
-      keyrenewperiod: managed ? "0" : (args.keyRenewalPeriod ?? "720h"),
+      // Off with a managed key (the controller must not replace it) and with a backup (which holds one key).
+      keyrenewperiod: managed || args.keyBackup ? "0" : (args.keyRenewalPeriod ?? "720h"),
       resources: {
         requests: { cpu: resources.requests?.cpu ?? "50m", memory: resources.requests?.memory ?? "64Mi" },
         limits: { ...(resources.limits?.cpu !== undefined ? { cpu: resources.limits.cpu } : {}), memory: resources.limits?.memory ?? "256Mi" },
@@ -280,7 +295,8 @@ export class SealedSecretsController extends pulumi.ComponentResource {
           updatePolicy: "Replace",
           refreshInterval: backup.refreshInterval ?? "1h",
           storeRefs: [{ name: backup.secretStoreName, kind: backup.secretStoreKind ?? "ClusterSecretStore" }],
-          // Every key Secret, active or retired: the label's value changes, its presence does not.
+          // The key Secret, whatever its state: the label's value changes, its presence does not. Renewal is
+          // off, so this selects one Secret unless keys were added by hand (see keyBackup).
           secretSelector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] },
           // Both halves of the key pair as properties of one provider secret (a JSON object in AWS
           // Secrets Manager, GCP Secret Manager, Vault KV...), so one remote secret holds one key pair.

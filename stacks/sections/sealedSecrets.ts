@@ -60,13 +60,13 @@ export const sealedSecretsSection = z
   .strictObject({
     /** Controller namespace; default kube-system (where kubeseal looks). */
     namespace: label.default("kube-system"),
-    /** Key renewal period (Go duration); default 720h, off with managedKey. */
+    /** Key renewal period (Go duration); default 720h, off (and must be unset or 0) with managedKey or keyBackup. */
     keyRenewalPeriod: z.string().optional(),
     /** A Pulumi-managed sealing key (RSA + self-signed certificate). */
     managedKey: z.strictObject({ rsaBits: z.number().int().default(4096) }).optional(),
     /** Certificate PEM of a controller-managed key, to seal `secrets` with (kubeseal --fetch-cert). */
     certificatePem: z.string().min(1).optional(),
-    /** Backup of every sealing key to a cloud secret store through an ESO PushSecret. */
+    /** Backup of the controller's sealing key to a cloud secret store through an ESO PushSecret (key renewal off). */
     keyBackup: z
       .strictObject({
         secretStoreName: z.string().min(1),

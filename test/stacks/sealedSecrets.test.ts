@@ -73,6 +73,7 @@ test("stack sealedSecrets section: defaults, and every problem named by its conf
       "kube-secrets-platform:clusters[0].sealedSecrets.managedKey.rsaBits: must be 2048, 3072 or 4096, got 1024",
       `kube-secrets-platform:clusters[0].sealedSecrets.keyBackup.secretStoreKind: must be one of SecretStore, ClusterSecretStore, got "Vault"`,
       `kube-secrets-platform:clusters[0].sealedSecrets.keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "720h"`,
+      `kube-secrets-platform:clusters[0].sealedSecrets.keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "720h"`,
     ],
   );
   assert.throws(
@@ -95,7 +96,7 @@ test("stack sealedSecrets section: controller-managed keys, secrets sealed with 
       },
     ]),
   });
-  assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "prod-sealed-secrets-chart").inputs.values.keyrenewperiod, "720h");
+  assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "prod-sealed-secrets-chart").inputs.values.keyrenewperiod, "0", "renewal off: the backup holds one key");
   assert.deepEqual(stack.all("tls:index/privateKey:PrivateKey"), []);
   assert.equal(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "prod-sealed-secrets-key-backup-push-secret").inputs.spec.secretStoreRefs[0].name, "aws-secrets-manager");
   const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "prod-sealed-apps-api-sealed-secret").inputs;

@@ -57,11 +57,10 @@ test("SealedSecretsController: defaults — pinned chart in kube-system, kubesea
   assert.equal(await unwrap(controller!.namespace), "kube-system");
 });
 
-test("SealedSecretsController: controller-managed keys backed up by a PushSecret selecting every key Secret", async () => {
+test("SealedSecretsController: a controller-managed key backed up by a PushSecret, key renewal off", async () => {
   const stack = await runProgram(() => {
     new SealedSecretsController("ss", {
       namespace: "sealed-secrets",
-      keyRenewalPeriod: "168h",
       resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
       metrics: { serviceMonitor: true, serviceMonitorLabels: { release: "prometheus" }, dashboards: true },
       keyBackup: { secretStoreName: "aws-secrets-manager", remoteKey: "prod/sealed-secrets-keys" },
@@ -69,7 +68,7 @@ test("SealedSecretsController: controller-managed keys backed up by a PushSecret
   });
   const values = stack.one(CHART, "ss-chart").inputs.values;
   assert.equal(stack.one(CHART, "ss-chart").inputs.namespace, "sealed-secrets");
-  assert.equal(values.keyrenewperiod, "168h");
+  assert.equal(values.keyrenewperiod, "0", "the backup holds one key: no renewal");
   assert.deepEqual(values.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
   assert.deepEqual(values.metrics, { serviceMonitor: { enabled: true, labels: { release: "prometheus" } }, dashboards: { create: true } });
 
@@ -182,12 +181,15 @@ test("SealedSecretsController: invalid args throw at construction, naming each f
           "keyBackup.refreshInterval: must be a Go duration such as 1h",
           `namespace: must be an RFC 1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric), got "Kube_System"`,
           `keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "30 days"`,
+          `keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "30 days"`,
         ]);
         assert.match(e.message, /^SealedSecretsController "bad": invalid arguments:/);
         return true;
       },
     );
     assert.throws(() => new SealedSecretsController("x", { managedKey: {}, keyRenewalPeriod: "720h" }), /keyRenewalPeriod: must be unset or 0 with managedKey/);
+    assert.throws(() => new SealedSecretsController("x", { keyBackup: { secretStoreName: "s" }, keyRenewalPeriod: "720h" }), /keyRenewalPeriod: must be unset or 0 with keyBackup/);
+    assert.deepEqual(validateSealedSecretsController({ keyBackup: { secretStoreName: "s" }, keyRenewalPeriod: "0" }), []);
     assert.throws(() => new SealedSecretsController("x", { metrics: { prometheus: true } } as never), /metrics\.prometheus: unknown field/);
     // A deferred value cannot be checked at construction and is accepted.
     assert.deepEqual(validateSealedSecretsController({ namespace: pulumi.output("Not_Checked_Yet") }), []);
