@@ -2,9 +2,10 @@
  * Benchmark of the RBAC engine on synthetic stacks of 10k, 50k and 100k RBAC objects (Roles,
  * ClusterRoles with aggregation, RoleBindings, ClusterRoleBindings, ServiceAccounts, some tokens and
  * pod creators for the acting-as fixpoint). For each size: engine time and heap growth, and the same for
- * JSON.parse plus a full walk of the same objects, measured in the same run; the ratio is engine/walk
- * (and, stricter, parse + engine over the walk).
- * Aim: ratio <= 3 and linear growth (time per object roughly constant).
+ * JSON.parse plus a full walk of the same objects, measured in the same run. Two ratios: engine/walk
+ * (analyzeRbac alone over parse + walk: the engine's cost relative to reading the input once, the issue's
+ * aim of <= 3 with linear growth), and (parse + engine)/walk, stricter, where the engine side also pays
+ * the parse and the GC of promoting the freshly parsed objects, which the allocation-free walk never does.
  */
 import { analyzeRbac, type KubeObject } from "../policy-pack/rbac";
 

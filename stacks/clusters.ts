@@ -321,7 +321,8 @@ function createGkeCluster(cfg: ClusterConfig): CreatedCluster {
   const name = createdClusterName(cfg);
   const parts = cloudParts(cfg, "gke");
   const key = new GkeSecretsEncryption(`${cfg.name}-encryption`, parts.key);
-  new GkeAuditLogging(`${cfg.name}-audit`, parts.logs);
+  // The sink (if any) filters on the created cluster, as EKS and AKS audit logs target it.
+  new GkeAuditLogging(`${cfg.name}-audit`, { ...parts.logs, clusterName: name });
   const projectId = pulumi.output(c.project ?? parts.key.project ?? gcp.organizations.getProjectOutput({}).projectId).apply((p) => p!);
   const cluster = new gcp.container.Cluster(`${cfg.name}-cluster`, {
     name,

@@ -194,10 +194,11 @@ export function validateVaultCluster(args: VaultClusterArgs): string[] {
  *   `retry_join` over TLS; PodDisruptionBudget; the chart's required pod anti-affinity (one pod per node);
  *   data and audit volumes;
  * - TLS everywhere (`global.tlsDisable: false`): a CA and server certificate made with `@pulumi/tls`
- *   (SANs for every pod `<release>-<i>.<release>-internal`, every service and localhost), stored in a
- *   `kubernetes.io/tls` Secret and mounted; or a cert-manager `Certificate`. Each server advertises its
- *   name under the headless service as its API address (`<pod>.<release>-internal.<ns>.svc`, covered by
- *   the certificate), not the chart's default pod IP;
+ *   (SANs for every pod `<fullname>-<i>.<fullname>-internal`, every service and localhost; `<fullname>` is
+ *   the release name, with `-vault` appended unless it contains "vault"), stored in a `kubernetes.io/tls`
+ *   Secret and mounted; or a cert-manager `Certificate`. Each server advertises its name under the headless
+ *   service as its API address (`<fullname>-<i>.<fullname>-internal.<ns>.svc`, covered by the certificate,
+ *   resolvable inside the cluster), not the chart's default pod IP;
  * - auto-unseal with AWS KMS, Google Cloud KMS or Azure Key Vault, with the cloud identity of the server
  *   pods created here and allowed to use only that key. Without `autoUnseal` Vault uses the Shamir seal:
  *   **an operator must unseal every pod after every restart** (`vault operator unseal` with a threshold

@@ -680,6 +680,8 @@ class Analysis {
   }
 
   private namespaceId(ns: string): number {
+    // "*" stands for every namespace here; no real namespace has that name (the API server refuses it).
+    if (ns === "*") return 0;
     let id = this.namespaceIds.get(ns);
     if (id === undefined) this.namespaceIds.set(ns, (id = this.namespaceIds.size + 1));
     return id;

@@ -166,8 +166,9 @@ export function auditArgs(ctx: ClusterContext, section: AuditSection): PlatformA
     silencedUserGroups: section.silencedUserGroups,
     sensitiveResources: section.sensitiveResources,
     apiServerFlags: auditApiServerFlags(ctx, section),
-    // Without their cluster identity (create mode) the cloud members belong to the created cluster, which
-    // builds them itself (stacks/clusters.ts); the platform never gets them then.
+    // A cloud member without its cluster identity (allowed in create mode only) is left out here; in create
+    // mode the created cluster builds the cloud members itself (stacks/clusters.ts) and platformParts drops
+    // them from the platform's args in any case.
     eks: section.eks?.clusterName !== undefined ? { ...section.eks, clusterName: section.eks.clusterName } : undefined,
     gke: section.gke,
     aks: section.aks?.clusterId !== undefined ? { ...section.aks, clusterId: section.aks.clusterId } : undefined,

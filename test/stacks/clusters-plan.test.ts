@@ -10,7 +10,7 @@ import { planInvokes } from "../../cli/lib/invokes";
 import { runPlan } from "../../cli/lib/plan";
 import { planResourceState } from "../../cli/lib/planState";
 import { readStackFile } from "../../cli/lib/stackFile";
-import { EKS_LOG_TYPES, triggerHash } from "../../components";
+import { EKS_LOG_TYPES, gkeSecretAccessFilter, triggerHash } from "../../components";
 import { PROJECT } from "../../stacks/config";
 import { program } from "../../stacks/program";
 import { runProgram, unwrap, type TestResource, type TestStack } from "../harness/pulumi";
@@ -130,6 +130,9 @@ test("create-gke: the cluster gets the Cloud KMS key, Workload Identity, shielde
     workloadMetadataConfig: { mode: "GKE_METADATA" },
   });
   assert.equal(cluster.inputs.deletionProtection, true);
+
+  const sink = stack.one("gcp:logging/projectSink:ProjectSink");
+  assert.equal(sink.inputs.filter, gkeSecretAccessFilter("prod-gke"), "the secret-access sink filters on the created cluster");
 
   const kubeconfig = assertPlatformOnCreatedProvider(stack, "prod-gke", "gcp:");
   const clusterState = state("gcp:container/cluster:Cluster", "prod-gke-cluster") as any;

@@ -95,6 +95,12 @@ describe("bindings", () => {
     assert.deepEqual(summary(run([cr, roleBinding("team-a", "b", "ClusterRole", "reader", [user("alice")])])), ["secret-read User alice @team-a"]);
   });
 
+  test('a RoleBinding in a namespace named "*" (which the API server refuses) counts once, as every namespace', () => {
+    const cr = clusterRole("reader", [SECRETS_READ]);
+    const both = run([cr, clusterRoleBinding("b", "reader", [user("alice")]), roleBinding("*", "b", "ClusterRole", "reader", [user("alice")])]);
+    assert.deepEqual(summary(both), ["secret-read User alice @*"]);
+  });
+
   test("cluster-scoped grants of a ClusterRole are inert in a RoleBinding", () => {
     const cr = clusterRole("kubelet", [{ verbs: ["get"], apiGroups: [""], resources: ["nodes/proxy"] }]);
     assert.deepEqual(summary(run([cr, clusterRoleBinding("b", "kubelet", [user("alice")])])), ["escalation User alice @*"]);
