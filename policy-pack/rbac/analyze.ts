@@ -134,9 +134,18 @@ class Item {
     return (this.probe.kind === "pod-create" || this.probe.kind === "workload-write") && this.probe.verb === "create";
   }
 
-  /** For an acting-as grant: which service accounts it reaches (namespace and names). */
+  /**
+   * For an acting-as grant: the service accounts it reaches, the named ones or all of the namespace (a
+   * named workload's pod template can run as any of them).
+   */
+  get serviceAccountNames(): string[] | null {
+    return this.probe.namesAreServiceAccounts ? this.names : null;
+  }
+
+  /** For an acting-as grant: which service accounts it reaches (namespace and names), as a key. */
   get actKey(): Key {
-    return this.names ? `${this.nsId}|${this.names.join(",")}` : this.nsId;
+    const names = this.serviceAccountNames;
+    return names ? `${this.nsId}|${names.join(",")}` : this.nsId;
   }
 
   /** The chain as one line (shared by every principal the grant was bound to). */
@@ -794,11 +803,12 @@ class Analysis {
     if (set) return set;
     const serviceAccounts = this.idx.serviceAccounts;
     const targets: ServiceAccountRef[] = [];
+    const names = act.serviceAccountNames;
     if (act.ns === "*") {
-      serviceAccounts.forEach((byName) => byName.forEach((sa) => (!act.names || act.names.includes(sa.name)) && targets.push(sa)));
+      serviceAccounts.forEach((byName) => byName.forEach((sa) => (!names || names.includes(sa.name)) && targets.push(sa)));
     } else {
       const byName = serviceAccounts.get(act.ns);
-      if (act.names) for (const n of act.names) targets.push(byName?.get(n) ?? new ServiceAccountRef(act.ns, n));
+      if (names) for (const n of names) targets.push(byName?.get(n) ?? new ServiceAccountRef(act.ns, n));
       else if (byName) byName.forEach((sa) => targets.push(sa));
       else targets.push(new ServiceAccountRef(act.ns, "default"));
     }

@@ -57,6 +57,12 @@ export interface Probe {
   clusterScoped: boolean;
   /** Grants acting as service accounts of the namespace (all of them, or the named ones). */
   actsAsServiceAccounts: boolean;
+  /**
+   * With resourceNames, the names are service accounts (token creation, impersonation), so only those are
+   * reached. Otherwise they name the object acted on (a workload to update), whose pod template can then
+   * run as any service account of the namespace.
+   */
+  namesAreServiceAccounts: boolean;
   /** Only before Kubernetes 1.35 (WebSocket exec/attach authorized with `get`). */
   before135?: boolean;
   /** Custom matcher (userextras, where the subresource is the extra's key). */
@@ -68,7 +74,7 @@ function probe(
   verb: string,
   apiGroup: string,
   combined: string,
-  flags: Partial<Pick<Probe, "nameless" | "list" | "clusterScoped" | "actsAsServiceAccounts" | "before135" | "matches">> = {},
+  flags: Partial<Pick<Probe, "nameless" | "list" | "clusterScoped" | "actsAsServiceAccounts" | "namesAreServiceAccounts" | "before135" | "matches">> = {},
 ): Probe {
   const [resource, subresource = ""] = combined.split("/");
   return {
@@ -84,6 +90,7 @@ function probe(
     list: flags.list ?? false,
     clusterScoped: flags.clusterScoped ?? false,
     actsAsServiceAccounts: flags.actsAsServiceAccounts ?? false,
+    namesAreServiceAccounts: flags.namesAreServiceAccounts ?? false,
     before135: flags.before135,
     matches: flags.matches,
   };
@@ -127,8 +134,8 @@ export const PROBES: readonly Probe[] = [
   probe("ephemeral-containers", "patch", "", "pods/ephemeralcontainers"),
   probe("nodes-proxy", "get", "", "nodes/proxy", { clusterScoped: true }),
   probe("nodes-proxy", "create", "", "nodes/proxy", { clusterScoped: true }),
-  probe("token-create", "create", "", "serviceaccounts/token", { actsAsServiceAccounts: true }),
-  probe("impersonate-serviceaccounts", "impersonate", "", "serviceaccounts", { actsAsServiceAccounts: true }),
+  probe("token-create", "create", "", "serviceaccounts/token", { actsAsServiceAccounts: true, namesAreServiceAccounts: true }),
+  probe("impersonate-serviceaccounts", "impersonate", "", "serviceaccounts", { actsAsServiceAccounts: true, namesAreServiceAccounts: true }),
   probe("impersonate-users", "impersonate", "", "users", { clusterScoped: true }),
   probe("impersonate-groups", "impersonate", "", "groups", { clusterScoped: true }),
   probe("impersonate-uids", "impersonate", "authentication.k8s.io", "uids", { clusterScoped: true }),

@@ -276,6 +276,24 @@ describe("escalation and indirect reads", () => {
     objs[0] = role("x", "deployer", [{ verbs: ["get", "list"], apiGroups: ["apps"], resources: ["deployments"] }]);
     assert.deepEqual(summary(run(objs)).filter((s) => s.includes("User ci")), []);
   });
+  test("updating one named workload acts as every service account of the namespace (its pod template can name any)", () => {
+    const updater = (verbs: string[]) => role("x", "web-updater", [{ verbs, apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["web"] }]);
+    const objs = [
+      updater(["update", "patch"]),
+      roleBinding("x", "ci", "Role", "web-updater", [user("ci")]),
+      clusterRole("reader", [SECRETS_READ]),
+      clusterRoleBinding("admin-reads", "reader", [sa("admin", "x")]),
+    ];
+    const f = run(objs).filter((x) => x.subject === "User ci");
+    assert.deepEqual(summary(f), ["indirect-secret-read User ci @*", "indirect-secret-read User ci @x"]);
+    const inherited = f.find((x) => x.namespace === "*")!;
+    assert.equal(inherited.resourceNames, undefined, "every Secret: the workload's name does not narrow what its pods read");
+    assert.match(inherited.message, /^User ci can read Secrets \(get, list, watch\) in every namespace by acting as ServiceAccount x\/admin via RoleBinding x\/ci -> Role x\/web-updater rules\[0\]/);
+    assert.deepEqual(f.find((x) => x.namespace === "x")!.resourceNames, ["web"]);
+    // Reading the deployment grants nothing of the kind.
+    objs[0] = updater(["get"]);
+    assert.deepEqual(summary(run(objs)).filter((x) => x.includes("User ci")), []);
+  });
   test("serviceaccounts/token create: inherits to a fixpoint, resourceNames narrow it", () => {
     const tok = (ns: string, names?: string[]) => role(ns, "tok", [{ verbs: ["create"], apiGroups: [""], resources: ["serviceaccounts/token"], ...(names ? { resourceNames: names } : {}) }]);
     const objs = [
