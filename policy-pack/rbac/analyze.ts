@@ -11,8 +11,15 @@
  *   `system:serviceaccounts:<ns>` and `system:authenticated`);
  * - ClusterRoles with an aggregationRule get the rules of every other ClusterRole any selector matches,
  *   transitively (the aggregation controller's fixpoint), replacing their own rules;
- * - whoever can act as a service account (create its token, impersonate it, or run a pod as it) inherits
- *   everything it can do, followed to a fixpoint.
+ * - whoever can act as a service account (create its token, impersonate it, or run a pod as it: create
+ *   pods, or create or change a workload, whose pod template can name any service account of the
+ *   namespace even when the rule names the workload) inherits everything it can do, and what its groups
+ *   `system:serviceaccounts[:<ns>]` can do, followed to a fixpoint.
+ *
+ * Findings are per subject as bound: a group's access is reported under the group (never repeated for
+ * each member, as for `system:authenticated`), so a service account acting as another member of its own
+ * group does not inherit that group's grants again. What a subject can really read is its findings and
+ * those of its groups (test/policy-pack/rbac/oracle.test.ts checks exactly that against a model).
  */
 import { SYSTEM_GROUPS, builtinClusterRoles } from "./builtin";
 import { selectorMatches } from "./match";
@@ -196,6 +203,15 @@ class Principal {
   ) {}
   get subject(): string {
     return (this.id ??= this.serviceAccount ? this.serviceAccount.subject : this.prefix + this.name);
+  }
+
+  /**
+   * Whether this principal is a service account in the group of service accounts `members` names: `*`
+   * for `system:serviceaccounts`, a namespace for `system:serviceaccounts:<ns>`.
+   */
+  isServiceAccountIn(members: string): boolean {
+    const sa = this.serviceAccount;
+    return sa !== null && (members === "*" || sa.ns === members);
   }
 }
 
@@ -541,7 +557,12 @@ export function analyzeRbac(objects: KubeObject[], options: AnalyzeOptions = {})
  * is stored with the index of the source it came from.
  */
 interface TargetSet {
-  sources: Array<{ src: Principal; target: string; step: string }>;
+  /**
+   * Where the grants come from: a service account, or a group of service accounts (`members`: `*` or the
+   * namespace), whose grants an actor that is itself a member already holds (and which are reported under
+   * the group, like every group grant), so they are not inherited again.
+   */
+  sources: Array<{ src: Principal; target: string; step: string; members?: string }>;
   /** Per source: how much of its list has been merged. */
   offsets: Int32Array;
   keys: Set<Key>;
@@ -822,12 +843,12 @@ class Analysis {
       if (sa?.registered) sources.push({ src: sa, target: target.subject, step: `acts as ${target.subject}` });
       if (everySa?.registered && !everySaAdded) {
         everySaAdded = true;
-        sources.push({ src: everySa, target: target.subject, step: `acts as ${target.subject} (member of ${everySa.subject})` });
+        sources.push({ src: everySa, target: target.subject, step: `acts as ${target.subject} (member of ${everySa.subject})`, members: "*" });
       }
       if (!seenNamespaces.has(target.ns)) {
         seenNamespaces.add(target.ns);
         const nsGroup = this.groups.get(`${SYSTEM_GROUPS.serviceAccounts}:${target.ns}`);
-        if (nsGroup?.registered) sources.push({ src: nsGroup, target: target.subject, step: `acts as ${target.subject} (member of ${nsGroup.subject})` });
+        if (nsGroup?.registered) sources.push({ src: nsGroup, target: target.subject, step: `acts as ${target.subject} (member of ${nsGroup.subject})`, members: target.ns });
       }
     }
     set = { sources, offsets: new Int32Array(sources.length), keys: new Set(), all: [], allSource: [], nonRead: [], nonReadSource: [], round: -1 };
@@ -886,7 +907,7 @@ class Analysis {
     for (; o < list.length; o++) {
       const item = list[o];
       const source = set.sources[from[o]];
-      if (source.target === p.subject || item.via === p.subject || item.coveredBy(p)) continue;
+      if (source.target === p.subject || item.via === p.subject || (source.members !== undefined && p.isServiceAccountIn(source.members)) || item.coveredBy(p)) continue;
       if (this.addItem(p, item.inheritedThrough(act, source.step, source.target))) changed = true;
     }
     if (everywhere) state.nonRead = o;

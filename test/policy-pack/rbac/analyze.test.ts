@@ -294,6 +294,21 @@ describe("escalation and indirect reads", () => {
     objs[0] = updater(["get"]);
     assert.deepEqual(summary(run(objs)).filter((x) => x.includes("User ci")), []);
   });
+  test("a service account acting as another member of its own group does not inherit the group's grants again", () => {
+    const objs = [
+      role("b", "deployer", [{ verbs: ["create"], apiGroups: ["apps"], resources: ["deployments"] }]),
+      roleBinding("b", "d", "Role", "deployer", [sa("default"), sa("sa")]),
+      clusterRole("reader", [SECRETS_READ]),
+      clusterRoleBinding("group-reads", "reader", [group("system:serviceaccounts:b")]),
+      roleBinding("b", "alice", "Role", "deployer", [user("alice")]),
+    ];
+    const s = summary(run(objs));
+    // The group's access once, under the group; both members alike (no "by acting as" copy for either).
+    assert.ok(s.includes("secret-read Group system:serviceaccounts:b @*"));
+    for (const member of ["ServiceAccount b/default", "ServiceAccount b/sa"]) assert.deepEqual(s.filter((x) => x.includes(member)), [`indirect-secret-read ${member} @b`]);
+    // Not a member: alice gets it by running pods as them.
+    assert.deepEqual(s.filter((x) => x.includes("User alice")), ["indirect-secret-read User alice @*", "indirect-secret-read User alice @b"]);
+  });
   test("serviceaccounts/token create: inherits to a fixpoint, resourceNames narrow it", () => {
     const tok = (ns: string, names?: string[]) => role(ns, "tok", [{ verbs: ["create"], apiGroups: [""], resources: ["serviceaccounts/token"], ...(names ? { resourceNames: names } : {}) }]);
     const objs = [
