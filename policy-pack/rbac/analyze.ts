@@ -65,9 +65,16 @@ class EffectiveRule {
     private readonly via: readonly string[],
   ) {}
 
+  private cachedText?: string;
+
   /** Path steps: aggregation (if any) and the rule itself. */
   get path(): string[] {
     return (this.cached ??= [...this.via, `${this.origin} ${describeRule(this.rule, this.index)}`]);
+  }
+
+  /** The path as one line (` -> ` between steps). */
+  get pathText(): string {
+    return (this.cachedText ??= this.path.join(" -> "));
   }
 }
 
@@ -157,7 +164,12 @@ class Item {
 
   /** The chain as one line (shared by every principal the grant was bound to). */
   get pathText(): string {
-    return (this.cachedText ??= this.path.join(" -> "));
+    // Composed from the parts' own (cached) texts rather than joined again: an inherited grant's chain is
+    // the acting-as grant's, a step and the inherited grant's, and long chains are shared by many grants.
+    if (this.cachedText !== undefined) return this.cachedText;
+    const head = this.head;
+    const tail = this.tail.pathText;
+    return (this.cachedText = typeof head === "string" ? `${head} -> ${tail}` : `${head.pathText} -> ${this.step!} -> ${tail}`);
   }
 
   get path(): string[] {
