@@ -182,7 +182,11 @@ function readsModel(objects: KubeObject[]): Map<string, Set<string>> {
       for (const t of targets) {
         const ns = t.slice("ServiceAccount ".length).split("/")[0];
         for (const from of [t, "Group system:serviceaccounts", `Group system:serviceaccounts:${ns}`]) {
-          for (const n of reads.get(from) ?? []) if (!mine.has(n)) (mine.add(n), (changed = true));
+          for (const n of reads.get(from) ?? []) {
+            if (mine.has(n)) continue;
+            mine.add(n);
+            changed = true;
+          }
         }
       }
     }
