@@ -1,10 +1,11 @@
-// The engine's direct grants checked against a brute-force model of the authorizer: for every binding,
-// resolve its role the way the API server does and ask ruleAllows() about a concrete request. Random
-// stacks (fast-check) with wildcards, wrong groups, subresources, case errors and resourceNames.
+// The engine checked against models written independently of it (own rule test, own role resolution):
+// direct grants against a brute-force authorizer, and reads through acting as service accounts against a
+// fixpoint. Random stacks (fast-check) with wildcards, wrong groups, subresources, case errors and
+// resourceNames.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { analyzeRbac, subjectIdentity, type KubeObject, type PolicyRule } from "../../../policy-pack/rbac";
+import { analyzeRbac, subjectIdentity, type KubeObject, type PolicyRule, type RbacFinding } from "../../../policy-pack/rbac";
 import { clusterRole, clusterRoleBinding, role, roleBinding } from "./fixtures";
 
 const NAMESPACES = ["a", "b"];
@@ -25,80 +26,94 @@ const subject = fc.oneof(
   fc.record({ kind: fc.constant("User"), name: fc.constantFrom("alice", "system:serviceaccount:a:sa") }),
   fc.record({ kind: fc.constant("Group"), name: fc.constantFrom("devs", "system:authenticated", "system:serviceaccounts:b") }),
 );
-const stack: fc.Arbitrary<KubeObject[]> = fc
-  .record({
-    clusterRoles: fc.array(fc.array(rule, { maxLength: 3 }), { maxLength: 3 }),
-    roles: fc.array(fc.record({ ns: fc.constantFrom(...NAMESPACES), rules: fc.array(rule, { maxLength: 3 }) }), { maxLength: 3 }),
-    bindings: fc.array(
-      fc.record({
-        ns: fc.constantFrom(null, ...NAMESPACES),
-        refKind: fc.constantFrom("Role", "ClusterRole"),
-        ref: fc.nat(3),
-        subjects: fc.array(subject, { minLength: 1, maxLength: 3 }),
+/** Random ClusterRoles `cr<i>`, Roles `r<i>` and bindings referring to them (or to missing ones), plus `extra`. */
+function randomStack(
+  rule: fc.Arbitrary<PolicyRule>,
+  sizes: { minRules: number; maxRules: number; maxRefIndex: number; maxSubjects: number; maxBindings: number },
+  extra: KubeObject[] = [],
+): fc.Arbitrary<KubeObject[]> {
+  const rules = fc.array(rule, { minLength: sizes.minRules, maxLength: sizes.maxRules });
+  return fc
+    .record({
+      clusterRoles: fc.array(rules, { maxLength: 3 }),
+      roles: fc.array(fc.record({ ns: fc.constantFrom(...NAMESPACES), rules }), { maxLength: 3 }),
+      bindings: fc.array(
+        fc.record({
+          ns: fc.constantFrom(null, ...NAMESPACES),
+          refKind: fc.constantFrom("Role", "ClusterRole"),
+          ref: fc.nat(sizes.maxRefIndex),
+          subjects: fc.array(subject, { minLength: 1, maxLength: sizes.maxSubjects }),
+        }),
+        { minLength: 1, maxLength: sizes.maxBindings },
+      ),
+    })
+    .map(({ clusterRoles, roles, bindings }) => [
+      ...extra,
+      ...clusterRoles.map((r, i) => clusterRole(`cr${i}`, r)),
+      ...roles.map((r, i) => role(r.ns, `r${i}`, r.rules)),
+      ...bindings.map((b, i) => {
+        const ref = `${b.refKind === "Role" ? "r" : "cr"}${b.ref}`;
+        return b.ns === null ? clusterRoleBinding(`b${i}`, ref, b.subjects, b.refKind) : roleBinding(b.ns, `b${i}`, b.refKind, ref, b.subjects);
       }),
-      { minLength: 1, maxLength: 5 },
-    ),
-  })
-  .map(({ clusterRoles, roles, bindings }) => [
-    ...clusterRoles.map((rules, i) => clusterRole(`cr${i}`, rules)),
-    ...roles.map((r, i) => role(r.ns, `r${i}`, r.rules)),
-    ...bindings.map((b, i) =>
-      b.ns === null
-        ? clusterRoleBinding(`b${i}`, `${b.refKind === "Role" ? "r" : "cr"}${b.ref}`, b.subjects, b.refKind)
-        : roleBinding(b.ns, `b${i}`, b.refKind, `${b.refKind === "Role" ? "r" : "cr"}${b.ref}`, b.subjects),
-    ),
-  ]);
+    ]);
+}
+const stack = randomStack(rule, { minRules: 0, maxRules: 3, maxRefIndex: 3, maxSubjects: 3, maxBindings: 5 });
 
 /**
- * The authorizer's rule test for a request on a whole collection of a core-group resource, written out
- * here rather than taken from match.ts: verbs and API groups exact (case-sensitive) or `*`, the resource
- * exact or `*`, and no resourceNames (a rule with names never allows every object).
+ * The authorizer's rule test, written out here rather than taken from match.ts: verbs and API groups
+ * exact (case-sensitive) or `*`, the resource exact, `*`, or `*\/<sub>` for a subresource; an unnamed
+ * request (every object) never matches a rule with resourceNames.
  */
-function allowsAnyObject(rule: PolicyRule, verb: string, resource: string): boolean {
+function allows(rule: PolicyRule, verb: string, group: string, resource: string, named: boolean): boolean {
   const has = (list: string[] | undefined, v: string) => (list ?? []).includes(v) || (list ?? []).includes("*");
-  return has(rule.verbs, verb) && has(rule.apiGroups, "") && has(rule.resources, resource) && !rule.resourceNames?.length;
+  const sub = resource.includes("/") ? resource.slice(resource.indexOf("/")) : "";
+  const resourceOk = (rule.resources ?? []).some((r) => r === "*" || r === resource || (sub !== "" && r === `*${sub}`));
+  return has(rule.verbs, verb) && has(rule.apiGroups, group) && resourceOk && (named || !rule.resourceNames?.length);
+}
+
+/**
+ * Each binding subject's identity with the rules its binding grants and where (`*` for a
+ * ClusterRoleBinding): a ClusterRoleBinding references ClusterRoles only, a RoleBinding its namespace's
+ * Roles or ClusterRoles; a missing role grants nothing.
+ */
+function boundRules(objects: KubeObject[]): Array<{ id: string; ns: string; rules: PolicyRule[] }> {
+  const out: Array<{ id: string; ns: string; rules: PolicyRule[] }> = [];
+  for (const b of objects.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding")) {
+    const cluster = b.kind === "ClusterRoleBinding";
+    const ns = cluster ? null : b.metadata!.namespace!;
+    const target = objects.find((o) => o.kind === b.roleRef!.kind && o.metadata!.name === b.roleRef!.name && (o.kind === "ClusterRole" || (!cluster && o.metadata!.namespace === ns)));
+    if (!target) continue;
+    for (const s of b.subjects ?? []) {
+      const id = subjectIdentity(s, ns);
+      if (id) out.push({ id, ns: ns ?? "*", rules: target.rules as PolicyRule[] });
+    }
+  }
+  return out;
 }
 
 /** `<subject> @<namespace or *>` for every binding whose role lets it `verb` any `secrets`, by brute force. */
 function oracle(objects: KubeObject[], verb: string): string[] {
-  const out = new Set<string>();
-  for (const b of objects.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding")) {
-    const cluster = b.kind === "ClusterRoleBinding";
-    const ns = cluster ? null : b.metadata!.namespace!;
-    // A ClusterRoleBinding references ClusterRoles only; a RoleBinding its namespace's Roles or ClusterRoles.
-    const target = objects.find(
-      (o) => o.kind === b.roleRef!.kind && o.metadata!.name === b.roleRef!.name && (o.kind === "ClusterRole" ? true : !cluster && o.metadata!.namespace === ns),
-    );
-    if (!target) continue;
-    const anyName = (target.rules as PolicyRule[]).some((r) => allowsAnyObject(r, verb, "secrets"));
-    if (!anyName) continue;
-    for (const s of b.subjects ?? []) {
-      const id = subjectIdentity(s, ns);
-      if (id) out.add(`${id} @${ns ?? "*"}`);
-    }
-  }
-  return [...out].sort();
+  const granted = boundRules(objects).filter((g) => g.rules.some((r) => allows(r, verb, "", "secrets", false)));
+  return [...new Set(granted.map((g) => `${g.id} @${g.ns}`))].sort();
 }
 
 /**
- * The same from the engine: findings of `code`, not narrowed to names, that list `verb`, held directly (not
- * by acting as a service account: wildcard rules let subjects create pods or tokens, and what that leads to
- * is the fixpoint's business, tested in analyze.test.ts).
+ * The same from the engine's findings: those of `code`, not narrowed to names, that list `verb`, held
+ * directly (not by acting as a service account: wildcard rules let subjects create pods or tokens, and
+ * what that leads to is the fixpoint test's business).
  */
-function engine(objects: KubeObject[], code: string, verb: string): string[] {
-  const findings = analyzeRbac(objects, { kubernetesVersion: "1.35", includeBuiltinRoles: false }).findings;
-  const direct = findings.filter((f) => f.code === code && !f.resourceNames && f.verbs.includes(verb) && !f.path.some((step) => step.startsWith("acts as ")));
-  return [...new Set(direct.map((f) => `${f.subject} @${f.namespace}`))].sort();
+function direct(findings: RbacFinding[], code: string, verb: string): string[] {
+  const held = findings.filter((f) => f.code === code && !f.resourceNames && f.verbs.includes(verb) && !f.path.some((step) => step.startsWith("acts as ")));
+  return [...new Set(held.map((f) => `${f.subject} @${f.namespace}`))].sort();
 }
 
 test("direct Secret reads and writes match a brute-force authorizer on random stacks", () => {
   fc.assert(
     fc.property(stack, (objects) => {
-      for (const verb of ["get", "list", "watch"]) {
-        assert.deepEqual(engine(objects, "secret-read", verb), oracle(objects, verb), `read ${verb}`);
-      }
+      const findings = analyzeRbac(objects, { kubernetesVersion: "1.35", includeBuiltinRoles: false }).findings;
+      for (const verb of ["get", "list", "watch"]) assert.deepEqual(direct(findings, "secret-read", verb), oracle(objects, verb), `read ${verb}`);
       for (const verb of ["create", "update", "patch", "delete", "deletecollection"]) {
-        assert.deepEqual(engine(objects, "secret-write", verb), oracle(objects, verb), `write ${verb}`);
+        assert.deepEqual(direct(findings, "secret-write", verb), oracle(objects, verb), `write ${verb}`);
       }
     }),
     { numRuns: 400, seed: 20261128 },
@@ -114,14 +129,6 @@ const WORKLOADS: Array<[string, string]> = [
   ["batch", "jobs"], ["batch", "cronjobs"], ["", "replicationcontrollers"],
 ];
 
-/** The authorizer's rule test (own copy, see allowsAnyObject), for a named or unnamed request. */
-function allows(rule: PolicyRule, verb: string, group: string, resource: string, named: boolean): boolean {
-  const has = (list: string[] | undefined, v: string) => (list ?? []).includes(v) || (list ?? []).includes("*");
-  const sub = resource.includes("/") ? resource.slice(resource.indexOf("/")) : "";
-  const resourceOk = (rule.resources ?? []).some((r) => r === "*" || r === resource || (sub !== "" && r === `*${sub}`));
-  return has(rule.verbs, verb) && has(rule.apiGroups, group) && resourceOk && (named || !rule.resourceNames?.length);
-}
-
 /**
  * Namespaces (or `*`) where each subject can read any Secret: directly, by running a pod of its choosing
  * (create pods or workloads, change a workload), exec/attach or ephemeral containers; and, to a fixpoint,
@@ -131,19 +138,7 @@ function allows(rule: PolicyRule, verb: string, group: string, resource: string,
  */
 function readsModel(objects: KubeObject[]): Map<string, Set<string>> {
   const grants = new Map<string, Array<{ rule: PolicyRule; ns: string }>>();
-  for (const b of objects.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding")) {
-    const cluster = b.kind === "ClusterRoleBinding";
-    const ns = cluster ? null : b.metadata!.namespace!;
-    const target = objects.find(
-      (o) => o.kind === b.roleRef!.kind && o.metadata!.name === b.roleRef!.name && (o.kind === "ClusterRole" ? true : !cluster && o.metadata!.namespace === ns),
-    );
-    if (!target) continue;
-    for (const s of b.subjects ?? []) {
-      const id = subjectIdentity(s, ns);
-      if (!id) continue;
-      for (const rule of target.rules as PolicyRule[]) grants.set(id, [...(grants.get(id) ?? []), { rule, ns: ns ?? "*" }]);
-    }
-  }
+  for (const { id, ns, rules } of boundRules(objects)) grants.set(id, [...(grants.get(id) ?? []), ...rules.map((rule) => ({ rule, ns }))]);
   // Named service accounts of one namespace count even if the stack does not declare them (they may exist
   // in the cluster; impersonating one needs no object at all, and it still carries its groups).
   const inNs = (ns: string, names?: string[]) =>
@@ -209,30 +204,11 @@ const actingRule: fc.Arbitrary<PolicyRule> = fc.record(
   },
   { requiredKeys: ["verbs", "apiGroups", "resources"] },
 );
-const actingStack: fc.Arbitrary<KubeObject[]> = fc
-  .record({
-    clusterRoles: fc.array(fc.array(actingRule, { minLength: 1, maxLength: 2 }), { maxLength: 3 }),
-    roles: fc.array(fc.record({ ns: fc.constantFrom(...NAMESPACES), rules: fc.array(actingRule, { minLength: 1, maxLength: 2 }) }), { maxLength: 3 }),
-    bindings: fc.array(
-      fc.record({
-        ns: fc.constantFrom(null, ...NAMESPACES),
-        refKind: fc.constantFrom("Role", "ClusterRole"),
-        ref: fc.nat(2),
-        subjects: fc.array(subject, { minLength: 1, maxLength: 2 }),
-      }),
-      { minLength: 1, maxLength: 6 },
-    ),
-  })
-  .map(({ clusterRoles, roles, bindings }) => [
-    ...SERVICE_ACCOUNTS.map((sa) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { namespace: sa.split("/")[0], name: sa.split("/")[1] } })),
-    ...clusterRoles.map((rules, i) => clusterRole(`cr${i}`, rules)),
-    ...roles.map((r, i) => role(r.ns, `r${i}`, r.rules)),
-    ...bindings.map((b, i) =>
-      b.ns === null
-        ? clusterRoleBinding(`b${i}`, `${b.refKind === "Role" ? "r" : "cr"}${b.ref}`, b.subjects, b.refKind)
-        : roleBinding(b.ns, `b${i}`, b.refKind, `${b.refKind === "Role" ? "r" : "cr"}${b.ref}`, b.subjects),
-    ),
-  ]);
+const actingStack = randomStack(
+  actingRule,
+  { minRules: 1, maxRules: 2, maxRefIndex: 2, maxSubjects: 2, maxBindings: 6 },
+  SERVICE_ACCOUNTS.map((sa) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { namespace: sa.split("/")[0], name: sa.split("/")[1] } })),
+);
 
 /** The subject and the groups it is in (a service account is in `system:serviceaccounts[:<ns>]`). */
 function withGroups(subject: string): string[] {
