@@ -58,14 +58,13 @@ const NO_STEPS: readonly string[] = Object.freeze([]);
 /** A rule a role effectively has, with the steps that lead to it (aggregation, if any), described lazily. */
 class EffectiveRule {
   private cached?: string[];
+  private cachedText?: string;
   constructor(
     readonly rule: PolicyRule,
     private readonly index: number,
     private readonly origin: string,
     private readonly via: readonly string[],
   ) {}
-
-  private cachedText?: string;
 
   /** Path steps: aggregation (if any) and the rule itself. */
   get path(): string[] {
@@ -93,11 +92,9 @@ const PROBE_COUNT = PROBES.length;
 /** Per probe index: whether its kind is a read kind. */
 const READ_PROBE: readonly boolean[] = PROBES.map((p) => READ_KINDS.has(p.kind));
 /** Per probe index: a number for its kind (findings are grouped by kind). */
-const KIND_NUMBER: readonly number[] = (() => {
-  const kinds = [...new Set(PROBES.map((p) => p.kind))];
-  return PROBES.map((p) => kinds.indexOf(p.kind));
-})();
-const KIND_COUNT = new Set(PROBES.map((p) => p.kind)).size;
+const KINDS: readonly ProbeKind[] = [...new Set(PROBES.map((p) => p.kind))];
+const KIND_NUMBER: readonly number[] = PROBES.map((p) => KINDS.indexOf(p.kind));
+const KIND_COUNT = KINDS.length;
 
 /** A grant or target-set key: a number for a whole namespace (0 = every namespace), a string when narrowed to names. */
 type Key = number | string;
@@ -205,8 +202,6 @@ class Principal {
   runsPods: Set<number> | null = null;
   /** Holds a kind that only counts in combination (see combinedFindings). */
   combined = false;
-  /** Has a grant (and so a place in the analysis order). */
-  registered = false;
   /** A service account, or a user or group: `prefix` + `name`; the identity string is built on first use. */
   constructor(
     private readonly serviceAccount: ServiceAccountRef | null,
@@ -215,6 +210,11 @@ class Principal {
   ) {}
   get subject(): string {
     return (this.id ??= this.serviceAccount ? this.serviceAccount.subject : this.prefix + this.name);
+  }
+
+  /** Has a grant (and so a place in the analysis order). */
+  get registered(): boolean {
+    return this.items !== null;
   }
 
   /**
@@ -619,20 +619,6 @@ class Analysis {
   private readonly viaIds = new Map<string, number>();
   /** Reused by reportPrincipal for every principal. */
   private readonly scratchGroups = new Map<Key, FindingGroup>();
-  /**
-   * Scratch state of grantsOf's probe callback (one callback for every rule, instead of a closure per
-   * rule): the grants being collected, and the effective rule they come from, which for a plain role's
-   * rule `grantRole.rules[grantIndex]` is only made when the rule grants a probe.
-   */
-  private grantsOut: Grant[] = [];
-  private grantEff: EffectiveRule | undefined;
-  private grantRole: RoleDef | undefined;
-  private grantIndex = 0;
-  private readonly onProbe = (probe: Probe, names: string[] | null) => {
-    const role = this.grantRole!;
-    this.grantEff ??= new EffectiveRule(role.rules[this.grantIndex], this.grantIndex, role.id, NO_STEPS);
-    this.grantsOut.push({ probe, names, eff: this.grantEff });
-  };
 
   constructor(objects: KubeObject[], options: AnalyzeOptions) {
     this.minor = kubernetesMinor(options.kubernetesVersion);
@@ -682,24 +668,16 @@ class Analysis {
 
   private grantsOf(role: RoleDef): Grant[] {
     if (role.grants) return role.grants;
-    this.grantsOut = [];
-    if (role.selectors === null) {
-      // A plain role's rules are its effective rules: the EffectiveRule is only made for a rule that grants something.
-      for (let i = 0; i < role.rules.length; i++) {
-        const rule = role.rules[i];
-        this.grantEff = undefined;
-        this.grantRole = role;
-        this.grantIndex = i;
-        forEachProbeAllowedBy(rule, this.minor, this.onProbe);
-      }
-    } else {
-      const rules = this.aggregator.effectiveRules(role);
-      for (let i = 0; i < rules.length; i++) {
-        this.grantEff = rules[i];
-        forEachProbeAllowedBy(rules[i].rule, this.minor, this.onProbe);
-      }
+    const grants: Grant[] = [];
+    // A plain role's rules are its effective rules: the EffectiveRule is only made for a rule that grants something.
+    const effective = role.selectors === null ? undefined : this.aggregator.effectiveRules(role);
+    const count = effective ? effective.length : role.rules.length;
+    for (let i = 0; i < count; i++) {
+      let eff = effective?.[i];
+      const rule = eff ? eff.rule : role.rules[i];
+      forEachProbeAllowedBy(rule, this.minor, (probe, names) => grants.push({ probe, names, eff: (eff ??= new EffectiveRule(rule, i, role.id, NO_STEPS)) }));
     }
-    return (role.grants = this.grantsOut);
+    return (role.grants = grants);
   }
 
   private named(table: Map<string, Principal>, prefix: string, name: string): Principal {
@@ -732,7 +710,6 @@ class Analysis {
   private addItem(p: Principal, item: Item): boolean {
     if (p.items === null) {
       p.items = new Map();
-      p.registered = true;
       this.principals.push(p);
     } else if (p.items.has(item.key)) return false;
     p.items.set(item.key, item);
