@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { goDuration } from "../internal/duration";
 import { standardLabels } from "../internal/labels";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
@@ -307,7 +308,7 @@ export function validateClusterExternalSecret(args: ClusterExternalSecretArgs): 
       externalSecretName: input(z.string().min(1)).optional(),
       namespaceSelectors: z.array(labelSelectorSchema).optional(),
       namespaces: z.any().optional(),
-      refreshTime: input(z.string().regex(/^(\d+(ns|us|µs|ms|s|m|h))+$/, { message: "must be a Go duration such as 1m" })).optional(),
+      refreshTime: input(goDuration("must be a Go duration such as 1m")).optional(),
       labels: stringMap.optional(),
     }),
     rest,

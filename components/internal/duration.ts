@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** Go `time.ParseDuration` for the forms Kubernetes and operator APIs accept. Internal. */
 
 const GO_DURATION = /^[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
@@ -19,4 +21,15 @@ export function parseGoDuration(value: string): number | undefined {
 export function goDurationSeconds(value: string): number | undefined {
   const ns = parseGoDuration(value);
   return ns === undefined ? undefined : ns / 1e9;
+}
+
+/**
+ * zod: a Go duration that is positive, or also `0` with `allowZero` (e.g. "0 disables"); `message` is
+ * the problem text (e.g. "must be a Go duration such as 2m").
+ */
+export function goDuration(message: string, options: { allowZero?: boolean } = {}) {
+  return z.string().refine((v) => {
+    const ns = parseGoDuration(v);
+    return ns !== undefined && (ns > 0 || (ns === 0 && options.allowZero === true));
+  }, { message });
 }

@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ESO_PUSH_API_VERSION } from "../external-secrets/common";
+import { ESO_PUSH_API_VERSION, refreshIntervalProblems } from "../external-secrets/common";
 import { PushSecret } from "../external-secrets/externalSecret";
 import * as tls from "@pulumi/tls";
 import { z } from "zod";
 import { CHARTS, chartSource } from "../internal/charts";
+import { goDuration } from "../internal/duration";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, dns1123SubdomainProblems, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
@@ -20,7 +21,6 @@ export const PUSH_SECRET_API_VERSION = ESO_PUSH_API_VERSION;
 /** Name of the Secret holding a managed sealing key. */
 export const MANAGED_KEY_SECRET_NAME = "sealed-secrets-key-managed";
 
-const GO_DURATION = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 const STORE_KINDS = ["SecretStore", "ClusterSecretStore"] as const;
 
 /** CPU and memory quantities. */
@@ -121,7 +121,7 @@ const quantities = z.strictObject({ cpu: input(z.string()).optional(), memory: i
 
 const argsSchema = z.strictObject({
   namespace: input(z.string()).optional(),
-  keyRenewalPeriod: input(z.string().regex(GO_DURATION, { message: "must be a Go duration such as 720h or 0" })).optional(),
+  keyRenewalPeriod: input(goDuration("must be a Go duration such as 720h or 0", { allowZero: true })).optional(),
   resources: z.strictObject({ requests: quantities.optional(), limits: quantities.optional() }).optional(),
   metrics: z
     .strictObject({ serviceMonitor: z.boolean().optional(), serviceMonitorLabels: z.any().optional(), dashboards: z.boolean().optional() })
@@ -143,7 +143,9 @@ const argsSchema = z.strictObject({
         z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` }),
       ).optional(),
       remoteKey: input(z.string().min(1, { message: "must not be empty" })).optional(),
-      refreshInterval: input(z.string().regex(GO_DURATION, { message: "must be a Go duration such as 1h" })).optional(),
+      // Checked like the PushSecret it becomes (refreshIntervalProblems), so a value the PushSecret would
+      // refuse fails here, before anything is registered.
+      refreshInterval: input(z.string()).optional(),
     })
     .optional(),
 });
@@ -172,6 +174,7 @@ export function validateSealedSecretsController(args: SealedSecretsControllerArg
       `keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "${renewal}"`,
     );
   }
+  problems.push(...refreshIntervalProblems("keyBackup.refreshInterval", known(args.keyBackup?.refreshInterval), false));
   const store = known(args.keyBackup?.secretStoreName);
   if (typeof store === "string" && store.length > 0) {
     problems.push(...dns1123SubdomainProblems(store).map((p) => `keyBackup.secretStoreName: ${p}`));

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { CHARTS, chartSource } from "../internal/charts";
+import { goDuration } from "../internal/duration";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, dns1123SubdomainProblems, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
@@ -32,7 +33,7 @@ const csiSchema = z.strictObject({
   namespace: input(z.string()).optional(),
   syncSecret: z.boolean().optional(),
   rotation: z.boolean().optional(),
-  rotationPollInterval: input(z.string().regex(/^(\d+(ns|us|ms|s|m|h))+$/, { message: "must be a Go duration such as 2m" })).optional(),
+  rotationPollInterval: input(goDuration("must be a Go duration such as 2m")).optional(),
   tokenRequestAudiences: z.array(z.string().min(1)).optional(),
 });
 

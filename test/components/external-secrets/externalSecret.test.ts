@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClusterExternalSecret, ExternalSecret, InvalidArgumentsError, PushSecret } from "../../../components";
-import { goDurationSeconds as parseGoDuration } from "../../../components/internal/duration";
+import { goDuration, goDurationSeconds as parseGoDuration } from "../../../components/internal/duration";
 import { runProgram } from "../../harness/pulumi";
 import { validateEsoObject } from "./models";
 
@@ -126,6 +126,15 @@ test("parseGoDuration reads Go durations", () => {
   assert.equal(parseGoDuration("0"), 0);
   assert.equal(parseGoDuration("1d"), undefined);
   assert.equal(parseGoDuration(""), undefined);
+});
+
+test("goDuration: positive Go durations (fractions too), 0 only when allowed, the given message otherwise", () => {
+  const every = goDuration("must be a Go duration such as 2m");
+  for (const ok of ["2m", "1.5m", "1h30m", "500ms"]) assert.equal(every.safeParse(ok).success, true, ok);
+  for (const bad of ["0", "-1m", "2 minutes", "1d", ""]) {
+    assert.deepEqual(every.safeParse(bad).error?.issues.map((i) => i.message), ["must be a Go duration such as 2m"], bad);
+  }
+  assert.equal(goDuration("m", { allowZero: true }).safeParse("0").success, true);
 });
 
 test("ClusterExternalSecret: non-empty namespace selectors and the ExternalSecret defaults; valid against the ESO model", async () => {

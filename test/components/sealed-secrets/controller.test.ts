@@ -178,10 +178,10 @@ test("SealedSecretsController: invalid args throw at construction, naming each f
           "managedKey.validityHours: must be at least 24",
           "keyBackup.secretStoreName: must not be empty",
           `keyBackup.secretStoreKind: must be one of SecretStore, ClusterSecretStore, got "Vault"`,
-          "keyBackup.refreshInterval: must be a Go duration such as 1h",
           `namespace: must be an RFC 1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric), got "Kube_System"`,
           `keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "30 days"`,
           `keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "30 days"`,
+          `keyBackup.refreshInterval: must be a Go duration such as 1h or 15m, got "hourly"`,
         ]);
         assert.match(e.message, /^SealedSecretsController "bad": invalid arguments:/);
         return true;
@@ -190,6 +190,10 @@ test("SealedSecretsController: invalid args throw at construction, naming each f
     assert.throws(() => new SealedSecretsController("x", { managedKey: {}, keyRenewalPeriod: "720h" }), /keyRenewalPeriod: must be unset or 0 with managedKey/);
     assert.throws(() => new SealedSecretsController("x", { keyBackup: { secretStoreName: "s" }, keyRenewalPeriod: "720h" }), /keyRenewalPeriod: must be unset or 0 with keyBackup/);
     assert.deepEqual(validateSealedSecretsController({ keyBackup: { secretStoreName: "s" }, keyRenewalPeriod: "0" }), []);
+    // Refused here as the PushSecret would refuse it, not halfway through construction.
+    assert.deepEqual(validateSealedSecretsController({ keyBackup: { secretStoreName: "s", refreshInterval: "30s" } }), [
+      `keyBackup.refreshInterval: must be at least 1m (provider APIs bill and throttle per call; set allowFastRefresh to opt in), got "30s"`,
+    ]);
     assert.throws(() => new SealedSecretsController("x", { metrics: { prometheus: true } } as never), /metrics\.prometheus: unknown field/);
     // A deferred value cannot be checked at construction and is accepted.
     assert.deepEqual(validateSealedSecretsController({ namespace: pulumi.output("Not_Checked_Yet") }), []);
