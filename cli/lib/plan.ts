@@ -5,6 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { InvalidArgumentsError } from "../../components/internal/validation";
 import { PROJECT, StackConfigError, parseStackConfig, projectConfig } from "../../stacks/config";
 import { planInvokes } from "./invokes";
 import { planCheck, planResourceState } from "./planState";
@@ -62,7 +63,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     try {
       parseStackConfig(projectConfig(config));
     } catch (e) {
-      if (e instanceof StackConfigError) return { exitCode: 2, messages: e.problems.map((p) => `${stackPath}: ${p}`) };
+      const invalid = invalidInputOutcome(e, stackPath);
+      if (invalid) return invalid;
       throw e;
     }
     program = (await import("../../stacks/program")).program;
@@ -81,8 +83,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
       check: planCheck,
     });
   } catch (e) {
-    const err = findConfigError(e);
-    if (err) return { exitCode: 2, messages: err.problems.map((p) => `${stackPath}: ${p}`) };
+    const invalid = invalidInputOutcome(e, stackPath);
+    if (invalid) return invalid;
     throw e;
   }
 
@@ -164,10 +166,24 @@ export function withStackExemptions(config: PolicyPackConfig | undefined, exempt
   return out;
 }
 
-function findConfigError(e: unknown): StackConfigError | undefined {
+/**
+ * The exit-2 outcome for a run that failed on invalid input: the stack config, or a value the config
+ * schema let through but a component refused (the sections check with the components' validators, so that
+ * is a gap in a section, still not a crash). Undefined for any other error.
+ */
+export function invalidInputOutcome(e: unknown, stackPath: string): PlanOutcome | undefined {
+  const config = findCause(e, StackConfigError);
+  if (config) return { exitCode: 2, messages: config.problems.map((p) => `${stackPath}: ${p}`) };
+  const args = findCause(e, InvalidArgumentsError);
+  if (args) return { exitCode: 2, messages: args.problems.map((p) => `${stackPath}: ${args.component} "${args.resourceName}": ${p}`) };
+  return undefined;
+}
+
+/** `e` or one of its causes that is a `type` (by class, or by name across module copies). */
+function findCause<T extends Error>(e: unknown, type: new (...args: never[]) => T): T | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
-    if (cur instanceof StackConfigError) return cur;
-    if (cur instanceof Error && cur.name === "StackConfigError") return cur as StackConfigError;
+    if (cur instanceof type) return cur;
+    if (cur instanceof Error && cur.name === type.name) return cur as T;
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;

@@ -31,10 +31,18 @@ export function fieldPathParts(field: string): Array<string | number> {
 
 /**
  * Reports a component's `field.path: rule` problems as zod issues under `base`, so a bad stack file names
- * `kube-secrets-platform:clusters[i].<section>.<base>.<field.path>: <rule>`.
+ * `kube-secrets-platform:clusters[i].<section>.<base>.<field.path>: <rule>`. `rename` rewrites component
+ * field paths to the config's where the section shapes them differently (applied to the whole problem,
+ * so paths quoted in the message follow).
  */
-export function addComponentProblems(ctx: { addIssue(issue: { code: "custom"; path: Array<string | number>; message: string }): void }, base: Array<string | number>, problems: string[]): void {
-  for (const problem of problems) {
+export function addComponentProblems(
+  ctx: { addIssue(issue: { code: "custom"; path: Array<string | number>; message: string }): void },
+  base: Array<string | number>,
+  problems: string[],
+  rename: ReadonlyArray<readonly [RegExp, string]> = [],
+): void {
+  for (const raw of problems) {
+    const problem = rename.reduce((text, [from, to]) => text.replace(from, to), raw);
     const at = problem.indexOf(": ");
     const field = at < 0 ? "" : problem.slice(0, at);
     ctx.addIssue({ code: "custom", path: [...base, ...fieldPathParts(field)], message: at < 0 ? problem : problem.slice(at + 2) });

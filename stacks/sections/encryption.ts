@@ -18,7 +18,7 @@ import { z } from "zod";
 import { validateAksSecretsEncryption } from "../../components/encryption/aks";
 import { validateEksSecretsEncryption } from "../../components/encryption/eks";
 import { validateGkeSecretsEncryption } from "../../components/encryption/gke";
-import type { EncryptionProviderArgs } from "../../components/encryption/selfManaged";
+import { validateSelfManagedSecretsEncryption, type EncryptionProviderArgs } from "../../components/encryption/selfManaged";
 import type { PlatformEncryptionArgs } from "../../components/platform/secretsPlatform";
 import { addComponentProblems, type ClusterContext, labelSchema } from "./context";
 
@@ -44,6 +44,13 @@ const selfManaged = z
     if (v.provider === "kms" && !v.kms) ctx.addIssue({ code: "custom", path: ["kms"], message: "is required when provider is kms" });
     if (v.provider !== "kms" && (!v.keys || v.keys.length === 0)) ctx.addIssue({ code: "custom", path: ["keys"], message: `at least one key is required when provider is ${v.provider}` });
     if (v.provider !== "kms" && v.kms) ctx.addIssue({ code: "custom", path: ["kms"], message: `is only used when provider is kms, got provider ${v.provider}` });
+    if ((v.provider === "kms" && !v.kms) || (v.provider !== "kms" && !v.keys?.length)) return;
+    // SelfManagedSecretsEncryption's own rules (unique key names, the KMS plugin's fields...), at the
+    // config's paths: the section's keys/kms are the component's providers[0].
+    addComponentProblems(ctx, [], validateSelfManagedSecretsEncryption({ resources: v.resources, providers: selfManagedProviders(v) }), [
+      [/providers\[0\]\.(secretbox|aesgcm|aescbc)\./g, ""],
+      [/providers\[0\]\.kms/g, "kms"],
+    ]);
   });
 
 const reencryption = z.strictObject({

@@ -12,7 +12,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { PlatformVaultArgs, PlatformVaultConfigurationArgs } from "../../components/platform/secretsPlatform";
-import type { VaultClusterArgs } from "../../components/vault/cluster";
+import { validateVaultCluster, type VaultClusterArgs } from "../../components/vault/cluster";
+import { validateSecretsStoreCsiDriver, type SecretsStoreCsiDriverArgs } from "../../components/vault/csi";
 import { vaultPolicyProblems } from "../../components/vault/policy";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
 
@@ -77,12 +78,8 @@ export const vaultSection = z
     enabled: z.boolean().default(true),
     /** Namespace of the Vault servers; default `vault`. */
     namespace: label.default("vault"),
-    /** Raft peers: odd, 3–7; default 3. */
-    replicas: z
-      .number()
-      .int()
-      .default(3)
-      .refine((n) => n >= 3 && n <= 7 && n % 2 === 1, { message: "must be an odd number from 3 to 7" }),
+    /** Raft peers: odd, 3–7 (VaultCluster's rule); default 3. */
+    replicas: z.number().int().default(3),
     /** Data / audit volume sizes and class. */
     storage: z
       .strictObject({
@@ -91,11 +88,8 @@ export const vaultSection = z
         storageClass: z.string().min(1).optional(),
       })
       .default({ dataSize: "10Gi", auditSize: "10Gi" }),
-    /** Auto-unseal (at most one); default Shamir (manual unseal after restarts). */
-    autoUnseal: z
-      .strictObject({ awsKms: awsKms.optional(), gcpCkms: gcpCkms.optional(), azureKeyVault: azureKeyVault.optional() })
-      .refine((a) => [a.awsKms, a.gcpCkms, a.azureKeyVault].filter(Boolean).length <= 1, { message: "at most one of awsKms, gcpCkms, azureKeyVault" })
-      .optional(),
+    /** Auto-unseal (at most one, VaultCluster's rules); default Shamir (manual unseal after restarts). */
+    autoUnseal: z.strictObject({ awsKms: awsKms.optional(), gcpCkms: gcpCkms.optional(), azureKeyVault: azureKeyVault.optional() }).optional(),
     /** Vault Agent injector; default false. */
     injector: z.boolean().default(false),
     /** Prometheus ServiceMonitor; default false. */
@@ -107,7 +101,8 @@ export const vaultSection = z
       .strictObject({
         enabled: z.boolean().default(false),
         driverNamespace: label.default("secrets-store-csi"),
-        rotationPollInterval: z.string().regex(/^(\d+(s|m|h))+$/, { message: "must be a duration such as 2m" }).default("2m"),
+        /** Go duration (SecretsStoreCsiDriver's rule). */
+        rotationPollInterval: z.string().default("2m"),
       })
       .default({ enabled: false, driverNamespace: "secrets-store-csi", rotationPollInterval: "2m" }),
     /** The Vault configuration part (needs an initialized Vault). */
@@ -163,16 +158,18 @@ export const vaultSection = z
       })
       .optional(),
   })
+  .superRefine((s, ctx) => {
+    // The components' own rules, reported at the config paths (the section shapes storage and the CSI
+    // driver differently).
+    addComponentProblems(ctx, [], validateVaultCluster(vaultClusterArgs(s)));
+    addComponentProblems(ctx, ["csi"], validateSecretsStoreCsiDriver(csiDriverArgs(s)), [[/^namespace\b/, "driverNamespace"]]);
+  })
   .optional();
 export type VaultSection = z.infer<typeof vaultSection>;
 
-/**
- * The `vault` part of the cluster's platform. The Vault token is read here as a secret from the config key
- * `configuration.tokenConfigKey` (default `vault:token`), never from the stack file in plain text.
- */
-export function vaultArgs(_ctx: ClusterContext, section: VaultSection): PlatformVaultArgs | undefined {
-  if (!section || !section.enabled) return undefined;
-  const cluster: VaultClusterArgs = {
+/** VaultCluster's arguments for the section. */
+function vaultClusterArgs(section: NonNullable<VaultSection>): VaultClusterArgs {
+  return {
     namespace: section.namespace,
     replicas: section.replicas,
     dataStorage: { size: section.storage.dataSize, storageClass: section.storage.storageClass },
@@ -183,6 +180,20 @@ export function vaultArgs(_ctx: ClusterContext, section: VaultSection): Platform
     serviceMonitor: { enabled: section.serviceMonitor },
     ui: section.ui,
   };
+}
+
+/** SecretsStoreCsiDriver's arguments for the section. */
+function csiDriverArgs(section: NonNullable<VaultSection>): SecretsStoreCsiDriverArgs {
+  return { namespace: section.csi.driverNamespace, syncSecret: false, rotation: true, rotationPollInterval: section.csi.rotationPollInterval };
+}
+
+/**
+ * The `vault` part of the cluster's platform. The Vault token is read here as a secret from the config key
+ * `configuration.tokenConfigKey` (default `vault:token`), never from the stack file in plain text.
+ */
+export function vaultArgs(_ctx: ClusterContext, section: VaultSection): PlatformVaultArgs | undefined {
+  if (!section || !section.enabled) return undefined;
+  const cluster = vaultClusterArgs(section);
   const conf = section.configuration;
   let configuration: PlatformVaultConfigurationArgs | undefined;
   if (conf?.enabled) {
@@ -217,9 +228,7 @@ export function vaultArgs(_ctx: ClusterContext, section: VaultSection): Platform
   }
   return {
     cluster,
-    csiDriver: section.csi.enabled
-      ? { namespace: section.csi.driverNamespace, syncSecret: false, rotation: true, rotationPollInterval: section.csi.rotationPollInterval }
-      : undefined,
+    csiDriver: section.csi.enabled ? csiDriverArgs(section) : undefined,
     configuration,
   };
 }

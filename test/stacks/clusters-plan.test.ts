@@ -7,11 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { parse } from "yaml";
 import { planInvokes } from "../../cli/lib/invokes";
-import { runPlan } from "../../cli/lib/plan";
+import { invalidInputOutcome, runPlan } from "../../cli/lib/plan";
 import { planResourceState } from "../../cli/lib/planState";
 import { readStackFile } from "../../cli/lib/stackFile";
-import { EKS_LOG_TYPES, gkeSecretAccessFilter, triggerHash } from "../../components";
-import { PROJECT } from "../../stacks/config";
+import { EKS_LOG_TYPES, InvalidArgumentsError, gkeSecretAccessFilter, triggerHash } from "../../components";
+import { PROJECT, StackConfigError } from "../../stacks/config";
 import { program } from "../../stacks/program";
 import { runProgram, unwrap, type TestResource, type TestStack } from "../harness/pulumi";
 
@@ -213,4 +213,19 @@ test("a create fixture with an error exits 2 naming the key path", async () => {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test("invalid input found while the program runs exits 2 naming it: stack config, or a value a component refused", () => {
+  const file = "stacks/Pulumi.x.yaml";
+  const refused = new InvalidArgumentsError("VaultCluster", "prod-vault", ["replicas: must be an odd number from 3 to 7, got 4"]);
+  // As the SDK reports it: wrapped by the stack's run.
+  assert.deepEqual(invalidInputOutcome(new Error("program failed", { cause: refused }), file), {
+    exitCode: 2,
+    messages: [`${file}: VaultCluster "prod-vault": replicas: must be an odd number from 3 to 7, got 4`],
+  });
+  assert.deepEqual(invalidInputOutcome(new StackConfigError(["kube-secrets-platform:clusters[0].vault.replicas: bad"]), file), {
+    exitCode: 2,
+    messages: [`${file}: kube-secrets-platform:clusters[0].vault.replicas: bad`],
+  });
+  assert.equal(invalidInputOutcome(new Error("network down"), file), undefined, "anything else still fails loudly");
 });

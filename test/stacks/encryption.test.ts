@@ -32,6 +32,14 @@ test("encryption section: defaults and strictness", () => {
   assert.deepEqual(problems(cluster({ selfManaged: { provider: "aescbc" } })), [
     "kube-secrets-platform:clusters[0].encryption.selfManaged.keys: at least one key is required when provider is aescbc",
   ]);
+  // SelfManagedSecretsEncryption's own rules at the config's paths (before, these passed the config and
+  // made the program throw).
+  assert.deepEqual(problems(cluster({ selfManaged: { keys: [{ name: "a" }, { name: "a" }] } })), [
+    `kube-secrets-platform:clusters[0].encryption.selfManaged.keys[1].name: key names must be unique, got "a" (also at keys[0].name)`,
+  ]);
+  assert.deepEqual(problems(cluster({ selfManaged: { provider: "kms", kms: { name: "k", endpoint: "unix:///s", timeout: "soon" } } })), [
+    `kube-secrets-platform:clusters[0].encryption.selfManaged.kms.timeout: must be a duration such as "3s", got "soon"`,
+  ]);
   assert.deepEqual(problems(cluster({ reencryption: { chunkSize: 0 } })), [
     "kube-secrets-platform:clusters[0].encryption.reencryption.chunkSize: Too small: expected number to be >=1",
     "kube-secrets-platform:clusters[0].encryption.reencryption.trigger: is required when the stack manages no key (e.g. the KMS key ARN)",

@@ -36,7 +36,16 @@ test("vault section: defaults and strict validation with field paths", () => {
   });
   assert.equal(parseStackConfig({ clusters: [{ name: "c1" }] }).clusters[0].vault, undefined);
 
-  assert.deepEqual(problems({ replicas: 4 }), [`${PROJECT}:clusters[0].vault.replicas: must be an odd number from 3 to 7`]);
+  assert.deepEqual(problems({ replicas: 4 }), [`${PROJECT}:clusters[0].vault.replicas: must be an odd number from 3 to 7, got 4`]);
+  // VaultCluster's and SecretsStoreCsiDriver's own rules, at the config paths: a config that passes here
+  // never makes the program throw.
+  assert.deepEqual(problems({ autoUnseal: { awsKms: { keyArn: "arn:aws:kms:us-east-1:111122223333:key/k" } } }), [
+    `${PROJECT}:clusters[0].vault.autoUnseal.awsKms: exactly one of irsa, podIdentity must be set, got 0`,
+  ]);
+  assert.deepEqual(problems({ csi: { enabled: true, rotationPollInterval: "2 minutes" } }), [
+    `${PROJECT}:clusters[0].vault.csi.rotationPollInterval: must be a Go duration such as 2m`,
+  ]);
+  assert.deepEqual(problems({ csi: { enabled: true, rotationPollInterval: "500ms" } }), []);
   assert.deepEqual(problems({ replcas: 3 }), [`${PROJECT}:clusters[0].vault.replcas: unknown key`]);
   assert.deepEqual(problems({ configuration: { auditFilePath: "/tmp/audit.log" } }), [
     `${PROJECT}:clusters[0].vault.configuration.auditFilePath: must be stdout or a file under /vault/audit/`,
@@ -48,7 +57,10 @@ test("vault section: defaults and strict validation with field paths", () => {
         gcpCkms: { cryptoKeyId: "projects/p/locations/l/keyRings/r/cryptoKeys/k" },
       },
     }),
-    [`${PROJECT}:clusters[0].vault.autoUnseal: at most one of awsKms, gcpCkms, azureKeyVault`],
+    [
+      `${PROJECT}:clusters[0].vault.autoUnseal: at most one of awsKms, gcpCkms, azureKeyVault may be set, got awsKms, gcpCkms`,
+      `${PROJECT}:clusters[0].vault.autoUnseal.awsKms: exactly one of irsa, podIdentity must be set, got 0`,
+    ],
   );
   assert.deepEqual(
     problems({
