@@ -8,7 +8,8 @@
  * does) and explains them.
  */
 import { effectiveSecretAccessTable, kubeObjectsFromResources, type KubeObject, type SecretAccessRow } from "../../policy-pack/rbac";
-import { whoCanReadSecrets } from "../../policy-pack/policies/whoCanReadSecrets";
+import { matchesAny } from "../../policy-pack/policies/common";
+import { exemptRoleOf, labelExemptions, whoCanReadSecrets } from "../../policy-pack/policies/whoCanReadSecrets";
 import type { PolicyPackConfig } from "./policyRunner";
 
 /** The `who-can-read-secrets` settings that decide exemptions, as the policy sees them. */
@@ -59,33 +60,11 @@ export function accessSettings(config: PolicyPackConfig | undefined): AccessSett
   return settings;
 }
 
-/** The first configured label (`key=value` or `key`) that `object` carries. */
-function matchingLabel(object: KubeObject, labels: string[]): string | undefined {
-  return labels.find((l) => {
-    const eq = l.indexOf("=");
-    const key = eq < 0 ? l : l.slice(0, eq);
-    const value = object.metadata?.labels?.[key];
-    return value !== undefined && (eq < 0 || value === l.slice(eq + 1));
-  });
-}
-
-function patternMatches(pattern: string, subject: string): boolean {
-  return pattern === subject || (pattern.endsWith("*") && subject.startsWith(pattern.slice(0, -1)));
-}
-
 /** The access rows of `objects` (one cluster's), exemptions resolved and explained. */
 export function accessRows(objects: KubeObject[], settings: AccessSettings): AccessRow[] {
-  const labelled = new Map<string, string>();
-  const exemptRoles = new Map<string, string>();
-  for (const o of objects) {
-    const label = matchingLabel(o, settings.exemptLabels);
-    if (!label) continue;
-    if (o.kind === "ServiceAccount") {
-      labelled.set(`ServiceAccount ${o.metadata?.namespace || "default"}/${o.metadata?.name ?? ""}`, `exemptLabels: ${label} on the ServiceAccount`);
-    }
-    if (o.kind === "ClusterRole") exemptRoles.set(`ClusterRole ${o.metadata?.name ?? ""}`, `exemptLabels: ${label} on ClusterRole ${o.metadata?.name ?? ""}`);
-  }
-  const exemptSubjects = [...settings.exemptSubjects, ...labelled.keys()];
+  // The policy's own label exemptions (whoCanReadSecrets.ts), so the report never disagrees with it.
+  const byLabel = labelExemptions(objects, settings.exemptLabels);
+  const exemptSubjects = [...settings.exemptSubjects, ...byLabel.subjects.keys()];
   const table = effectiveSecretAccessTable(objects, {
     exemptSubjects,
     ...(settings.kubernetesVersion ? { kubernetesVersion: settings.kubernetesVersion } : {}),
@@ -93,13 +72,13 @@ export function accessRows(objects: KubeObject[], settings: AccessSettings): Acc
   return table.map((row) => {
     let reason = "";
     if (row.exempt) {
-      const pattern = settings.exemptSubjects.find((p) => patternMatches(p, row.subject));
-      reason = pattern !== undefined ? `exemptSubjects: ${pattern}` : (labelled.get(row.subject) ?? "exempted by configuration");
+      const pattern = settings.exemptSubjects.find((p) => matchesAny(row.subject, [p]));
+      const label = byLabel.subjects.get(row.subject);
+      reason = pattern !== undefined ? `exemptSubjects: ${pattern}` : label !== undefined ? `exemptLabels: ${label} on the ServiceAccount` : "exempted by configuration";
     } else {
       // The policy also drops chains granted through a ClusterRole labelled exempt (path[1] is the role).
-      const role = row.chain[1];
-      const hit = role ? [...exemptRoles.keys()].find((r) => role === r || role.startsWith(`${r} `)) : undefined;
-      if (hit) reason = exemptRoles.get(hit)!;
+      const role = exemptRoleOf(row.chain, byLabel.roles);
+      if (role) reason = `exemptLabels: ${byLabel.roles.get(role)} on ${role}`;
     }
     return { ...row, exempt: reason !== "", exemptReason: reason };
   });

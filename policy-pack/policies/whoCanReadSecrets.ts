@@ -15,26 +15,48 @@ function objectId(o: KubeObject): string {
   return o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding" ? `${o.kind} ${name}` : `${o.kind} ${o.metadata?.namespace || "default"}/${name}`;
 }
 
-function labelled(o: KubeObject, labels: string[]): boolean {
-  return labels.some((l) => {
-    const [k, v] = l.split("=", 2);
-    const value = o.metadata?.labels?.[k];
-    return value !== undefined && (v === undefined || value === v);
+/** The first configured label (`key=value` or `key`) that `object` carries. */
+export function matchingLabel(object: KubeObject, labels: string[]): string | undefined {
+  return labels.find((l) => {
+    const eq = l.indexOf("=");
+    const key = eq < 0 ? l : l.slice(0, eq);
+    const value = object.metadata?.labels?.[key];
+    return value !== undefined && (eq < 0 || value === l.slice(eq + 1));
   });
+}
+
+/**
+ * What `exemptLabels` exempt among `objects`: labelled ServiceAccounts (as subjects) and labelled
+ * ClusterRoles (every chain granted through them), each with the label that matched. Shared with the
+ * plan's access table so that the report and the policy never disagree.
+ */
+export function labelExemptions(objects: KubeObject[], labels: string[]): { subjects: Map<string, string>; roles: Map<string, string> } {
+  const subjects = new Map<string, string>();
+  const roles = new Map<string, string>();
+  for (const o of objects) {
+    const label = matchingLabel(o, labels);
+    if (!label) continue;
+    if (o.kind === "ServiceAccount") subjects.set(objectId(o), label);
+    if (o.kind === "ClusterRole") roles.set(objectId(o), label);
+  }
+  return { subjects, roles };
+}
+
+/** The exempt ClusterRole a chain is granted through (its second step), if any. */
+export function exemptRoleOf(path: string[], roles: Map<string, string>): string | undefined {
+  const step = path[1];
+  if (!step) return undefined;
+  for (const r of roles.keys()) if (step === r || step.startsWith(`${r} `)) return r;
+  return undefined;
 }
 
 /** Findings of `objects` the policy reports, after exemptions by subject and by label. */
 export function secretReadFindings(objects: KubeObject[], config: WhoCanReadSecretsConfig): RbacFinding[] {
-  const exemptSubjects = [...config.exemptSubjects];
-  const exemptRoles = new Set<string>();
-  for (const o of objects) {
-    if (!labelled(o, config.exemptLabels)) continue;
-    if (o.kind === "ServiceAccount") exemptSubjects.push(`ServiceAccount ${o.metadata?.namespace ?? "default"}/${o.metadata?.name ?? ""}`);
-    if (o.kind === "ClusterRole") exemptRoles.add(`ClusterRole ${o.metadata?.name ?? ""}`);
-  }
+  const byLabel = labelExemptions(objects, config.exemptLabels);
+  const exemptSubjects = [...config.exemptSubjects, ...byLabel.subjects.keys()];
   const codes = config.reportIndirect ? ["secret-read", "indirect-secret-read"] : ["secret-read"];
   return analyzeRbac(objects, { exemptSubjects, kubernetesVersion: config.kubernetesVersion }).findings.filter(
-    (f) => codes.includes(f.code) && !(f.path[1] && [...exemptRoles].some((r) => f.path[1] === r || f.path[1].startsWith(`${r} `))),
+    (f) => codes.includes(f.code) && exemptRoleOf(f.path, byLabel.roles) === undefined,
   );
 }
 

@@ -7,6 +7,7 @@ import type { PlanDocument, PlanResource } from "../../cli/lib/planDocument";
 import { cell, renderReport } from "../../cli/lib/report";
 import { clusterNameOfProvider, groupByCluster, providerUrnOf } from "../../cli/lib/reportClusters";
 import { accessDiagram, mermaidText } from "../../cli/lib/reportMermaid";
+import { secretReadFindings } from "../../policy-pack/policies/whoCanReadSecrets";
 import type { KubeObject } from "../../policy-pack/rbac";
 
 const RBAC = "rbac.authorization.k8s.io/v1";
@@ -327,4 +328,27 @@ describe("renderReport", () => {
     assert.match(md, /Project `p`: 5 resources in 0 clusters;/);
     assert.match(section(md, "## Stack"), /\| User alice \| apps \| read \|/);
   });
+});
+
+test("the access table and who-can-read-secrets agree on label exemptions (same function), e.g. a ServiceAccount without namespace", () => {
+  const A = "rbac.authorization.k8s.io/v1";
+  const LABEL = "kube-secrets-platform.io/exempt-from=secret-read.secret-write";
+  const labels = { "kube-secrets-platform.io/exempt-from": "secret-read.secret-write" };
+  const objects: KubeObject[] = [
+    // No namespace: the engine (and the API server) default it, so the label must exempt default/ctl.
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ctl", namespace: "", labels } },
+    { apiVersion: A, kind: "ClusterRole", metadata: { name: "reader" }, rules: [{ verbs: ["get"], apiGroups: [""], resources: ["secrets"] }] },
+    { apiVersion: A, kind: "ClusterRoleBinding", metadata: { name: "ctl" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "reader" }, subjects: [{ kind: "ServiceAccount", name: "ctl", namespace: "default" }, { kind: "User", name: "bob" }] },
+    { apiVersion: A, kind: "ClusterRole", metadata: { name: "agent", labels }, rules: [{ verbs: ["list"], apiGroups: [""], resources: ["secrets"] }] },
+    { apiVersion: A, kind: "ClusterRoleBinding", metadata: { name: "agent" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "agent" }, subjects: [{ kind: "User", name: "carol" }] },
+  ];
+  const config = { exemptSubjects: [], exemptLabels: [LABEL], reportIndirect: true };
+  const reported = secretReadFindings(objects, config).map((f) => f.subject).sort();
+  const rows = accessRows(objects, { exemptSubjects: [], exemptLabels: [LABEL] });
+  assert.deepEqual(reported, ["User bob"]);
+  assert.deepEqual([...new Set(rows.filter((r) => !r.exempt).map((r) => r.subject))].sort(), reported);
+  assert.deepEqual(
+    rows.filter((r) => r.exempt).map((r) => `${r.subject}: ${r.exemptReason}`).sort(),
+    [`ServiceAccount default/ctl: exemptLabels: ${LABEL} on the ServiceAccount`, `User carol: exemptLabels: ${LABEL} on ClusterRole agent`],
+  );
 });
