@@ -92,6 +92,18 @@ export function errorText(error: unknown): string {
 export function createLocalWorkspaceRunner(options: LocalRunnerOptions): StackRunner {
   const workDir = resolve(options.workDir);
   const select = options.selectStack ?? createOrSelectStack;
+  // A stack is opened once for its preview and its update (each opening runs the Pulumi CLI); a failed
+  // opening is not kept, so a later operation tries again.
+  const opened = new Map<string, Promise<AutomationStack>>();
+  const open = (stack: string): Promise<AutomationStack> => {
+    let s = opened.get(stack);
+    if (!s) {
+      s = select(stack, workDir);
+      opened.set(stack, s);
+      s.catch(() => opened.delete(stack));
+    }
+    return s;
+  };
   const common = (stack: string, opts: StackOperationOptions, collector: EngineEventCollector) => ({
     // The CLI runs in workDir; absolute paths keep the pack and its config independent of it.
     policyPacks: opts.policyPacks.map((p) => resolve(workDir, p)),
@@ -107,7 +119,7 @@ export function createLocalWorkspaceRunner(options: LocalRunnerOptions): StackRu
     async preview(stack, opts) {
       const collector = new EngineEventCollector();
       try {
-        const s = await select(stack, workDir);
+        const s = await open(stack);
         const r = await s.preview(common(stack, opts, collector));
         return collector.result(true, r.changeSummary);
       } catch (e) {
@@ -117,7 +129,7 @@ export function createLocalWorkspaceRunner(options: LocalRunnerOptions): StackRu
     async up(stack, opts) {
       const collector = new EngineEventCollector();
       try {
-        const s = await select(stack, workDir);
+        const s = await open(stack);
         const r = await s.up(common(stack, opts, collector));
         const ok = r.summary.result === "succeeded";
         return collector.result(ok, r.summary.resourceChanges, ok ? undefined : new Error(`update finished with result "${r.summary.result}"`));

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StackConfigError, parseStackConfig } from "../../stacks/config";
 import { program } from "../../stacks/program";
+import type { ClusterContext } from "../../stacks/sections/context";
+import { deployRbac } from "../../stacks/sections/rbac";
 import { clusterAccess } from "../../cli/lib/access";
 import { readStackFile } from "../../cli/lib/stackFile";
 import { planResourceState } from "../../cli/lib/planState";
@@ -28,8 +30,10 @@ const LABELS = {
   "app.kubernetes.io/managed-by": "pulumi",
 };
 
-test("rbac section: absent deploys nothing; empty gets empty lists", () => {
+test("rbac section: absent deploys nothing; empty gets empty lists", async () => {
   assert.equal(parseStackConfig({ clusters: [{ name: "local" }] }).clusters[0].rbac, undefined);
+  const stack = await runProgram(() => deployRbac({ name: "local" } as ClusterContext, undefined));
+  assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), [], "nothing registered");
   assert.deepEqual(parseStackConfig({ clusters: [{ name: "local", rbac: {} }] }).clusters[0].rbac, {
     roles: [],
     clusterRoles: [],

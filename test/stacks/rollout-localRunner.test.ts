@@ -65,6 +65,14 @@ function runnerFor(stack: FakeStack, output?: string[]) {
   return { runner, selected };
 }
 
+test("a stack is opened once for its preview and its update", async () => {
+  const { runner, selected } = runnerFor(new FakeStack([], {}));
+  await runner.preview("aws-prod", OPTS);
+  await runner.up("aws-prod", OPTS);
+  await runner.preview("gcp-prod", OPTS);
+  assert.deepEqual(selected, [["aws-prod", WORKDIR], ["gcp-prod", WORKDIR]]);
+});
+
 test("preview: policy packs resolved against the repo, config against the cwd, refresh, plain output; changes from the result", async () => {
   const stack = new FakeStack([policyEvent("audit-level", "warning", "  Metadata only  ", "urn:a")], { preview: { changeSummary: { create: 3, same: 9 } } });
   const output: string[] = [];

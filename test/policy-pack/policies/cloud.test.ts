@@ -21,7 +21,9 @@ test("eks-secrets-encryption and eks-audit-logging", async () => {
     'EKS cluster x: encryptionConfig.resources must include "secrets", got []',
     "EKS cluster x: encryptionConfig.provider.keyArn is not set",
   ]);
-  assert.deepEqual(await msgs(eksSecretsEncryption, "aws:eks/cluster:Cluster", { encryptionConfig: UNKNOWN.object }), []);
+  const unknown = await runPolicy(eksSecretsEncryption, [resource("aws:eks/cluster:Cluster", { encryptionConfig: UNKNOWN.object }, "x")]);
+  assert.deepEqual(unknown.messages, []);
+  assert.equal(unknown.notApplicable.length, 1, "an unknown encryptionConfig is not applicable, not compliant");
   assert.deepEqual(await msgs(eksAuditLogging, "aws:eks/cluster:Cluster", ok), []);
   assert.deepEqual(await msgs(eksAuditLogging, "aws:eks/cluster:Cluster", { enabledClusterLogTypes: ["api"] }), ['EKS cluster x: enabledClusterLogTypes must include "audit", got ["api"]']);
 });
