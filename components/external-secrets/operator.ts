@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CHARTS, chartSource } from "../internal/charts";
+import { CHARTS, chartSource, retainCrdsTransform } from "../internal/charts";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, zodProblems } from "../internal/validation";
 import { HardenedNamespace } from "../platform/hardenedNamespace";
@@ -159,10 +159,7 @@ export function mergeValues(base: Record<string, any>, extra: Record<string, any
  * the `helm.sh/resource-policy: keep` annotation: removing the chart must never delete the CRDs, which
  * would delete every ExternalSecret and, through owner references, every Secret ESO created.
  */
-export function keepCrdsTransform(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
-  if (args.type !== "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition") return undefined;
-  return { props: args.props, opts: { ...args.opts, retainOnDelete: true } };
-}
+export const keepCrdsTransform = retainCrdsTransform;
 
 /** One workload's topology spread (best effort across nodes, so single-node clusters still schedule). */
 function spread(appName: string): Record<string, unknown>[] {

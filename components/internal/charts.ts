@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 /**
  * The one place Helm chart names, repositories and versions are pinned. Upgrade deliberately: a chart
  * upgrade changes what the policy pack sees and may change value names.
@@ -25,4 +26,14 @@ export const CHARTS = {
 /** The `chart`, `version` and `repositoryOpts` inputs of a `kubernetes.helm.v4.Chart` for a pin. */
 export function chartSource(pin: ChartPin): { chart: string; version: string; repositoryOpts: { repo: string } } {
   return { chart: pin.chart, version: pin.version, repositoryOpts: { repo: pin.repo } };
+}
+
+/**
+ * Chart transform: every CustomResourceDefinition the chart renders is `retainOnDelete`. CRDs hold users'
+ * objects (ExternalSecrets, SealedSecrets, SecretProviderClasses); deleting one with the chart would
+ * delete every such object and, through owner references, the Secrets made from them.
+ */
+export function retainCrdsTransform(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
+  if (!/^kubernetes:apiextensions\.k8s\.io\/v1(beta1)?:CustomResourceDefinition$/.test(args.type)) return undefined;
+  return { props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) };
 }

@@ -4,7 +4,7 @@ import { ESO_PUSH_API_VERSION, refreshIntervalProblems } from "../external-secre
 import { PushSecret } from "../external-secrets/externalSecret";
 import * as tls from "@pulumi/tls";
 import { z } from "zod";
-import { CHARTS, chartSource } from "../internal/charts";
+import { CHARTS, chartSource, retainCrdsTransform } from "../internal/charts";
 import { goDuration } from "../internal/duration";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, dns1123SubdomainProblems, typeToken } from "../internal/naming";
@@ -150,15 +150,8 @@ const argsSchema = z.strictObject({
     .optional(),
 });
 
-/**
- * Chart transform: every CustomResourceDefinition the chart renders is `retainOnDelete`, so removing the
- * controller from a program never deletes the SealedSecret CRD (which would garbage-collect every
- * SealedSecret and, through their owner references, every Secret unsealed from them).
- */
-export function retainCustomResourceDefinitions(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
-  if (!/^kubernetes:apiextensions\.k8s\.io\/v1(beta1)?:CustomResourceDefinition$/.test(args.type)) return undefined;
-  return { props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) };
-}
+/** The SealedSecret CRD outlives the controller (see retainCrdsTransform). */
+export const retainCustomResourceDefinitions = retainCrdsTransform;
 
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). Shared with the policy pack. */
 export function validateSealedSecretsController(args: SealedSecretsControllerArgs): string[] {

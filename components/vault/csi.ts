@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { z } from "zod";
-import { CHARTS, chartSource } from "../internal/charts";
+import { CHARTS, chartSource, retainCrdsTransform } from "../internal/charts";
 import { goDuration } from "../internal/duration";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, dns1123SubdomainProblems, typeToken } from "../internal/naming";
@@ -85,12 +85,7 @@ export class SecretsStoreCsiDriver extends pulumi.ComponentResource {
       {
         parent: this,
         // CRDs hold users' SecretProviderClasses: never delete them with the driver.
-        transforms: [
-          (a) =>
-            a.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
-              ? { props: a.props, opts: pulumi.mergeOptions(a.opts, { retainOnDelete: true }) }
-              : undefined,
-        ],
+        transforms: [retainCrdsTransform],
       },
     );
     this.namespace = ns.namespaceName;
