@@ -245,6 +245,24 @@ export const AUDIT_POLICY_CONFIGMAP = "kube-secrets-platform-audit-policy";
 /** Annotation on that ConfigMap listing the kube-apiserver flags. */
 export const AUDIT_FLAGS_ANNOTATION = "audit.kube-secrets-platform.io/kube-apiserver-flags";
 
+/** The Vault role External Secrets logs in with (default `external-secrets`). */
+function vaultStoreRole(store: PlatformVaultStoreArgs): string {
+  return store.role ?? "external-secrets";
+}
+
+/** The KV v2 data paths External Secrets may read (default `secret/data/platform/*`). */
+function vaultStorePaths(store: PlatformVaultStoreArgs): string[] {
+  return store.paths ?? ["secret/data/platform/*"];
+}
+
+/** The policy rules for `paths`: read each, and read/list its KV v2 metadata (ESO lists versions). */
+function vaultStoreRules(paths: string[]): PlatformVaultRoleArgs["rules"] {
+  return paths.flatMap((path) => [
+    { path, capabilities: ["read"] },
+    ...(path.includes("/data/") ? [{ path: path.replace("/data/", "/metadata/"), capabilities: ["read", "list"] }] : []),
+  ]);
+}
+
 function auditPolicyOptions(audit: PlatformAuditArgs) {
   return {
     silencedNamespaces: audit.silencedNamespaces,
@@ -284,11 +302,13 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
     if (!args.vault?.configuration) problems.push("externalSecrets.vaultStore: needs vault.configuration (the platform creates the Vault role External Secrets logs in with)");
     if (store.namespaces.length === 0) problems.push("externalSecrets.vaultStore.namespaces: must name at least one namespace");
     store.namespaces.forEach((ns, i) => problems.push(...dns1123LabelProblems(ns).map((p) => `externalSecrets.vaultStore.namespaces[${i}]: ${p}`)));
-    const rules = (store.paths ?? ["secret/data/platform/*"]).map((path) => ({ path, capabilities: ["read"] }));
-    problems.push(...vaultPolicyProblems(rules, { fieldPrefix: "externalSecrets.vaultStore.paths" }).map((p) => p.replace(/\]\.path: /, "]: ")));
+    // Exactly the rules the platform grants (vaultStoreRules), each problem named after the path it comes from.
+    vaultStorePaths(store).forEach((path, i) =>
+      problems.push(...vaultPolicyProblems(vaultStoreRules([path]), { fieldPrefix: "p" }).map((p) => p.replace(/^p\[\d+\]\.path: /, `externalSecrets.vaultStore.paths[${i}]: `))),
+    );
     const names = (args.vault?.configuration?.roles ?? []).map((r) => r.name);
-    if (names.includes(store.role ?? "external-secrets")) {
-      problems.push(`externalSecrets.vaultStore.role: "${store.role ?? "external-secrets"}" is also in vault.configuration.roles (the platform creates it)`);
+    if (names.includes(vaultStoreRole(store))) {
+      problems.push(`externalSecrets.vaultStore.role: "${vaultStoreRole(store)}" is also in vault.configuration.roles (the platform creates it)`);
     }
   }
   const mounts = new Set([args.vault?.configuration?.authPath ?? "kubernetes"]);
@@ -437,13 +457,10 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         const store = args.externalSecrets?.vaultStore;
         if (store) {
           roles.push({
-            name: store.role ?? "external-secrets",
+            name: vaultStoreRole(store),
             serviceAccounts: [esoServiceAccount],
             namespaces: [esoNamespace],
-            rules: (store.paths ?? ["secret/data/platform/*"]).flatMap((path) => [
-              { path, capabilities: ["read"] },
-              ...(path.includes("/data/") ? [{ path: path.replace("/data/", "/metadata/"), capabilities: ["read", "list"] }] : []),
-            ]),
+            rules: vaultStoreRules(vaultStorePaths(store)),
           });
         }
         const policies = roles.map((r) => new VaultPolicy(childName(name, `vault-policy-${r.name}`), { name: r.name, rules: r.rules }, { ...vaultOpts, dependsOn: [vc, kv] }));
@@ -540,7 +557,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
                     path: "secret",
                     version: "v2",
                     caBundle: vaultCluster.caCertificatePem,
-                    auth: { kubernetes: { mountPath: vaultAuthPath, role: eso.vaultStore.role ?? "external-secrets" } },
+                    auth: { kubernetes: { mountPath: vaultAuthPath, role: vaultStoreRole(eso.vaultStore) } },
                   },
                 },
               },
