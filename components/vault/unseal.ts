@@ -182,6 +182,45 @@ function issuerHostPath(url: string): string {
   return url.replace(/^https:\/\//, "").replace(/\/$/, "");
 }
 
+/**
+ * The trust policy of a role for EKS Pod Identity, scoped to one cluster's one service account. The service
+ * principal `pods.eks.amazonaws.com` (EKS Auth) may assume it only on behalf of this account
+ * (`aws:SourceAccount`) and this cluster (`aws:SourceArn`, the cluster ARN: AWS's cross-service confused-deputy
+ * guidance for EKS), and only with the session tags EKS Pod Identity sets for the Vault server service account
+ * (`eks-cluster-name`, `kubernetes-namespace`, `kubernetes-service-account`; EKS user guide, "Create IAM role
+ * with trust policy required by EKS Pod Identity" and its session-tag list). The cluster ARN is built from the
+ * default AWS provider's account, region and partition: the ones the PodIdentityAssociation is created in.
+ */
+function podIdentityTrust(clusterName: pulumi.Input<string>, bind: UnsealBinding, parent: pulumi.Resource): pulumi.Output<string> {
+  const identity = aws.getCallerIdentityOutput({}, { parent });
+  const region = aws.getRegionOutput({}, { parent });
+  const partition = aws.getPartitionOutput({}, { parent });
+  return pulumi
+    .all([identity.accountId, region.region, partition.partition, pulumi.output(clusterName), bind.namespace, bind.serviceAccountName])
+    .apply(([account, r, part, cluster, ns, sa]) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "VaultServerViaPodIdentity",
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: {
+              StringEquals: {
+                "aws:SourceAccount": account,
+                "aws:RequestTag/eks-cluster-name": cluster,
+                "aws:RequestTag/kubernetes-namespace": ns,
+                "aws:RequestTag/kubernetes-service-account": sa,
+              },
+              ArnEquals: { "aws:SourceArn": `arn:${part}:eks:${r}:${account}:cluster/${cluster}` },
+            },
+          },
+        ],
+      }),
+    );
+}
+
 /** The AWS unseal: an IAM role (IRSA or Pod Identity) allowed only kms:Encrypt/Decrypt/DescribeKey on the key. */
 export function awsKmsUnseal(name: string, args: AwsKmsUnsealArgs, bind: UnsealBinding, parent: pulumi.Resource): UnsealSetup {
   const region = args.region ?? pulumi.output(args.keyArn).apply((arn) => KMS_KEY_ARN.exec(arn)?.[1] ?? "");
@@ -203,14 +242,7 @@ export function awsKmsUnseal(name: string, args: AwsKmsUnsealArgs, bind: UnsealB
           ],
         }),
       )
-    : pulumi.output(
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
-          ],
-        }),
-      );
+    : podIdentityTrust(args.podIdentity!.clusterName, bind, parent);
   const role = new aws.iam.Role(
     childName(name, "unseal-role"),
     { description: "Vault auto-unseal: may use only its KMS key", assumeRolePolicy },

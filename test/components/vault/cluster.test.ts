@@ -318,10 +318,35 @@ test("VaultCluster + AWS KMS (Pod Identity): association for the server service 
       namespace: "vault-prod",
       autoUnseal: { awsKms: { keyArn: "arn:aws:kms:us-east-2:111122223333:key/k1", region: "us-east-2", podIdentity: { clusterName: "prod" } } },
     });
-  }, { resourceState: state });
+  }, {
+    resourceState: state,
+    invokes: {
+      "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "444455556666", arn: "arn:aws:iam::444455556666:user/ci", userId: "AIDA", id: "444455556666" }),
+      "aws:index/getRegion:getRegion": () => ({ name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" }),
+      "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+    },
+  });
   const role = stack.one("aws:iam/role:Role", "vault-unseal-role");
+  // EKS Pod Identity trust as IAM evaluates it: the service principal may assume the role only for this account
+  // and cluster (aws:SourceAccount / aws:SourceArn, AWS's confused-deputy guidance for EKS) and only with the
+  // session tags EKS Pod Identity sets for exactly the Vault server service account (EKS user guide, pod-id-role
+  // and pod-id-abac session tags). The cluster ARN uses the account/region/partition the association lives in.
   assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
-    { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+    {
+      Sid: "VaultServerViaPodIdentity",
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": "444455556666",
+          "aws:RequestTag/eks-cluster-name": "prod",
+          "aws:RequestTag/kubernetes-namespace": "vault-prod",
+          "aws:RequestTag/kubernetes-service-account": "vault",
+        },
+        ArnEquals: { "aws:SourceArn": "arn:aws:eks:eu-west-1:444455556666:cluster/prod" },
+      },
+    },
   ]);
   const assoc = stack.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "vault-unseal-pod-identity");
   assert.deepEqual(assoc.inputs, {
