@@ -105,7 +105,7 @@ export interface VaultServiceMonitorArgs {
  * path. So the log never needs more than `(keepFiles + 1) * maxFileMiB` (checked against the volume size).
  */
 export interface VaultAuditRotationArgs {
-  /** Rotate a log once it reaches this many MiB. Default 1024. */
+  /** Rotate a log once it reaches this many MiB. Default 1024, lowered so `keepFiles + 1` files fit in 90% of `auditStorage.size`. */
   maxFileMiB?: number;
   /** Rotated files kept. Default 4. */
   keepFiles?: number;
@@ -161,7 +161,7 @@ export interface VaultClusterArgs {
   ui?: boolean;
   /** Server container resources. Default requests 250m/256Mi, memory limit 512Mi. */
   resources?: VaultResourcesArgs;
-  /** Size bounds of the file audit log. Default 1024 MiB per file, 4 rotated files kept, checked every 30 s. */
+  /** Size bounds of the file audit log. Default: 4 rotated files kept, each up to 1024 MiB (less on a small volume), checked every 30 s. */
   auditRotation?: VaultAuditRotationArgs;
   /** Reaching Vault from outside the cluster. Default: not exposed. */
   exposure?: VaultExposureArgs;
@@ -189,6 +189,17 @@ function quantityMiB(q: unknown): number | undefined {
   if (!m) return undefined;
   const unit: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, K: 1e3 / 2 ** 20, M: 1e6 / 2 ** 20, G: 1e9 / 2 ** 20, T: 1e12 / 2 ** 20 };
   return Number(m[1]) * (m[2] ? unit[m[2]] : 1 / 2 ** 20);
+}
+
+/**
+ * The size at which the reloader rotates an audit log: `auditRotation.maxFileMiB`, or by default 1024 MiB, lowered
+ * so that `keepFiles + 1` files fit in 90% of the audit volume when its size is known.
+ */
+function auditMaxFileMiB(args: VaultClusterArgs): number {
+  if (args.auditRotation?.maxFileMiB !== undefined) return args.auditRotation.maxFileMiB;
+  const volume = quantityMiB(known(args.auditStorage?.size) ?? "10Gi");
+  const keep = args.auditRotation?.keepFiles ?? 4;
+  return volume === undefined ? 1024 : Math.max(1, Math.min(1024, Math.floor((volume * 0.9) / (keep + 1))));
 }
 
 const storage = z.strictObject({ size: input(z.string().min(1)).optional(), storageClass: input(z.string().min(1)).optional() }).optional();
@@ -259,7 +270,7 @@ export function validateVaultCluster(args: VaultClusterArgs): string[] {
   }
   const rotation = args.auditRotation ?? {};
   const auditMiB = quantityMiB(known(args.auditStorage?.size) ?? "10Gi");
-  const bound = ((rotation.keepFiles ?? 4) + 1) * (rotation.maxFileMiB ?? 1024);
+  const bound = ((rotation.keepFiles ?? 4) + 1) * auditMaxFileMiB(args);
   if (auditMiB !== undefined && bound > auditMiB * 0.9) {
     problems.push(
       `auditRotation: (keepFiles + 1) * maxFileMiB = ${bound} MiB must stay within 90% of the audit volume (${Math.floor(auditMiB * 0.9)} MiB of auditStorage.size ${JSON.stringify(known(args.auditStorage?.size) ?? "10Gi")})`,
@@ -335,7 +346,7 @@ export function vaultReloaderScript(o: VaultReloaderOptions): string {
   ].join("\n");
 }
 
-function reloaderContainer(o: { tlsDir: string; tlsVolume: string; rotation: VaultAuditRotationArgs; container: Record<string, unknown> }) {
+function reloaderContainer(o: { tlsDir: string; tlsVolume: string; rotation: VaultAuditRotationArgs; maxFileMiB: number; container: Record<string, unknown> }) {
   return {
     name: "reloader",
     image: VAULT_IMAGE,
@@ -344,7 +355,7 @@ function reloaderContainer(o: { tlsDir: string; tlsVolume: string; rotation: Vau
       vaultReloaderScript({
         tlsDir: o.tlsDir,
         auditDir: AUDIT_DIR,
-        maxBytes: (o.rotation.maxFileMiB ?? 1024) * 1024 * 1024,
+        maxBytes: o.maxFileMiB * 1024 * 1024,
         keepFiles: o.rotation.keepFiles ?? 4,
         intervalSeconds: o.rotation.checkIntervalSeconds ?? 30,
       }),
@@ -580,7 +591,7 @@ export class VaultCluster extends pulumi.ComponentResource {
         // The reloader sidecar signals the vault process (same user, shared PID namespace): SIGHUP makes Vault
         // reload its TLS certificate and the file audit device reopen its file after rotation.
         shareProcessNamespace: true,
-        extraContainers: [reloaderContainer({ tlsDir, tlsVolume: `userconfig-${tlsSecretName}`, rotation: args.auditRotation ?? {}, container: restrictedContainer })],
+        extraContainers: [reloaderContainer({ tlsDir, tlsVolume: `userconfig-${tlsSecretName}`, rotation: args.auditRotation ?? {}, maxFileMiB: auditMaxFileMiB(args), container: restrictedContainer })],
         livenessProbe: {
           enabled: true,
           path: "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204",

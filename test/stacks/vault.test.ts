@@ -59,11 +59,12 @@ test("vault section: defaults and strict validation with field paths", () => {
   ]);
   assert.deepEqual(problems({ configuration: { enabled: true } }), [`${PROJECT}:clusters[0].vault.configuration.enabled: unknown key`]);
   // VaultCluster's audit bound and exposure rules, at the config paths.
-  assert.deepEqual(problems({ storage: { auditSize: "2Gi" }, exposure: { loadBalancer: { sourceRanges: ["0.0.0.0/0"] } } }), [
+  assert.deepEqual(problems({ storage: { auditSize: "2Gi" }, auditRotation: { maxFileMiB: 1024 }, exposure: { loadBalancer: { sourceRanges: ["0.0.0.0/0"] } } }), [
     `${PROJECT}:clusters[0].vault.auditRotation: (keepFiles + 1) * maxFileMiB = 5120 MiB must stay within 90% of the audit volume (1843 MiB of auditStorage.size "2Gi")`,
     `${PROJECT}:clusters[0].vault.exposure.loadBalancer.sourceRanges[0]: "0.0.0.0/0" opens Vault to the internet; set allowAnySource to mean it`,
   ]);
   assert.deepEqual(problems({ storage: { auditSize: "2Gi" }, auditRotation: { maxFileMiB: 256, keepFiles: 3 } }), []);
+  assert.deepEqual(problems({ storage: { auditSize: "2Gi" } }), [], "the default file size shrinks to fit a small volume");
   // The database engine's own rules (VaultDatabaseCredentials) at the config path.
   assert.deepEqual(
     problems({
