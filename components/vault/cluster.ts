@@ -388,21 +388,18 @@ function reloaderContainer(o: { tlsDir: string; tlsVolume: string; rotation: Vau
  *   of key shares);
  * - UI off, injector / CSI provider / ServiceMonitor optional, resource requests set.
  *
- * The chart never initializes Vault. Bootstrap, once, from a machine that can reach a pod:
+ * - the server pods are Ready while sealed or uninitialized (readiness path {@link VAULT_READINESS_PATH}), so the
+ *   first `up` finishes; a `reloader` sidecar (same image, shared PID namespace) sends Vault SIGHUP when the
+ *   mounted certificate changes (Vault reloads it) and after rotating an audit log that reached its bound
+ *   (`auditRotation`; the file audit device reopens its path);
+ * - exposure outside the cluster only on request (`exposure.loadBalancer` with source ranges).
  *
- * 1. `kubectl -n vault exec vault-0 -- vault operator init -format=json` (auto-unseal: recovery keys,
- *    `-recovery-shares=5 -recovery-threshold=3`; Shamir: unseal keys, `-key-shares=5 -key-threshold=3`,
- *    ideally `-pgp-keys=…` so each share is encrypted to one custodian). Hand each share to a different
- *    custodian; never store them together, in Git, in Pulumi config or in a Kubernetes Secret.
- * 2. Shamir only: `vault operator unseal` on every pod with a threshold of shares. The other pods join
- *    through `retry_join` and are unsealed the same way.
- * 3. With the initial root token, create what the configuration stack needs (an admin policy and a
- *    token or auth method for the Pulumi `vault.Provider`), then `vault token revoke <root token>`.
- *    A new root token can be generated later with `vault operator generate-root` and a quorum of keys.
- * 4. A second stack configures Vault with {@link VaultKubernetesAuth}, {@link VaultPolicy},
- *    {@link VaultKvEngine}, {@link VaultAuditDevice}…, through a `vault.Provider` whose `address` is this
- *    component's `address` (or a port-forward / ingress to it), whose `caCertFile` holds `caCertificatePem`,
- *    and whose `token` is a secret config value (`pulumi config set --secret`).
+ * This is stage 1: it never calls Vault's API and the chart never initializes Vault. Initialize by hand
+ * (recovery or key shares, PGP-encrypted), create a login for Pulumi, revoke the root token, then configure
+ * Vault (stage 2) with {@link VaultKubernetesAuth}, {@link VaultPolicy}, {@link VaultKvEngine},
+ * {@link VaultAuditDevice}… through a `vault.Provider` whose `address` Pulumi can reach (a port-forward to the
+ * `<fullname>-active` service, or the exposed name), whose `caCertFile` holds `caCertificatePem`, and whose
+ * credential is a secret: docs/vault-bootstrap.md.
  */
 export class VaultCluster extends pulumi.ComponentResource {
   /** The namespace of the Vault servers. */
