@@ -9,6 +9,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { childName } from "../internal/naming";
 import { known } from "../internal/validation";
+import { eksPodIdentityTrustStatement } from "../internal/podIdentity";
 import { hclString } from "./hcl";
 
 /** IAM Roles for Service Accounts: the EKS cluster's IAM OIDC provider. */
@@ -183,13 +184,9 @@ function issuerHostPath(url: string): string {
 }
 
 /**
- * The trust policy of a role for EKS Pod Identity, scoped to one cluster's one service account. The service
- * principal `pods.eks.amazonaws.com` (EKS Auth) may assume it only on behalf of this account
- * (`aws:SourceAccount`) and this cluster (`aws:SourceArn`, the cluster ARN: AWS's cross-service confused-deputy
- * guidance for EKS), and only with the session tags EKS Pod Identity sets for the Vault server service account
- * (`eks-cluster-name`, `kubernetes-namespace`, `kubernetes-service-account`; EKS user guide, "Create IAM role
- * with trust policy required by EKS Pod Identity" and its session-tag list). The cluster ARN is built from the
- * default AWS provider's account, region and partition: the ones the PodIdentityAssociation is created in.
+ * The Pod Identity trust policy of the unseal role ({@link eksPodIdentityTrustStatement}) for the Vault server
+ * service account. The cluster ARN is built from the default AWS provider's account, region and partition: the
+ * ones the PodIdentityAssociation is created in.
  */
 function podIdentityTrust(clusterName: pulumi.Input<string>, bind: UnsealBinding, parent: pulumi.Resource): pulumi.Output<string> {
   const identity = aws.getCallerIdentityOutput({}, { parent });
@@ -200,23 +197,7 @@ function podIdentityTrust(clusterName: pulumi.Input<string>, bind: UnsealBinding
     .apply(([account, r, part, cluster, ns, sa]) =>
       JSON.stringify({
         Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "VaultServerViaPodIdentity",
-            Effect: "Allow",
-            Principal: { Service: "pods.eks.amazonaws.com" },
-            Action: ["sts:AssumeRole", "sts:TagSession"],
-            Condition: {
-              StringEquals: {
-                "aws:SourceAccount": account,
-                "aws:RequestTag/eks-cluster-name": cluster,
-                "aws:RequestTag/kubernetes-namespace": ns,
-                "aws:RequestTag/kubernetes-service-account": sa,
-              },
-              ArnEquals: { "aws:SourceArn": `arn:${part}:eks:${r}:${account}:cluster/${cluster}` },
-            },
-          },
-        ],
+        Statement: [eksPodIdentityTrustStatement({ sid: "VaultServerViaPodIdentity", account, region: r, partition: part, cluster, namespace: ns, serviceAccount: sa })],
       }),
     );
 }
