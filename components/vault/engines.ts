@@ -270,7 +270,7 @@ export class VaultDatabaseCredentials extends pulumi.ComponentResource {
 
 /** A file audit device. */
 export interface VaultFileAuditArgs {
-  /** `stdout`, or a file under `/vault/audit/` (VaultCluster's audit volume). Default `/vault/audit/vault-audit.log`. */
+  /** `stdout`, or a `*.log` file directly under `/vault/audit/` (VaultCluster's audit volume, where its reloader rotates it). Default `/vault/audit/vault-audit.log`. */
   filePath?: string;
   /** File mode (octal string). Default `0600`; group/other access is rejected. Ignored for stdout. */
   mode?: string;
@@ -319,9 +319,10 @@ export function validateVaultAuditDevice(args: VaultAuditDeviceArgs): string[] {
   const problems = zodProblems(auditSchema, args);
   if (args.file && args.socket) problems.push("file: only one of file, socket may be set");
   const file = args.file;
-  if (file?.filePath !== undefined && file.filePath !== "stdout" && !(file.filePath.startsWith(`${AUDIT_DIR}/`) && file.filePath.length > AUDIT_DIR.length + 1)) {
-    // VaultCluster's server root filesystem is read-only: only the audit volume keeps a log file.
-    problems.push(`file.filePath: must be "stdout" or a file under ${AUDIT_DIR}/ (the audit volume), got "${file.filePath}"`);
+  if (file?.filePath !== undefined && file.filePath !== "stdout" && !new RegExp(`^${AUDIT_DIR}/[^/]+\\.log$`).test(file.filePath)) {
+    // VaultCluster's server root filesystem is read-only: only the audit volume keeps a log file, and its reloader
+    // sidecar rotates the `*.log` files directly in it (so the log stays within the volume).
+    problems.push(`file.filePath: must be "stdout" or a *.log file directly under ${AUDIT_DIR}/ (the audit volume, rotated by VaultCluster's reloader), got "${file.filePath}"`);
   }
   if (file?.mode !== undefined) {
     if (!/^0?[0-7]{3}$/.test(file.mode)) problems.push(`file.mode: must be an octal file mode such as 0600, got "${file.mode}"`);

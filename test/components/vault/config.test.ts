@@ -225,12 +225,15 @@ test("VaultAuditDevice: file on the audit volume with 0600 by default, stdout, s
   });
   assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "audit.log", mode: "0644" }, socket: { address: "x:1" } }), [
     "file: only one of file, socket may be set",
-    `file.filePath: must be "stdout" or a file under /vault/audit/ (the audit volume), got "audit.log"`,
+    `file.filePath: must be "stdout" or a *.log file directly under /vault/audit/ (the audit volume, rotated by VaultCluster's reloader), got "audit.log"`,
     `file.mode: must not grant group or other access, got "0644"`,
   ]);
   assert.deepEqual(validateVaultAuditDevice({ file: { mode: "rw" } }), [`file.mode: must be an octal file mode such as 0600, got "rw"`]);
   assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/var/log/vault.log" } }), [
-    `file.filePath: must be "stdout" or a file under /vault/audit/ (the audit volume), got "/var/log/vault.log"`,
+    `file.filePath: must be "stdout" or a *.log file directly under /vault/audit/ (the audit volume, rotated by VaultCluster's reloader), got "/var/log/vault.log"`,
   ]);
   assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/vault/audit/a.log", mode: "0400" } }), []);
+  // Not rotated by the reloader (it rotates *.log directly in the audit volume): refused.
+  assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/vault/audit/sub/a.log" } }).length, 1);
+  assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/vault/audit/audit.json" } }).length, 1);
 });
