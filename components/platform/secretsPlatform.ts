@@ -161,7 +161,7 @@ export interface PlatformVaultArgs {
   cluster?: VaultClusterArgs;
   /** The Secrets Store CSI driver (installed when the VaultCluster's CSI provider is on). Default: sync off, rotation on. */
   csiDriver?: SecretsStoreCsiDriverArgs;
-  /** Vault's configuration (auth, policies, KV, audit). Default: not managed. */
+  /** Vault's configuration (auth, policies, KV, audit, databases): stage 2, for an initialized Vault. Default: not managed (stage 1). */
   configuration?: PlatformVaultConfigurationArgs;
 }
 
@@ -190,7 +190,7 @@ export interface PlatformExternalSecretsArgs {
   gcp?: GcpSecretManagerAccessArgs;
   /** Azure Key Vault access (annotations and the workload identity pod label). */
   azure?: AzureKeyVaultAccessArgs;
-  /** Stores on the platform's own Vault (needs `vault.configuration`). */
+  /** Stores on the platform's own Vault (needs `vault`; the Vault role comes with `vault.configuration`). */
   vaultStore?: PlatformVaultStoreArgs;
   /** Other stores. */
   stores?: SecretStoreArgs[];
@@ -396,9 +396,11 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
  * Wiring done here, so stacks do not have to:
  * - the re-encryption Job's trigger is the encryption key, so a new key rewrites every Secret again;
  * - the cloud identity's service-account annotations (and Azure's pod label) go on ESO's controller;
- * - `externalSecrets.vaultStore` creates a Vault role bound to exactly ESO's controller service account,
- *   a policy reading only the given paths, and a SecretStore per namespace on the platform's Vault (its
- *   in-cluster address and CA);
+ * - Vault in two stages: `vault.cluster` alone is stage 1 (no call to Vault's API); `vault.configuration` is
+ *   stage 2, for a Vault that is initialized and reachable at `configuration.address` (docs/vault-bootstrap.md);
+ * - `externalSecrets.vaultStore` creates a SecretStore per namespace on the platform's Vault (its in-cluster
+ *   address and CA) and, in stage 2, a Vault role bound to exactly ESO's controller service account with a
+ *   policy reading only the given paths;
  * - the SecretProviderClasses of Vault roles use the CSI provider's auth mount;
  * - `exemptSubjects` lists the controllers that must read Secrets (ESO, Sealed Secrets, the rewrite Job,
  *   Vault's CSI provider): pass it to the policy pack's who-can-read-secrets `exemptSubjects`.
