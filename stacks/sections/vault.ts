@@ -155,7 +155,18 @@ export const vaultSection = z
       })
       .default({ enabled: false, driverNamespace: "secrets-store-csi", rotationPollInterval: "2m" }),
     /** Server certificate names beyond the in-cluster ones (e.g. the exposed host name of a fleet hub). */
-    tls: z.strictObject({ extraDnsNames: z.array(z.string().regex(DNS_NAME, { message: "must be a DNS name" })).default([]) }).default({ extraDnsNames: [] }),
+    tls: z
+      .strictObject({
+        extraDnsNames: z
+          .array(
+            z
+              .string()
+              .regex(DNS_NAME, { message: "must be a DNS name" })
+              .refine((n) => !/^\d+(\.\d+){3}$/.test(n), { message: "must be a DNS name, not an IP address (a client checks an IP against the certificate's IP SANs)" }),
+          )
+          .default([]),
+      })
+      .default({ extraDnsNames: [] }),
     /** Reach Vault from outside the cluster (explicit opt-in): a LoadBalancer Service on the active server. */
     exposure: z
       .strictObject({

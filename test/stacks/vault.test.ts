@@ -64,6 +64,10 @@ test("vault section: defaults and strict validation with field paths", () => {
     `${PROJECT}:clusters[0].vault.exposure.loadBalancer.sourceRanges[0]: "0.0.0.0/0" opens Vault to the internet; set allowAnySource to mean it`,
   ]);
   assert.deepEqual(problems({ storage: { auditSize: "2Gi" }, auditRotation: { maxFileMiB: 256, keepFiles: 3 } }), []);
+  assert.deepEqual(problems({ tls: { extraDnsNames: ["vault.example.com", "10.0.0.5", "Bad_Name"] } }), [
+    `${PROJECT}:clusters[0].vault.tls.extraDnsNames[1]: must be a DNS name, not an IP address (a client checks an IP against the certificate's IP SANs)`,
+    `${PROJECT}:clusters[0].vault.tls.extraDnsNames[2]: must be a DNS name`,
+  ]);
   assert.deepEqual(problems({ storage: { auditSize: "2Gi" } }), [], "the default file size shrinks to fit a small volume");
   // The database engine's own rules (VaultDatabaseCredentials) at the config path.
   assert.deepEqual(
