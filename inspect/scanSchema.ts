@@ -160,6 +160,8 @@ export interface SecretSource {
 
 /** How a consumer uses a Secret. */
 export type ConsumerVia =
+  /** The workload names the Secret in env values or args, or declares it (`kube-secrets-platform/reads-secrets`), and does not mount it: it reads it through the API. */
+  | "api"
   | "env"
   | "envFrom"
   | "volume"
