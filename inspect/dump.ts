@@ -50,7 +50,7 @@ export async function readDump(file: string, builder: InventoryBuilder): Promise
   }
   const head = first.value.replace(/^\uFEFF/, "").trimStart();
   if (head.startsWith("{") || head.startsWith("[")) {
-    const splitter = new JsonItemSplitter((value, kind) => builder.add(value, kind), file);
+    const splitter = new JsonItemSplitter((value, kind, apiVersion) => builder.add(value, kind, apiVersion), file);
     splitter.write(first.value);
     for await (const c of chunks) splitter.write(c);
     splitter.end();
@@ -91,7 +91,7 @@ export class JsonItemSplitter {
   private pending: unknown[] = [];
 
   constructor(
-    private readonly emit: (value: unknown, defaultKind?: string) => void,
+    private readonly emit: (value: unknown, defaultKind?: string, defaultApiVersion?: string) => void,
     private readonly label: string,
   ) {}
 
@@ -197,7 +197,8 @@ export class JsonItemSplitter {
     if (pending.length > 0) {
       const listKind = String((value as { kind?: unknown } | null)?.kind ?? "");
       const kind = listKind.endsWith("List") && listKind !== "List" ? listKind.slice(0, -4) : undefined;
-      for (const v of pending) this.emit(v, kind);
+      const apiVersion = (value as { apiVersion?: unknown } | null)?.apiVersion;
+      for (const v of pending) this.emit(v, kind, typeof apiVersion === "string" ? apiVersion : undefined);
     }
     if (Array.isArray(value)) for (const v of value) this.emit(v);
     else if (value && typeof value === "object" && Array.isArray((value as { items?: unknown }).items) && (value as { items: unknown[] }).items.length === 0 && String((value as { kind?: unknown }).kind ?? "List").endsWith("List")) {

@@ -76,13 +76,14 @@ export class InventoryBuilder {
   readonly inventory: Inventory = emptyInventory();
 
   /** Adds one object as read (a List's item or a document); Lists are expanded. */
-  add(raw: unknown, defaultKind?: string): void {
+  add(raw: unknown, defaultKind?: string, defaultApiVersion?: string): void {
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) return;
     const obj = raw as Record<string, any>;
     const kind = typeof obj.kind === "string" && obj.kind !== "PartialObjectMetadata" ? obj.kind : defaultKind;
     if (kind && kind.endsWith("List") && Array.isArray(obj.items)) {
       const itemKind = kind === "List" ? undefined : kind.slice(0, -4);
-      for (const item of obj.items) this.add(item, itemKind === "PartialObjectMetadata" ? defaultKind : itemKind);
+      const metadataOnly = itemKind === "PartialObjectMetadata";
+      for (const item of obj.items) this.add(item, metadataOnly ? defaultKind : itemKind, metadataOnly || kind === "List" ? defaultApiVersion : (str(obj.apiVersion) ?? defaultApiVersion));
       return;
     }
     if (!kind) {
@@ -92,6 +93,10 @@ export class InventoryBuilder {
     this.inventory.counts[kind] = (this.inventory.counts[kind] ?? 0) + 1;
     if (!USED_KINDS.has(kind)) return;
     const reduced = reduceObject(kind, obj);
+    if (reduced.apiVersion === undefined || reduced.apiVersion === "meta.k8s.io/v1" || obj.kind === "PartialObjectMetadata") {
+      if (defaultApiVersion) reduced.apiVersion = defaultApiVersion;
+      else delete reduced.apiVersion;
+    }
     const key = `${kind}/${reduced.metadata.namespace ?? ""}/${reduced.metadata.name ?? ""}`;
     const at = this.byKey.get(key);
     if (at !== undefined) {

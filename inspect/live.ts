@@ -191,7 +191,7 @@ export async function readLive(options: LiveOptions): Promise<LiveResult> {
         inv.notListed.push({ resource: res.id, status: reply.status, impact: res.impact, message: `the server answered ${String(list.kind)} instead of PartialObjectMetadataList; the answer was discarded` });
         break;
       }
-      for (const item of list.items ?? []) builder.add(item, res.kind);
+      for (const item of list.items ?? []) builder.add(item, res.kind, res.prefix === "/api/v1" ? "v1" : res.prefix.slice("/apis/".length));
       token = list.metadata?.continue ?? "";
       if (!token) break;
     }
