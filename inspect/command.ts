@@ -8,6 +8,7 @@
  * Exit codes: 0 done (no finding at or above --fail-on), 1 a finding at or above --fail-on, 2 invalid
  * arguments or unreadable input (dump, kubeconfig, context, unreachable server), 3 internal error.
  */
+import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { readDumps } from "./dump";
 import { SEVERITIES, SEVERITY_RANK } from "./findings";
@@ -100,6 +101,8 @@ export async function runScanCommand(argv: string[], io: ScanIo): Promise<ScanRu
     const exempt = [...(values["no-default-exempt"] ? [] : DEFAULT_EXEMPT_SUBJECTS), ...((values.exempt as string[] | undefined) ?? [])];
     for (const e of exempt) if (!/^(ServiceAccount [^/\s]+\/\S+|User \S+|Group \S+|(ServiceAccount|User|Group) ?\S*\*)$/.test(e)) throw new UsageError(`--exempt: ${JSON.stringify(e)} is not a subject ("ServiceAccount ns/name", "User name", "Group name", or a prefix ending in *)`);
     const version_ = values["kubernetes-version"] as string | undefined;
+    const out = values.out as string;
+    if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out: ${out} exists and is not a directory`);
 
     const inputs: Array<{ name: string; input: InputInfo; inventory: Inventory }> = [];
     if (live) {
@@ -123,13 +126,17 @@ export async function runScanCommand(argv: string[], io: ScanIo): Promise<ScanRu
     }
     const clusters: ClusterScan[] = inputs.map((i) => scanCluster(i.inventory, { cluster: i.name, input: i.input, exemptSubjects: exempt, kubernetesVersion: version_, now }));
     const doc = scanDocument(clusters, now, version);
-    const out = values.out as string;
-    const files = writeOutputs(out, {
+    let files: string[];
+    try {
+      files = writeOutputs(out, {
       "scan.json": `${JSON.stringify(doc, null, 2)}\n`,
       "scan.sarif": `${JSON.stringify(scanSarif(doc), null, 2)}\n`,
       "report.md": reportMarkdown(doc),
       "report.html": reportHtml(doc),
-    });
+      });
+    } catch (e) {
+      throw new UsageError(`--out: ${(e as Error).message}`);
+    }
     for (const c of clusters) {
       const n = { critical: 0, high: 0, medium: 0, low: 0 };
       for (const f of c.findings) n[f.severity]++;

@@ -30,8 +30,9 @@ async function isGzip(file: string): Promise<boolean> {
 }
 
 async function* textChunks(file: string): AsyncGenerator<string> {
+  const gzip = await isGzip(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const stream = (await isGzip(file)) ? raw.pipe(createGunzip()) : raw;
+  const stream = gzip ? raw.pipe(createGunzip()) : raw;
   stream.setEncoding("utf8");
   try {
     for await (const chunk of stream) yield chunk as string;

@@ -36,7 +36,7 @@ function clusterSection(c: ClusterScan): string[] {
   else lines.push(...table(["severity", "rule", "finding", "fix"], c.findings.map((f) => [f.severity, f.rule, f.message, f.fix]), "findings"), "");
   lines.push("### Secrets", "");
   const readerText = (s: ClusterScan["secrets"][number]) => {
-    const subjects = [...new Set(s.readers.map((id) => c.grants[id]).filter((g) => !g.exempt && g.access !== "write").map((g) => `${g.subject} (${g.mechanism})`))];
+    const subjects = [...new Set(s.readers.map((id) => c.grants[id]).filter((g) => !g.exempt && g.access !== "write").map((g) => `${g.subject} (${g.mechanism})`))].sort();
     return subjects.length ? subjects.join(", ") : "only exempt";
   };
   lines.push(

@@ -18,7 +18,7 @@ export function writeOutputs(dir: string, files: Record<string, string>): string
   } catch {
     st = undefined;
   }
-  if (st && !st.isDirectory()) throw new Error(`--out: ${dir} exists and is not a directory`);
+  if (st && !st.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(join(dir, ".ksp-tmp-"));
   try {
