@@ -36,7 +36,7 @@ main { padding:14px 20px; }
 .cards { display:flex; flex-wrap:wrap; gap:10px; margin-bottom:12px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:6px; padding:8px 12px; min-width:120px; }
 .card b { display:block; font-size:20px; }
-.grid { display:grid; grid-template-columns:minmax(320px, 1fr) minmax(420px, 1.4fr); gap:14px; }
+.grid { display:grid; grid-template-columns:minmax(480px, 1fr) minmax(420px, 1.25fr); gap:14px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:6px; padding:10px 12px; margin-bottom:14px; overflow:auto; }
 section h2 { margin:0 0 8px; font-size:15px; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
@@ -115,8 +115,8 @@ export const UI_SCRIPT = `
     function box(x, y, w, h, label, sub, color, cls) {
       var g = s("g", { class: cls || "node" });
       g.appendChild(s("rect", { x: x, y: y, width: w, height: h, rx: 5, fill: "#fff", stroke: color || "#8a93a8", "stroke-width": 1.5 }));
-      g.appendChild(s("text", { x: x + 8, y: y + (sub ? 14 : 21) }, label.length > 38 ? label.slice(0, 37) + "…" : label));
-      if (sub) g.appendChild(s("text", { x: x + 8, y: y + 28, fill: "#667" }, sub.length > 42 ? sub.slice(0, 41) + "…" : sub));
+      g.appendChild(s("text", { x: x + 8, y: y + (sub ? 14 : 21) }, label.length > 36 ? label.slice(0, 35) + "…" : label));
+      if (sub) g.appendChild(s("text", { x: x + 8, y: y + 28, fill: "#667" }, sub.length > 38 ? sub.slice(0, 37) + "…" : sub));
       svg.appendChild(g);
       return g;
     }
