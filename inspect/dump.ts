@@ -193,16 +193,17 @@ export class JsonItemSplitter {
     this.envelope = [];
     if (text.trim() === "") return;
     const value = this.parse(text);
+    const rawKind = (value as { kind?: unknown } | null)?.kind;
+    const envelopeKind = typeof rawKind === "string" ? rawKind : "";
     const pending = this.pending;
     this.pending = [];
     if (pending.length > 0) {
-      const listKind = String((value as { kind?: unknown } | null)?.kind ?? "");
-      const kind = listKind.endsWith("List") && listKind !== "List" ? listKind.slice(0, -4) : undefined;
+      const kind = envelopeKind.endsWith("List") && envelopeKind !== "List" ? envelopeKind.slice(0, -4) : undefined;
       const apiVersion = (value as { apiVersion?: unknown } | null)?.apiVersion;
       for (const v of pending) this.emit(v, kind, typeof apiVersion === "string" ? apiVersion : undefined);
     }
     if (Array.isArray(value)) for (const v of value) this.emit(v);
-    else if (value && typeof value === "object" && Array.isArray((value as { items?: unknown }).items) && (value as { items: unknown[] }).items.length === 0 && String((value as { kind?: unknown }).kind ?? "List").endsWith("List")) {
+    else if (value && typeof value === "object" && Array.isArray((value as { items?: unknown }).items) && (value as { items: unknown[] }).items.length === 0 && (envelopeKind === "" || envelopeKind.endsWith("List"))) {
       // A List envelope: its items were emitted one by one.
     } else this.emit(value);
   }

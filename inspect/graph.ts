@@ -342,7 +342,7 @@ export function buildGraph(inv: Inventory, options: GraphOptions): Graph {
     const cert = certBySecret.get(k);
     const certName = ann["cert-manager.io/certificate-name"];
     if (cert || certName) {
-      const name = cert?.metadata.name ?? certName!;
+      const name = cert?.metadata.name ?? certName;
       const e = [cert ? `Certificate ${s.namespace}/${name} spec.secretName` : "annotation cert-manager.io/certificate-name"];
       return { kind: "cert-manager", detail: `issued by cert-manager for Certificate ${s.namespace}/${name}`, ref: { kind: "Certificate", apiVersion: "cert-manager.io/v1", namespace: s.namespace, name }, evidence: ev(e) };
     }

@@ -144,7 +144,7 @@ function reduceMeta(kind: string, m: Record<string, any> | undefined): Meta {
   if (m.creationTimestamp) meta.creationTimestamp = String(m.creationTimestamp instanceof Date ? m.creationTimestamp.toISOString() : m.creationTimestamp);
   if (str(m.uid)) meta.uid = m.uid;
   if (Array.isArray(m.managedFields)) {
-    const managers = [...new Set(m.managedFields.map((f: any) => str(f?.manager)).filter((x: string | undefined): x is string => !!x))].sort() as string[];
+    const managers = [...new Set(m.managedFields.map((f: any) => str(f?.manager)).filter((x: string | undefined): x is string => !!x))].sort();
     if (managers.length) meta.managers = managers;
   }
   return meta;

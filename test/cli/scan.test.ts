@@ -21,7 +21,7 @@ const items = fixtureCluster();
 const jsonDump = join(dir, "cluster.json");
 writeFileSync(jsonDump, JSON.stringify({ apiVersion: "v1", kind: "List", items: items.filter((o) => o.kind !== "Secret") }));
 const yamlDump = join(dir, "secrets.yaml.gz");
-writeFileSync(yamlDump, gzipSync(items.filter((o) => o.kind === "Secret").map((o) => stringify(o)).join("---\n")));
+writeFileSync(yamlDump, new Uint8Array(gzipSync(items.filter((o) => o.kind === "Secret").map((o) => stringify(o)).join("---\n"))));
 const EXEMPT = ["--exempt", "ServiceAccount external-secrets/*", "--exempt", "ServiceAccount sealed-secrets/*"];
 const OUTPUTS = ["report.html", "report.md", "scan.json", "scan.sarif"];
 

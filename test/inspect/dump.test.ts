@@ -55,7 +55,7 @@ test("files: JSON List, concatenated documents, raw SecretList, YAML documents, 
   writeFileSync(f1, others.map((o) => JSON.stringify(o, null, 1)).join("\n"));
   // A raw API answer (kubectl get --raw /api/v1/secrets): items without kind, the List named after them.
   const f2 = join(dir, "secrets.json.gz");
-  writeFileSync(f2, gzipSync(JSON.stringify({ items: secrets.map(({ kind: _k, apiVersion: _a, ...rest }) => rest), kind: "SecretList", apiVersion: "v1", metadata: {} })));
+  writeFileSync(f2, new Uint8Array(gzipSync(JSON.stringify({ items: secrets.map(({ kind: _k, apiVersion: _a, ...rest }) => rest), kind: "SecretList", apiVersion: "v1", metadata: {} }))));
   const inv = await readDumps([f1, f2]);
   const fromList = inventoryOf(list);
   const key = (o: { kind?: string; metadata: { namespace?: string; name?: string } }) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
@@ -68,7 +68,7 @@ test("files: JSON List, concatenated documents, raw SecretList, YAML documents, 
   const fromYaml = await readDumps([y]);
   assert.deepEqual(sorted(fromYaml.objects), sorted(fromList.objects));
   const yl = join(dir, "list.yaml.gz");
-  writeFileSync(yl, gzipSync(stringify(list)));
+  writeFileSync(yl, new Uint8Array(gzipSync(stringify(list))));
   assert.deepEqual(sorted((await readDumps([yl])).objects), sorted(fromList.objects));
 });
 

@@ -194,5 +194,5 @@ test("proposals: mounted Secrets need no RBAC, API reads get a named Role, the b
   assert.deepEqual(c.proposals.filter((x) => !x.narrows).map((x) => x.serviceAccount), ["ServiceAccount monitoring/grafana", "ServiceAccount payments/payments-api"]);
   // Never widening: every proposed name is one the identity could already read.
   const web = c.subjects.find((s) => s.subject === "ServiceAccount shop/web")!;
-  for (const n of p.role!.rules![0].resourceNames!) assert.ok(web.reads.includes(`fx/shop/${n}`));
+  for (const n of p.role.rules[0].resourceNames) assert.ok(web.reads.includes(`fx/shop/${n}`));
 });

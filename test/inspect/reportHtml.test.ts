@@ -60,7 +60,7 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-const rows = (sel: string) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => (tr as HTMLElement).innerText.split("\t")[0]));
+const rows = (sel: string) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText.split("\t")[0]));
 
 test("the page is self-contained: no request leaves it, no script error, a CSP forbidding the network", async () => {
   assert.deepEqual(blocked, []);
@@ -86,7 +86,7 @@ test("it shows the graph of the most exposed Secret, and a click picks another",
 test("filters: namespace, minimum severity and search narrow Secrets and findings", async () => {
   await page.selectOption("#namespace", "payments");
   assert.deepEqual(await rows("#secrets-table"), ["payments/payments-db", "payments/stripe-key"]);
-  const findingText = await page.$$eval("#findings-table tbody tr", (trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+  const findingText = await page.$$eval("#findings-table tbody tr", (trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText));
   assert.equal(findingText.length, 3);
   for (const t of findingText) assert.match(t, /payments/);
   await page.screenshot({ path: join(outDir, "report-namespace-payments.png") });
