@@ -53,6 +53,12 @@ export const FINDING_RULES: Record<FindingRule, { title: string; description: st
   "rbac-escalation": { title: "RBAC: privilege escalation", description: "The RBAC engine found a privilege escalation path.", fix: "Remove escalate/bind/impersonate/nodes-proxy/token rights, or restrict them with resourceNames." },
   "rbac-ineffective-rule": { title: "RBAC: ineffective rule", description: "A rule can never match a request.", fix: "Fix or remove the rule (see the message)." },
   "rbac-missing-role": { title: "RBAC: binding to a missing role", description: "A binding references a role that does not exist.", fix: "Delete the binding, or create the role deliberately." },
+  "rbac-external-secret-access": {
+    title: "RBAC: external secret access through ESO",
+    description: "The subject can pull or push external secrets through External Secrets Operator resources (ExternalSecrets, SecretStores, PushSecrets) and the stores usable in the namespace.",
+    fix: "Limit who can create ESO resources; restrict ClusterSecretStores to the namespaces that need them (conditions) and give each store least-privilege cloud credentials.",
+  },
+  "rbac-other": { title: "RBAC: other engine finding", description: "An RBAC engine finding of a kind this version of the scan does not classify.", fix: "See the message and the policy pack's documentation for the code." },
 };
 
 /** The object an engine finding is about: the first binding (or role) of its chain. */
@@ -67,9 +73,10 @@ export function objectOfPath(path: string[], fallback: string): ObjectRef {
 }
 
 function engineFinding(cluster: string, f: RbacFinding): Finding {
-  const rule = `rbac-${f.code}` as FindingRule;
+  const known = `rbac-${f.code}` as FindingRule;
+  const rule: FindingRule = known in FINDING_RULES ? known : "rbac-other";
   const object = objectOfPath(f.path, f.subject);
-  const meta = FINDING_RULES[rule] ?? FINDING_RULES["rbac-escalation"];
+  const meta = FINDING_RULES[rule];
   return {
     id: `${rule}:${cluster}:${refText(object)}:${f.subject}:${f.namespace}`,
     rule,

@@ -175,8 +175,13 @@ function mechanismOf(f: RbacFinding): GrantMechanism {
   if (text.startsWith("create or change pod-template workloads")) return "workload-write";
   if (text.startsWith("exec into or attach")) return "exec";
   if (text.startsWith("add ephemeral containers")) return "ephemeral-containers";
+  if (text.startsWith("change running pods")) return "pod-update";
+  if (text.startsWith("copy every Secret of the namespace out")) return "eso-exfiltrate";
   return "other";
 }
+
+/** Mechanisms that read what running pods mount (their resourceNames, if any, name pods). */
+const MOUNT_READERS = new Set<GrantMechanism>(["exec", "ephemeral-containers", "pod-update"]);
 
 const ACCESS: Record<string, GrantAccess> = { "secret-read": "read", "secret-write": "write", "indirect-secret-read": "indirect" };
 const VIA = / by acting as ((?:ServiceAccount|User|Group) \S+) via /;
@@ -511,7 +516,8 @@ export function buildGraph(inv: Inventory, options: GraphOptions): Graph {
   for (const f of rbacFindings) {
     const access = ACCESS[f.code];
     if (!access) continue;
-    const via = VIA.exec(f.message)?.[1];
+    // Newer engines name the identity acted as (`actingAs`); older ones only in the message.
+    const via = (f as RbacFinding & { actingAs?: string }).actingAs ?? VIA.exec(f.message)?.[1];
     grants.push({
       id: 0,
       subject: f.subject,
@@ -540,7 +546,7 @@ export function buildGraph(inv: Inventory, options: GraphOptions): Graph {
     const out: SecretNode[] = [];
     for (const ns of namespaces) {
       const inNs = secretsByNs.get(ns) ?? [];
-      if (g.mechanism === "exec" || g.mechanism === "ephemeral-containers") {
+      if (MOUNT_READERS.has(g.mechanism)) {
         let names: Set<string>;
         if (g.resourceNames) {
           names = new Set();
@@ -563,7 +569,7 @@ export function buildGraph(inv: Inventory, options: GraphOptions): Graph {
   const grantReach = new Map<number, SecretNode[] | "all">();
   const clusterWideAll: number[] = [];
   for (const g of grants) {
-    const everything = g.namespace === "*" && !g.resourceNames && g.mechanism !== "exec" && g.mechanism !== "ephemeral-containers";
+    const everything = g.namespace === "*" && !g.resourceNames && !MOUNT_READERS.has(g.mechanism);
     if (everything) {
       clusterWideAll.push(g.id);
       grantReach.set(g.id, "all");

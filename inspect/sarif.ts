@@ -22,6 +22,8 @@ const DEFAULT_SEVERITY: Record<FindingRule, Severity> = {
   "rbac-escalation": "high",
   "rbac-ineffective-rule": "low",
   "rbac-missing-role": "medium",
+  "rbac-external-secret-access": "high",
+  "rbac-other": "medium",
 };
 
 export function objectLocationName(cluster: string, o: ObjectRef): string {

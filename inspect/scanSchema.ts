@@ -194,10 +194,11 @@ export type GrantAccess = "read" | "write" | "indirect";
 /**
  * How the grant reaches Secret content: `secret-read` (get/list/watch secrets), `secret-write`,
  * `pod-create` / `workload-write` (run a pod that mounts any Secret of the namespace), `exec` /
- * `ephemeral-containers` (read what running pods mount), `other` (an indirect path the scan does not
+ * `ephemeral-containers` / `pod-update` (read what running pods mount), `eso-exfiltrate` (copy every Secret
+ * of the namespace out with an ESO SecretStore + PushSecret), `other` (an indirect path the scan does not
  * classify; treated as every Secret of the scope).
  */
-export type GrantMechanism = "secret-read" | "secret-write" | "pod-create" | "workload-write" | "exec" | "ephemeral-containers" | "other";
+export type GrantMechanism = "secret-read" | "secret-write" | "pod-create" | "workload-write" | "exec" | "ephemeral-containers" | "pod-update" | "eso-exfiltrate" | "other";
 
 /** One Secret-relevant RBAC engine finding (codes secret-read, secret-write, indirect-secret-read). */
 export interface SecretGrant {
@@ -383,7 +384,10 @@ export type FindingRule =
   | "rbac-indirect-secret-read"
   | "rbac-escalation"
   | "rbac-ineffective-rule"
-  | "rbac-missing-role";
+  | "rbac-missing-role"
+  | "rbac-external-secret-access"
+  /** An engine finding code this version of the scan does not know (its code is in the message). */
+  | "rbac-other";
 
 export interface Finding {
   /** Stable within a document: `<rule>:<cluster>:<object>[:<subject>]`. */

@@ -196,3 +196,10 @@ test("proposals: mounted Secrets need no RBAC, API reads get a named Role, the b
   const web = c.subjects.find((s) => s.subject === "ServiceAccount shop/web")!;
   for (const n of p.role.rules[0].resourceNames) assert.ok(web.reads.includes(`fx/shop/${n}`));
 });
+
+test("every Secret grant of the fixture (cluster-admin included) gets a known mechanism", () => {
+  const s = scan(fixtureCluster(), []);
+  assert.deepEqual(s.grants.filter((g) => g.mechanism === "other").map((g) => g.message), []);
+  const masters = new Set(s.grants.filter((g) => g.subject === "Group system:masters").map((g) => g.mechanism));
+  for (const m of ["secret-read", "secret-write", "pod-create", "workload-write", "exec", "ephemeral-containers"]) assert.ok(masters.has(m as never), m);
+});
