@@ -164,7 +164,9 @@ function proposalPulumi(graph: Graph, ns: string, saName: string, role: RbacObje
     lines.push(`new ExternalSecret(${JSON.stringify(s.name)}, {`);
     lines.push(`  namespace: ${JSON.stringify(s.namespace)},`);
     lines.push('  storeRef: { name: "REPLACE-store", kind: "ClusterSecretStore" },');
-    lines.push(`  target: { name: ${JSON.stringify(s.name)} },`);
+    // The kubelet and Ingress controllers read a Secret by its type (kubernetes.io/dockerconfigjson, kubernetes.io/tls): keep it.
+    if (s.type && s.type !== "Opaque") lines.push(`  target: { name: ${JSON.stringify(s.name)}, template: { type: ${JSON.stringify(s.type)} } },`);
+    else lines.push(`  target: { name: ${JSON.stringify(s.name)} },${s.type ? "" : " // set template.type if the Secret is not Opaque"}`);
     if (s.keys?.length) lines.push(`  data: [${s.keys.map((k) => `{ secretKey: ${JSON.stringify(k)}, remoteRef: { key: ${JSON.stringify(`REPLACE/${s.namespace}/${s.name}`)}, property: ${JSON.stringify(k)} } }`).join(", ")}],`);
     else lines.push(`  dataFrom: [{ extract: { key: ${JSON.stringify(`REPLACE/${s.namespace}/${s.name}`)} } }],`);
     lines.push("});");
