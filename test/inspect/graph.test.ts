@@ -203,3 +203,17 @@ test("every Secret grant of the fixture (cluster-admin included) gets a known me
   const masters = new Set(s.grants.filter((g) => g.subject === "Group system:masters").map((g) => g.mechanism));
   for (const m of ["secret-read", "secret-write", "pod-create", "workload-write", "exec", "ephemeral-containers"]) assert.ok(masters.has(m as never), m);
 });
+
+test("least-privilege twin: web reads only the Secret it names, CI deploys through nothing — no reader finding, nothing to narrow", () => {
+  const twin = fixtureCluster()
+    .filter((o) => !(o.kind === "RoleBinding" && o.metadata.name === "ci-deployer"))
+    .map((o) => (o.kind === "Role" && o.metadata.name === "web-secrets" ? { ...o, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["shop-config"] }] } : o));
+  const s = scan(twin);
+  const readerRules = new Set(["over-broad-reader", "non-consumer-reader", "rbac-indirect-secret-read"]);
+  assert.deepEqual(s.findings.filter((f) => readerRules.has(f.rule) && f.subject !== "ServiceAccount payments/ghost").map((f) => f.id), []);
+  const web = s.proposals.find((p) => p.serviceAccount === "ServiceAccount shop/web")!;
+  assert.equal(web.narrows, false);
+  assert.deepEqual(web.bindingChanges, []);
+  assert.equal(web.role, undefined, "the existing named Role already covers the API read");
+  assert.deepEqual(s.subjects.find((x) => x.subject === "ServiceAccount shop/web")!.reads, ["fx/shop/shop-config"]);
+});
