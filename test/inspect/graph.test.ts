@@ -13,6 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
 import { InventoryBuilder } from "../../inspect/inventory";
 import { DEFAULT_EXEMPT_SUBJECTS, scanCluster } from "../../inspect/scan";
 import type { ClusterScan } from "../../inspect/scanSchema";
@@ -187,7 +188,12 @@ test("proposals: mounted Secrets need no RBAC, API reads get a named Role, the b
   assert.deepEqual(p.role?.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["shop-config"] }]);
   assert.deepEqual(p.roleBinding?.subjects, [{ kind: "ServiceAccount", name: "web", namespace: "shop" }]);
   assert.deepEqual(p.diff, ["- read Secrets [get,list] in shop via RoleBinding shop/web-secrets", "+ read Secrets [get] in shop (only shop-config) via RoleBinding shop/web-secrets-read"]);
-  assert.match(p.yaml, /kind: Role\n/);
+  // The YAML reads back (as kubectl would) to exactly the proposed Role and RoleBinding.
+  const docs = parseAllDocuments(p.yaml).map((d) => d.toJS());
+  assert.equal(docs.length, 2, "the comments before the first --- start no document");
+  assert.deepEqual(docs[0], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, rules: p.role!.rules });
+  assert.deepEqual(docs[1], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, roleRef: p.roleBinding!.roleRef, subjects: p.roleBinding!.subjects });
+  assert.match(p.yaml, /^# delete RoleBinding shop\/web-secrets: kubectl delete rolebinding web-secrets -n shop$/m);
   assert.match(p.pulumi, /new k8s\.rbac\.v1\.Role\("web-secrets-read"/);
   assert.match(p.pulumi, /new ExternalSecret\("regcred", \{/);
   // Identities that hold nothing beyond what they mount get no change.
