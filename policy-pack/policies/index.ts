@@ -10,7 +10,8 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { auditPolicyBodies } from "./auditPolicyBodies";
 import { aksAuditDiagnostics, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
 import { aksKmsEncryption, eksSecretsEncryption, gkeDatabaseEncryption, keyVaultPurgeProtection, kmsKeyRotation } from "./cloudEncryption";
-import { clusterSecretStoreConditions, esoIamNoWildcardResources, externalSecretRefreshInterval } from "./externalSecrets";
+import { awsBroadManagedPolicies, azureKeyVaultRoleScope, esoIamNoWildcardResources, gcpSecretIamScope, kmsKeyPolicyPrincipals } from "./cloudIam";
+import { clusterSecretStoreConditions, esoStoreExplicitAuth, externalSecretRefreshInterval } from "./externalSecrets";
 import { ineffectiveRbacRules } from "./ineffectiveRbacRules";
 import { noClusterAdminBindings } from "./noClusterAdminBindings";
 import { noDefaultServiceAccountGrants } from "./noDefaultServiceAccountGrants";
@@ -50,8 +51,13 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   auditPolicyBodies,
   // External Secrets, Vault, Sealed Secrets
   clusterSecretStoreConditions,
+  esoStoreExplicitAuth,
   externalSecretRefreshInterval,
   esoIamNoWildcardResources,
+  awsBroadManagedPolicies,
+  kmsKeyPolicyPrincipals,
+  gcpSecretIamScope,
+  azureKeyVaultRoleScope,
   vaultChartHardening,
   vaultKubernetesRoleBindings,
   vaultPolicyDocuments,
