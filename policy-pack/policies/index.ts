@@ -22,7 +22,7 @@ import { noWildcardRules } from "./noWildcardRules";
 import { sealedSecretsScope } from "./sealedSecretsScope";
 import { selfManagedEncryptionConfiguration } from "./selfManagedEncryption";
 import { serviceAccountTokenAutomount } from "./serviceAccountTokenAutomount";
-import { vaultChartHardening, vaultKubernetesRoleBindings } from "./vault";
+import { vaultChartHardening, vaultKubernetesRoleBindings, vaultRoleTokenPolicies } from "./vault";
 import { vaultPolicyDocuments } from "./vaultPolicyDocuments";
 import { whoCanReadSecrets } from "./whoCanReadSecrets";
 
@@ -60,6 +60,7 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   azureKeyVaultRoleScope,
   vaultChartHardening,
   vaultKubernetesRoleBindings,
+  vaultRoleTokenPolicies,
   vaultPolicyDocuments,
   sealedSecretsScope,
 ];
