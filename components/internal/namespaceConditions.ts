@@ -76,7 +76,7 @@ export function regexAdmitsNamespace(pattern: string, name: string): boolean | u
 }
 
 /** metav1.LabelSelectorAsSelector + Matches: an invalid selector matches nothing (ESO fails the request). */
-function selectorMatchesLabels(sel: NamespaceSelectorLike, labels: Record<string, string>): boolean {
+export function selectorMatchesLabels(sel: NamespaceSelectorLike, labels: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key ?? "");
@@ -113,6 +113,14 @@ export function selectorAdmitsUnlabelledNamespaces(selector: NamespaceSelectorLi
   let fresh = "ns";
   while (mentioned.has(fresh)) fresh += "x";
   return selectorMatchesLabels(selector, { [NAMESPACE_NAME_LABEL]: fresh });
+}
+
+/**
+ * Whether `selector` selects an object that carries no labels at all (`{}`, a `NotIn` / `DoesNotExist`
+ * deny-list): for a Secret selector, every unlabelled Secret of the namespace.
+ */
+export function selectorAdmitsUnlabelledObjects(selector: NamespaceSelectorLike): boolean {
+  return selectorMatchesLabels(selector, {});
 }
 
 /**

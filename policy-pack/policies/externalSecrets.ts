@@ -1,7 +1,7 @@
 /** External Secrets Operator resources and the cloud IAM behind them (raw resource inputs). */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { storeAuthProblems } from "../../components/internal/esoStoreAuth";
-import { conditionsAdmittingEveryNamespace } from "../../components/internal/namespaceConditions";
+import { conditionsAdmittingEveryNamespace, selectorAdmitsUnlabelledObjects } from "../../components/internal/namespaceConditions";
 import { k8sName, parseDuration } from "./common";
 
 export const clusterSecretStoreConditions: ResourceValidationPolicy = {
@@ -37,6 +37,29 @@ export const esoStoreExplicitAuth: ResourceValidationPolicy = {
     if (!/^kubernetes:external-secrets\.io\/v1(beta1)?:(Cluster)?SecretStore$/.test(args.type)) return;
     const id = k8sName(args.type, args.props);
     for (const problem of storeAuthProblems(args.props.spec)) reportViolation(`${id}: ${problem}`);
+  },
+};
+
+/**
+ * A PushSecret copies Secrets of its namespace to an external store. Selecting them by a label selector
+ * that every unlabelled Secret matches (`{}`, NotIn / DoesNotExist only) pushes every Secret of the
+ * namespace, service-account tokens and other applications' credentials included, out of the cluster
+ * (ESO pkg/controllers/pushsecret: metav1.LabelSelectorAsSelector over the namespace's Secrets).
+ */
+export const pushSecretScope: ResourceValidationPolicy = {
+  name: "push-secret-scope",
+  description: "PushSecrets push named Secrets (selector.secret.name) or Secrets carrying a label, never every Secret of their namespace.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps: "Set `spec.selector.secret.name` (PushSecret does this), or a selector with matchLabels / In on a label only the pushed Secrets carry.",
+  validateResource: (args, reportViolation) => {
+    if (!/^kubernetes:external-secrets\.io\/v1(alpha1)?:PushSecret$/.test(args.type)) return;
+    const secret = args.props.spec?.selector?.secret;
+    const selector = secret?.selector;
+    if (!selector || typeof selector !== "object" || (typeof secret.name === "string" && secret.name !== "")) return;
+    if (selectorAdmitsUnlabelledObjects(selector)) {
+      reportViolation(`${k8sName(args.type, args.props)}: spec.selector.secret.selector ${JSON.stringify(selector)} matches every unlabelled Secret of the namespace, so it pushes all of them (service-account tokens and other applications' credentials included)`);
+    }
   },
 };
 

@@ -11,7 +11,7 @@ import { auditPolicyBodies } from "./auditPolicyBodies";
 import { aksAuditDiagnostics, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
 import { aksKmsEncryption, eksSecretsEncryption, gkeDatabaseEncryption, keyVaultPurgeProtection, kmsKeyRotation } from "./cloudEncryption";
 import { awsBroadManagedPolicies, azureKeyVaultRoleScope, esoIamNoWildcardResources, gcpSecretIamScope, kmsKeyPolicyPrincipals } from "./cloudIam";
-import { clusterSecretStoreConditions, esoStoreExplicitAuth, externalSecretRefreshInterval } from "./externalSecrets";
+import { clusterSecretStoreConditions, esoStoreExplicitAuth, externalSecretRefreshInterval, pushSecretScope } from "./externalSecrets";
 import { ineffectiveRbacRules } from "./ineffectiveRbacRules";
 import { noClusterAdminBindings } from "./noClusterAdminBindings";
 import { noDefaultServiceAccountGrants } from "./noDefaultServiceAccountGrants";
@@ -52,6 +52,7 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   // External Secrets, Vault, Sealed Secrets
   clusterSecretStoreConditions,
   esoStoreExplicitAuth,
+  pushSecretScope,
   externalSecretRefreshInterval,
   esoIamNoWildcardResources,
   awsBroadManagedPolicies,
