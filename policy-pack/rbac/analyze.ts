@@ -21,6 +21,8 @@
  * group does not inherit that group's grants again. What a subject can really read is its findings and
  * those of its groups (test/policy-pack/rbac/oracle.test.ts checks exactly that against a model).
  */
+import { storeAuthProblems, storeProviderName } from "../../components/internal/esoStoreAuth";
+import { conditionsAdmitNamespace, type NamespaceConditionLike } from "../../components/internal/namespaceConditions";
 import { SYSTEM_GROUPS, builtinClusterRoles } from "./builtin";
 import { selectorMatches } from "./match";
 import { CLUSTER_SCOPED_RESOURCES, PROBES, forEachProbeAllowedBy, type Probe, type ProbeKind } from "./probes";
@@ -84,11 +86,14 @@ interface Grant {
 }
 
 /** Kinds whose inherited grants are covered by being able to run pods in the namespace. */
-const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers"]);
+const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers", "pod-update"]);
 /** Kinds only reported in combination (bind + create bindings, CSR approval + signer approval). */
 const COMBINED_KINDS = new Set<ProbeKind>(["bind-roles", "bind-clusterroles", "create-rolebindings", "create-clusterrolebindings", "csr-approval", "signer-approve"]);
 
 const PROBE_COUNT = PROBES.length;
+const SECRET_CREATE = PROBES.find((p) => p.kind === "secret-write" && p.verb === "create")!;
+const SECRET_GET = PROBES.find((p) => p.kind === "secret-read" && p.verb === "get")!;
+const TOKEN_SECRET = PROBES.find((p) => p.kind === "token-secret")!;
 /** Per probe index: whether its kind is a read kind. */
 const READ_PROBE: readonly boolean[] = PROBES.map((p) => READ_KINDS.has(p.kind));
 /** Per probe index: a number for its kind (findings are grouped by kind). */
@@ -122,7 +127,8 @@ class Item {
     readonly via?: string,
     private readonly step?: string,
   ) {
-    if (tail instanceof Item) {
+    if (tail instanceof Item && tail.probe === probe) {
+      // An inherited copy: the same request, so the same key.
       this.key = tail.key;
       this.anyHere = tail.anyHere;
     } else {
@@ -188,6 +194,8 @@ interface ActState {
   act: Item;
   all: number;
   nonRead: number;
+  /** Grants the principal gained through this target set (0: the targets can do nothing it cannot). */
+  gained: number;
 }
 
 class Principal {
@@ -202,6 +210,9 @@ class Principal {
   runsPods: Set<number> | null = null;
   /** Holds a kind that only counts in combination (see combinedFindings). */
   combined = false;
+  /** Its create (any name) and get grants on secrets, paired into token-Secret minting (see mintTokenSecrets). */
+  secretCreates: Item[] | null = null;
+  secretGets: Item[] | null = null;
   /** A service account, or a user or group: `prefix` + `name`; the identity string is built on first use. */
   constructor(
     private readonly serviceAccount: ServiceAccountRef | null,
@@ -319,6 +330,28 @@ interface Indexed {
   bindings: KubeObject[];
   /** Service accounts by namespace and name; every namespace's `default` comes first. */
   serviceAccounts: Map<string, Map<string, ServiceAccountRef>>;
+  /** ESO SecretStores and ClusterSecretStores. */
+  stores: EsoStore[];
+  /** Labels of the Namespaces among the objects. */
+  namespaceLabels: Map<string, Record<string, string>>;
+}
+
+/** An ESO store: namespaced (`ns`) or cluster-wide with its conditions, and whether it uses the controller's own identity. */
+interface EsoStore {
+  ns: string | null;
+  conditions: NamespaceConditionLike[] | undefined;
+  ambient: boolean;
+  text: string;
+}
+
+function esoStore(obj: KubeObject, defaultNs: string): EsoStore {
+  const spec = obj.spec as Record<string, any> | undefined;
+  const cluster = obj.kind === "ClusterSecretStore";
+  const ns = cluster ? null : obj.metadata?.namespace || defaultNs;
+  const ambient = storeAuthProblems(spec).length > 0;
+  const id = cluster ? `ClusterSecretStore ${obj.metadata?.name ?? ""}` : `SecretStore ${ns}/${obj.metadata?.name ?? ""}`;
+  const provider = storeProviderName(spec) ?? "?";
+  return { ns, conditions: cluster ? (spec?.conditions as NamespaceConditionLike[] | undefined) : undefined, ambient, text: `${id} [${provider}, ${ambient ? "the ESO controller's own identity" : "its own credentials"}]` };
 }
 
 const WORKLOAD_KINDS = new Set(["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"]);
@@ -347,7 +380,7 @@ function serviceAccount(serviceAccounts: Indexed["serviceAccounts"], ns: string,
 
 function index(objects: KubeObject[], options: AnalyzeOptions): Indexed {
   const defaultNs = options.defaultNamespace ?? "default";
-  const ix: Indexed = { roles: [], clusterRoles: [], clusterRoleByName: new Map(), rolesByNamespace: new Map(), bindings: [], serviceAccounts: new Map() };
+  const ix: Indexed = { roles: [], clusterRoles: [], clusterRoleByName: new Map(), rolesByNamespace: new Map(), bindings: [], serviceAccounts: new Map(), stores: [], namespaceLabels: new Map() };
   const addRole = (obj: KubeObject, builtin: boolean) => {
     const kind = obj.kind === "Role" ? "Role" : "ClusterRole";
     const meta = obj.metadata;
@@ -390,8 +423,12 @@ function index(objects: KubeObject[], options: AnalyzeOptions): Indexed {
     else if (kind === "ServiceAccount") serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, obj.metadata?.name ?? "default");
     else if (kind && WORKLOAD_KINDS.has(kind)) {
       const spec = podSpecOf(obj);
-      serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, (spec?.serviceAccountName as string | undefined) || "default");
-    } else if (kind === "Namespace" && obj.metadata?.name) serviceAccount(ix.serviceAccounts, obj.metadata.name, "default");
+      // serviceAccountName, else the deprecated serviceAccount, else default (as the API server defaults it).
+      serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, (spec?.serviceAccountName as string | undefined) || (spec?.serviceAccount as string | undefined) || "default");
+    } else if (kind === "Namespace" && obj.metadata?.name) {
+      serviceAccount(ix.serviceAccounts, obj.metadata.name, "default");
+      if (obj.metadata.labels) ix.namespaceLabels.set(obj.metadata.name, obj.metadata.labels);
+    } else if (kind === "SecretStore" || kind === "ClusterSecretStore") ix.stores.push(esoStore(obj, defaultNs));
   }
   if (options.includeBuiltinRoles ?? true) for (const r of builtinClusterRoles()) addRole(r, true);
   return ix;
@@ -492,6 +529,11 @@ const KIND_TEXT: Record<ProbeKind, string> = {
   "signer-approve": "approve certificates for signers",
   "admission-webhooks": "change admission webhook configurations (seeing or rewriting every Secret written)",
   "persistentvolume-create": "create PersistentVolumes (hostPath access to node disks)",
+  "pod-update": "change running pods (a swapped image runs as the pod's service account, with the Secrets mounted in it)",
+  "eso-pull": "pull external secrets with ExternalSecrets (everything the ESO stores usable here reach)",
+  "eso-store": "create or change ESO SecretStores (authenticating as the ESO controller, or as any service account of the namespace)",
+  "eso-push": "push Secrets of the namespace to external stores with PushSecrets",
+  "token-secret": "mint service-account token Secrets (create + get secrets: acting as every service account of the namespace)",
 };
 
 /** Each kind's position when the kind texts are sorted; built only if no kind text is a prefix of another. */
@@ -512,7 +554,12 @@ function codeOf(kind: ProbeKind, inherited: boolean): RbacFindingCode | null {
     case "workload-write":
     case "exec":
     case "ephemeral-containers":
+    case "pod-update":
       return "indirect-secret-read";
+    case "eso-pull":
+    case "eso-store":
+    case "eso-push":
+      return "external-secret-access";
     case "bind-roles":
     case "bind-clusterroles":
     case "create-rolebindings":
@@ -536,6 +583,8 @@ function severityOf(code: RbacFindingCode, kind: ProbeKind, ns: string): RbacSev
       return cluster ? "high" : "medium";
     case "escalation":
       return cluster || kind.startsWith("impersonate-") || kind === "nodes-proxy" ? "critical" : "high";
+    case "external-secret-access":
+      return cluster ? "critical" : "high";
     case "missing-role":
       return "medium";
     default:
@@ -619,6 +668,7 @@ class Analysis {
   private readonly viaIds = new Map<string, number>();
   /** Reused by reportPrincipal for every principal. */
   private readonly scratchGroups = new Map<Key, FindingGroup>();
+  private readonly storesByNamespace = new Map<string, EsoStore[]>();
 
   constructor(objects: KubeObject[], options: AnalyzeOptions) {
     this.minor = kubernetesMinor(options.kubernetesVersion);
@@ -719,10 +769,32 @@ class Analysis {
     if (probe.actsAsServiceAccounts) {
       const acts = (p.acts ??= new Map());
       const actKey = item.actKey;
-      if (!acts.has(actKey)) acts.set(actKey, { act: item, all: 0, nonRead: 0 });
+      if (!acts.has(actKey)) acts.set(actKey, { act: item, all: 0, nonRead: 0, gained: 0 });
     }
     if (COMBINED_KINDS.has(probe.kind)) p.combined = true;
+    if ((probe === SECRET_CREATE && item.names === null) || probe === SECRET_GET) this.mintTokenSecrets(p, item);
     return true;
+  }
+
+  /**
+   * create (any name) + get on secrets in a namespace mint service-account token Secrets: a Secret of type
+   * kubernetes.io/service-account-token annotated with any service account's name is filled in by the
+   * token controller, and get reads it back (the creator picks the name, so get on that name suffices).
+   * Adds the acting-as grant for every service account of the namespace (or of every namespace).
+   */
+  private mintTokenSecrets(p: Principal, added: Item): void {
+    const isCreate = added.probe === SECRET_CREATE;
+    const mine = isCreate ? (p.secretCreates ??= []) : (p.secretGets ??= []);
+    mine.push(added);
+    const others = isCreate ? p.secretGets : p.secretCreates;
+    if (others === null) return;
+    for (let i = 0; i < others.length; i++) {
+      const create = isCreate ? added : others[i];
+      const get = isCreate ? others[i] : added;
+      if (create.nsId !== 0 && get.nsId !== 0 && create.nsId !== get.nsId) continue;
+      const [ns, nsId] = create.nsId === 0 ? [get.ns, get.nsId] : [create.ns, create.nsId];
+      this.addItem(p, new Item(TOKEN_SECRET, ns, nsId, null, create, get, undefined, "and"));
+    }
   }
 
   /** Every binding's grants to its subjects (and what is wrong with the binding). */
@@ -897,7 +969,10 @@ class Analysis {
       const item = list[o];
       const source = set.sources[from[o]];
       if (source.target === p.subject || item.via === p.subject || (source.members !== undefined && p.isServiceAccountIn(source.members)) || item.coveredBy(p)) continue;
-      if (this.addItem(p, item.inheritedThrough(act, source.step, source.target))) changed = true;
+      if (this.addItem(p, item.inheritedThrough(act, source.step, source.target))) {
+        changed = true;
+        state.gained++;
+      }
     }
     if (everywhere) state.nonRead = o;
     else state.all = o;
@@ -935,18 +1010,44 @@ class Analysis {
       }
     }
     byGroup.forEach((g) => {
-      const severity = severityOf(g.code, g.kind, g.ns);
-      const message = `${p.subject} can ${KIND_TEXT[g.kind]} (${g.verbs.join(", ")}) ${scopeText(g.ns)}${namesText(g.names, g.list)}${g.via ? ` by acting as ${g.via}` : ""} via ${g.item.pathText}`;
+      let severity = severityOf(g.code, g.kind, g.ns);
+      let extra = "";
+      let stores: EsoStore[] | undefined;
+      if (g.code === "external-secret-access") {
+        stores = this.storesUsableIn(g.ns);
+        // Pulling needs a store: reported where one of the analysed objects is usable.
+        if (g.kind === "eso-pull" && stores.length === 0) return;
+        if (g.kind === "eso-pull" && stores.some((s) => s.ambient)) severity = "critical";
+        if (stores.length > 0) extra = ` (stores usable there: ${stores.map((s) => s.text).join(", ")})`;
+      } else if (g.code === "escalation" && g.item.probe.actsAsServiceAccounts && p.acts?.get(g.item.actKey)?.gained === 0) {
+        // Bounded by what the targets really grant: nothing beyond what the subject already holds.
+        severity = "low";
+        extra = " (bounded: the service accounts it reaches can do nothing it cannot already do)";
+      }
+      const message = `${p.subject} can ${KIND_TEXT[g.kind]} (${g.verbs.join(", ")}) ${scopeText(g.ns)}${namesText(g.names, g.list)}${g.via ? ` by acting as ${g.via}` : ""} via ${g.item.pathText}${extra}`;
       const { code, ns: namespace, verbs, names } = g;
       const path = g.item.path;
-      this.findings.push(
-        names
-          ? { code, subject: p.subject, namespace, severity, path, verbs, resourceNames: names, message }
-          : { code, subject: p.subject, namespace, severity, path, verbs, message },
-      );
+      const finding: RbacFinding = { code, subject: p.subject, namespace, severity, path, verbs, message };
+      if (names) finding.resourceNames = names;
+      if (g.via !== undefined) finding.actingAs = g.via;
+      if (stores && stores.length > 0) finding.stores = stores.map((s) => s.text);
+      this.findings.push(finding);
       this.findingKinds[this.findings.length - 1] = KIND_TEXT_RANK[g.kind];
     });
     if (p.combined) this.findings.push(...combinedFindings(p));
+  }
+
+  /** The ESO stores of the analysed objects usable from `ns` (`*`: all of them), as ESO decides it. */
+  private storesUsableIn(ns: string): EsoStore[] {
+    let list = this.storesByNamespace.get(ns);
+    if (list) return list;
+    list = this.idx.stores.filter((s) => {
+      if (ns === "*") return true;
+      if (s.ns !== null) return s.ns === ns;
+      return conditionsAdmitNamespace(s.conditions, ns, this.idx.namespaceLabels.get(ns)) !== false;
+    });
+    this.storesByNamespace.set(ns, list);
+    return list;
   }
 
   /** A number for an acting-as target (1, 2, ...), for grouping keys. */
@@ -1081,7 +1182,8 @@ function ruleProblems(rule: PolicyRule, roleKind: "Role" | "ClusterRole"): strin
         if (CLUSTER_SCOPED_RESOURCES.has(base) && !(base === "clusterroles" && verbs.every((v) => v === "bind"))) (problems ??= []).push(`resource "${r}" is cluster-scoped: a Role can never grant it`);
       }
     }
-    if ((rule.resourceNames ?? []).length > 0 && !hasSubresource) {
+    // A nameless request's name is "": resourceNames containing "" match it (and every object with it).
+    if ((rule.resourceNames ?? []).length > 0 && !hasSubresource && !(rule.resourceNames ?? []).includes("")) {
       const nameless = verbs.filter((v) => v === "create" || v === "deletecollection");
       if (nameless.length > 0) (problems ??= []).push(`${nameless.join(" and ")} with resourceNames never matches: those requests carry no object name`);
     }
