@@ -8,8 +8,9 @@
  * in external-secrets pkg/controllers/secretstore/client_manager.go), so a name is admitted when some
  * substring matches. The NFA gets a start state injected at every position and an absorbing accept
  * state; `^`/`\A` only pass at position 0 and `$`/`\z` only at the end (Go's Perl syntax is one-line
- * unless `(?m)`). A breadth-first search over (label-automaton state, length, NFA state set) looks for
- * a valid name the pattern does not match; when none exists the pattern admits every namespace. Syntax
+ * unless `(?m)`). A breadth-first search over (label-automaton state, NFA state set), by length up to
+ * 63, looks for a valid name the pattern does not match (the shortest); when none exists the pattern
+ * admits every namespace. Syntax
  * the parser does not model (`\b`, `\p{…}`, `[[:alpha:]]`, `(?m)`, back-references…) or a search over
  * its budget gives `undefined`: callers then fall back to testing witness names.
  */
@@ -153,14 +154,14 @@ class Parser {
         const inner = this.alt();
         this.expect(")");
         this.fold = saved;
-        return inner;
+        return { t: "cat", items: [inner] }; // a group: `(a*)*` is a valid repeat of a repeat
       }
     }
     const saved = this.fold;
     const inner = this.alt();
     this.expect(")");
     this.fold = saved;
-    return inner;
+    return { t: "cat", items: [inner] };
   }
 
   private expect(ch: string): void {
@@ -367,13 +368,16 @@ export function nfaMatches(nfa: Nfa, name: string): boolean {
  * A valid namespace name `pattern` does not match (unanchored), `null` when it matches every valid
  * name, `undefined` when the pattern cannot be modelled or the search exceeds its budget.
  */
-export function namespaceNotMatched(nfa: Nfa, budget = 50_000): string | null | undefined {
+export function namespaceNotMatched(nfa: Nfa, budget = 100_000): string | null | undefined {
   // Label automaton: 0 = empty, 1 = ends alphanumeric (accepting), 2 = ends with '-'.
   type Entry = { label: number; set: Set<number>; name: string };
   const initial = closure(nfa, [nfa.start], true, false);
   if (initial.has(nfa.accept)) return null; // the empty match at position 0: every name
   let level: Entry[] = [{ label: 0, set: initial, name: "" }];
   let explored = 0;
+  // A state seen at an earlier length has at least as many characters left: whatever a later copy of it
+  // could still miss, the earlier one misses with a shorter name. So every state is explored once.
+  const seen = new Set<string>();
   for (let len = 1; len <= MAX_NAME; len++) {
     const next = new Map<string, Entry>();
     for (const e of level) {
@@ -386,7 +390,9 @@ export function namespaceNotMatched(nfa: Nfa, budget = 50_000): string | null | 
         const name = e.name + NAMESPACE_ALPHABET[k];
         if (label === 1 && !accepts(nfa, set, false)) return name;
         const key = `${label}|${[...set].sort((a, b) => a - b).join(",")}`;
-        if (!next.has(key)) next.set(key, { label, set, name });
+        if (seen.has(key)) continue;
+        seen.add(key);
+        next.set(key, { label, set, name });
         if (++explored > budget) return undefined;
       }
     }

@@ -86,14 +86,24 @@ interface Grant {
 }
 
 /** Kinds whose inherited grants are covered by being able to run pods in the namespace. */
-const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers", "pod-update"]);
+const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers", "pod-update", "eso-exfiltrate"]);
 /** Kinds only reported in combination (bind + create bindings, CSR approval + signer approval). */
 const COMBINED_KINDS = new Set<ProbeKind>(["bind-roles", "bind-clusterroles", "create-rolebindings", "create-clusterrolebindings", "csr-approval", "signer-approve"]);
 
 const PROBE_COUNT = PROBES.length;
-const SECRET_CREATE = PROBES.find((p) => p.kind === "secret-write" && p.verb === "create")!;
-const SECRET_GET = PROBES.find((p) => p.kind === "secret-read" && p.verb === "get")!;
-const TOKEN_SECRET = PROBES.find((p) => p.kind === "token-secret")!;
+const probeOf = (kind: ProbeKind, verb = "create") => PROBES.find((p) => p.kind === kind && p.verb === verb)!;
+/**
+ * Grants that together amount to a third (see pairGrants): create (any name) + get on secrets mint
+ * service-account token Secrets (a Secret of type kubernetes.io/service-account-token naming any service
+ * account is filled in by the token controller; the creator picks the name, so get on that name
+ * suffices); create on SecretStores + PushSecrets copies every Secret of the namespace to a store of
+ * one's own.
+ */
+const PAIRS: ReadonlyArray<{ a: Probe; b: Probe; result: Probe }> = [
+  { a: probeOf("secret-write"), b: probeOf("secret-read", "get"), result: probeOf("token-secret") },
+  { a: probeOf("eso-store"), b: probeOf("eso-push"), result: probeOf("eso-exfiltrate") },
+];
+const PAIRED = new Set<Probe>(PAIRS.flatMap((p) => [p.a, p.b]));
 /** Per probe index: whether its kind is a read kind. */
 const READ_PROBE: readonly boolean[] = PROBES.map((p) => READ_KINDS.has(p.kind));
 /** Per probe index: a number for its kind (findings are grouped by kind). */
@@ -210,9 +220,8 @@ class Principal {
   runsPods: Set<number> | null = null;
   /** Holds a kind that only counts in combination (see combinedFindings). */
   combined = false;
-  /** Its create (any name) and get grants on secrets, paired into token-Secret minting (see mintTokenSecrets). */
-  secretCreates: Item[] | null = null;
-  secretGets: Item[] | null = null;
+  /** Its grants of the probes PAIRS combines, by probe (see pairGrants); null until the first. */
+  paired: Map<Probe, Item[]> | null = null;
   /** A service account, or a user or group: `prefix` + `name`; the identity string is built on first use. */
   constructor(
     private readonly serviceAccount: ServiceAccountRef | null,
@@ -534,6 +543,7 @@ const KIND_TEXT: Record<ProbeKind, string> = {
   "eso-store": "create or change ESO SecretStores (authenticating as the ESO controller, or as any service account of the namespace)",
   "eso-push": "push Secrets of the namespace to external stores with PushSecrets",
   "token-secret": "mint service-account token Secrets (create + get secrets: acting as every service account of the namespace)",
+  "eso-exfiltrate": "copy every Secret of the namespace out with a SecretStore of their own and a PushSecret",
 };
 
 /** Each kind's position when the kind texts are sorted; built only if no kind text is a prefix of another. */
@@ -555,6 +565,7 @@ function codeOf(kind: ProbeKind, inherited: boolean): RbacFindingCode | null {
     case "exec":
     case "ephemeral-containers":
     case "pod-update":
+    case "eso-exfiltrate":
       return "indirect-secret-read";
     case "eso-pull":
     case "eso-store":
@@ -772,28 +783,33 @@ class Analysis {
       if (!acts.has(actKey)) acts.set(actKey, { act: item, all: 0, nonRead: 0, gained: 0 });
     }
     if (COMBINED_KINDS.has(probe.kind)) p.combined = true;
-    if ((probe === SECRET_CREATE && item.names === null) || probe === SECRET_GET) this.mintTokenSecrets(p, item);
+    if (PAIRED.has(probe) && (item.names === null || !probe.nameless)) this.pairGrants(p, item);
     return true;
   }
 
   /**
-   * create (any name) + get on secrets in a namespace mint service-account token Secrets: a Secret of type
-   * kubernetes.io/service-account-token annotated with any service account's name is filled in by the
-   * token controller, and get reads it back (the creator picks the name, so get on that name suffices).
-   * Adds the acting-as grant for every service account of the namespace (or of every namespace).
+   * Adds what two grants give together (PAIRS) once the principal holds both, in the same namespace or
+   * one of them everywhere: the first of each pair for any name, the second for any or some names.
    */
-  private mintTokenSecrets(p: Principal, added: Item): void {
-    const isCreate = added.probe === SECRET_CREATE;
-    const mine = isCreate ? (p.secretCreates ??= []) : (p.secretGets ??= []);
+  private pairGrants(p: Principal, added: Item): void {
+    const held = (p.paired ??= new Map());
+    let mine = held.get(added.probe);
+    if (!mine) held.set(added.probe, (mine = []));
     mine.push(added);
-    const others = isCreate ? p.secretGets : p.secretCreates;
-    if (others === null) return;
-    for (let i = 0; i < others.length; i++) {
-      const create = isCreate ? added : others[i];
-      const get = isCreate ? others[i] : added;
-      if (create.nsId !== 0 && get.nsId !== 0 && create.nsId !== get.nsId) continue;
-      const [ns, nsId] = create.nsId === 0 ? [get.ns, get.nsId] : [create.ns, create.nsId];
-      this.addItem(p, new Item(TOKEN_SECRET, ns, nsId, null, create, get, undefined, "and"));
+    for (const pair of PAIRS) {
+      const isA = pair.a === added.probe;
+      if (!isA && pair.b !== added.probe) continue;
+      if (isA && added.names !== null) continue;
+      const others = held.get(isA ? pair.b : pair.a);
+      if (!others) continue;
+      for (let i = 0; i < others.length; i++) {
+        const a = isA ? added : others[i];
+        const b = isA ? others[i] : added;
+        if (a.names !== null) continue;
+        if (a.nsId !== 0 && b.nsId !== 0 && a.nsId !== b.nsId) continue;
+        const [ns, nsId] = a.nsId === 0 ? [b.ns, b.nsId] : [a.ns, a.nsId];
+        this.addItem(p, new Item(pair.result, ns, nsId, null, a, b, undefined, "and"));
+      }
     }
   }
 

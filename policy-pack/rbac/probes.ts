@@ -34,7 +34,8 @@ export type ProbeKind =
   | "eso-pull"
   | "eso-store"
   | "eso-push"
-  | "token-secret";
+  | "token-secret"
+  | "eso-exfiltrate";
 
 export interface Probe {
   id: string;
@@ -184,6 +185,9 @@ export const PROBES: readonly Probe[] = [
   // Not matched by any rule: derived by the engine from create + get on secrets (a Secret of type
   // kubernetes.io/service-account-token naming any service account is filled in by the token controller).
   probe("token-secret", "create", "", "secrets", { actsAsServiceAccounts: true, matches: () => false }),
+  // Not matched by any rule: derived from create on SecretStores + PushSecrets in one namespace (a store of
+  // one's own, e.g. pointing at one's own Vault, and a PushSecret copying every Secret of the namespace to it).
+  probe("eso-exfiltrate", "create", "external-secrets.io", "pushsecrets", { matches: () => false }),
 ];
 PROBES.forEach((p, i) => (p.index = i));
 
