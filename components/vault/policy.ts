@@ -102,7 +102,8 @@ export function vaultPolicyProblems(rules: readonly VaultPolicyRule[], options: 
       if (mount !== undefined && !options.allowMountGlobs && !options.allowRootGlobs && !rootGlob(path)) {
         problems.push(`${at}.path: glob over the whole "${mount}" mount (every secret in it) is not allowed without allowMountGlobs, got "${path}"; name the secrets' path prefix (e.g. ${mount}/data/<team>/<app>/*)`);
       }
-      if (!options.allowEscalationPaths && Array.isArray(rule?.capabilities)) {
+      // A root glob is refused above already (and reaches every escalation path): said once.
+      if (!options.allowEscalationPaths && Array.isArray(rule?.capabilities) && !(rootGlob(path) && !options.allowRootGlobs)) {
         const reached = escalationProblems(path, rule.capabilities);
         if (reached.length > 0) problems.push(`${at}.path: escalation path not allowed without allowEscalationPaths: ${reached.join("; ")}`);
       }

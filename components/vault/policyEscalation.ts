@@ -6,8 +6,8 @@
  * Pure; used by vaultPolicyProblems (so by VaultPolicy and the vault-policy-least-privilege policy).
  */
 
-/** Capabilities that change state. */
-const WRITE = ["create", "update", "patch", "delete", "sudo"];
+/** Capabilities that change state (`sudo` alone changes nothing; it is refused on its own by the checker). */
+const WRITE = ["create", "update", "patch", "delete"];
 
 /** One escalation path: the Vault path pattern, the capabilities that make it one, and why. */
 interface EscalationPath {
@@ -19,7 +19,7 @@ interface EscalationPath {
 export const VAULT_ESCALATION_PATHS: readonly EscalationPath[] = [
   { pattern: "sys/policies/acl/*", capabilities: WRITE, why: "writes ACL policies (can grant itself any capability)" },
   { pattern: "sys/policy/*", capabilities: WRITE, why: "writes ACL policies through the legacy sys/policy endpoint (can grant itself any capability)" },
-  { pattern: "auth/token/create*", capabilities: ["create", "update", "sudo"], why: "mints tokens (auth/token/create, create-orphan, create/<role>)" },
+  { pattern: "auth/token/create*", capabilities: ["create", "update"], why: "mints tokens (auth/token/create, create-orphan, create/<role>)" },
   { pattern: "auth/token/roles/*", capabilities: WRITE, why: "defines token roles (which decide the policies of tokens minted through them)" },
   { pattern: "auth/+/role/*", capabilities: WRITE, why: "rewrites auth method roles (bound identities and token policies) or mints their credentials (approle secret-id)" },
   { pattern: "auth/+/config*", capabilities: WRITE, why: "rewrites an auth method's configuration (e.g. the Kubernetes API it trusts)" },
