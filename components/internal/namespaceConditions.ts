@@ -75,11 +75,16 @@ export function regexAdmitsNamespace(pattern: string, name: string): boolean | u
   }
 }
 
-/** metav1.LabelSelectorAsSelector + Matches: an invalid selector matches nothing (ESO fails the request). */
+/**
+ * metav1.LabelSelectorAsSelector + Matches: matchLabels and matchExpressions ANDed, `{}` matches
+ * everything, an invalid selector (unknown operator, In/NotIn without values, Exists/DoesNotExist with
+ * values) matches nothing (the API server and ESO fail to build it). Also the RBAC engine's matcher.
+ */
 export function selectorMatchesLabels(sel: NamespaceSelectorLike, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  const own = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (!own(k) || labels[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key ?? "");
+    const has = own(e.key ?? "");
     const values = e.values ?? [];
     const value = labels[e.key ?? ""];
     switch (e.operator) {

@@ -1050,7 +1050,30 @@ class Analysis {
       this.findings.push(finding);
       this.findingKinds[this.findings.length - 1] = KIND_TEXT_RANK[g.kind];
     });
-    if (p.combined) this.findings.push(...combinedFindings(p));
+    if (p.combined) this.findings.push(...combinedFindings(p, (bind, ns) => this.bindIsBounded(p, bind, ns)));
+  }
+
+  /**
+   * Whether binding the roles a `bind` grant names (in `ns`, `*` for ClusterRoleBindings) gives `p`
+   * nothing it does not hold already: every named role exists and each of its grants is covered.
+   */
+  private bindIsBounded(p: Principal, bind: Item, ns: string): boolean {
+    const names = bind.names;
+    if (names === null) return false;
+    const cluster = ns === "*";
+    const roles = bind.probe.kind === "bind-roles" ? (cluster ? undefined : this.idx.rolesByNamespace.get(ns)) : this.idx.clusterRoleByName;
+    if (!roles) return false;
+    // Looked up, not registered (reporting must not add namespaces): -1 matches no grant of one namespace.
+    const nsId = cluster ? 0 : (this.namespaceIds.get(ns) ?? -1);
+    for (const name of names) {
+      const role = roles.get(name);
+      if (!role) return false;
+      for (const g of this.grantsOf(role)) {
+        if (!cluster && g.probe.clusterScoped) continue; // inert in a RoleBinding
+        if (!new Item(g.probe, ns, nsId, g.names, "", g.eff).coveredBy(p)) return false;
+      }
+    }
+    return true;
   }
 
   /** The ESO stores of the analysed objects usable from `ns` (`*`: all of them), as ESO decides it. */
@@ -1116,14 +1139,17 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Escalations that need two permissions together: bind + create bindings, CSR approval + signer approve. */
-function combinedFindings(p: Principal): RbacFinding[] {
+/**
+ * Escalations that need two permissions together: bind + create bindings, CSR approval + signer approve.
+ * A bind limited to named roles that grant nothing beyond what the principal holds (`bounded`) is low.
+ */
+function combinedFindings(p: Principal, bounded: (bind: Item, ns: string) => boolean): RbacFinding[] {
   const out: RbacFinding[] = [];
   const items = p.list;
   const covers = (scope: string, ns: string) => scope === "*" || scope === ns;
   const byKind = (k: ProbeKind) => items.filter((i) => i.probe.kind === k);
   const seen = new Set<string>();
-  const push = (ns: string, text: string, path: string[], verbs: string[], names: string[] | null) => {
+  const push = (ns: string, text: string, path: string[], verbs: string[], names: string[] | null, low = false) => {
     const key = `${ns}|${text}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -1131,11 +1157,11 @@ function combinedFindings(p: Principal): RbacFinding[] {
       code: "escalation",
       subject: p.subject,
       namespace: ns,
-      severity: "critical",
+      severity: low ? "low" : "critical",
       path,
       verbs,
       ...(names ? { resourceNames: names } : {}),
-      message: `${p.subject} can ${text} ${scopeText(ns)}${names ? ` (only ${names.join(", ")})` : ""} via ${path.join(" -> ")}`,
+      message: `${p.subject} can ${text} ${scopeText(ns)}${names ? ` (only ${names.join(", ")})` : ""} via ${path.join(" -> ")}${low ? " (bounded: the named roles grant nothing it does not already hold)" : ""}`,
     });
   };
   for (const bind of [...byKind("bind-roles"), ...byKind("bind-clusterroles")]) {
@@ -1145,7 +1171,7 @@ function combinedFindings(p: Principal): RbacFinding[] {
     if (!create) continue;
     const ns = bind.ns === "*" && create.ns === "*" ? "*" : bind.ns === "*" ? create.ns : bind.ns;
     const what = bind.probe.kind === "bind-roles" ? "Roles" : "ClusterRoles";
-    push(ns, `grant ${what} they do not hold (bind + create ${create.probe.resource})`, [...bind.path, "and", ...create.path], ["bind", "create"], bind.names);
+    push(ns, `grant ${what} they do not hold (bind + create ${create.probe.resource})`, [...bind.path, "and", ...create.path], ["bind", "create"], bind.names, bounded(bind, ns));
   }
   const approval = byKind("csr-approval")[0];
   if (approval) {

@@ -150,3 +150,21 @@ test("ESO: SecretStore + PushSecret create in a namespace copies every Secret of
   const clean = await runPolicy(whoCanReadSecrets, [namespace, ownStore("shared", [{ namespaces: ["apps"] }]), esoEdit, roleBinding("apps", "dev", "Role", "eso-edit", dev)].map(r));
   assert.deepEqual(clean.messages, []);
 });
+
+test("bind + create bindings: binding a named role no stronger than the actor is low; a stronger or unnamed one stays critical", () => {
+  const binder = (names: string[] | undefined) =>
+    role("apps", "binder", [
+      { verbs: ["create"], apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"] },
+      { verbs: ["bind"], apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], ...(names ? { resourceNames: names } : {}) },
+      { verbs: ["get"], apiGroups: [""], resources: ["configmaps"] },
+    ]);
+  const weak = role("apps", "cm-reader", [{ verbs: ["get"], apiGroups: [""], resources: ["configmaps"] }]);
+  const strong = role("apps", "secret-reader", [{ verbs: ["get"], apiGroups: [""], resources: ["secrets"] }]);
+  const bindFinding = (objects: KubeObject[]) => of(findings([...objects, roleBinding("apps", "dev", "Role", "binder", dev)]), "User dev").find((f) => f.verbs.includes("bind"))!;
+  const bounded = bindFinding([weak, strong, binder(["cm-reader"])]);
+  assert.equal(bounded.severity, "low");
+  assert.match(bounded.message, /^User dev can grant Roles they do not hold \(bind \+ create rolebindings\) in namespace apps \(only cm-reader\) via .* \(bounded: the named roles grant nothing it does not already hold\)$/);
+  assert.equal(bindFinding([weak, strong, binder(["secret-reader"])]).severity, "critical");
+  assert.equal(bindFinding([weak, strong, binder(["cm-reader", "missing"])]).severity, "critical");
+  assert.equal(bindFinding([weak, strong, binder(undefined)]).severity, "critical");
+});
