@@ -132,9 +132,34 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   throw new StackConfigError(problems);
 }
 
+/**
+ * Problems of the config keys the stack config names (`vault.configuration.tokenConfigKey`, each remote
+ * cluster's `tokenReviewerJwtConfigKey`): each must be set, and, when `secretKeys` is given, be a secret
+ * (`pulumi config set --secret`). Reported at the naming field, never with the value.
+ */
+export function configKeyProblems(cfg: StackConfig, config: Record<string, string>, secretKeys?: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const check = (key: string, field: string) => {
+    if (config[key] === undefined) problems.push(`${field}: config key "${key}" is not set (pulumi config set --secret ${key} <value>)`);
+    else if (secretKeys && !secretKeys.has(key)) problems.push(`${field}: config key "${key}" must be a secret (pulumi config set --secret ${key} <value>), not plain text`);
+  };
+  cfg.clusters.forEach((c, i) => {
+    const conf = c.vault?.enabled ? c.vault.configuration : undefined;
+    if (!conf?.enabled) return;
+    const base = `${PROJECT}:clusters[${i}].vault.configuration`;
+    check(conf.tokenConfigKey, `${base}.tokenConfigKey`);
+    conf.remoteClusters.forEach((r, j) => check(r.tokenReviewerJwtConfigKey, `${base}.remoteClusters[${j}].tokenReviewerJwtConfigKey`));
+  });
+  return problems;
+}
+
 /** Reads every `kube-secrets-platform:*` key of the current stack and validates it. */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig(projectConfig(pulumi.runtime.allConfig()));
+  const all = pulumi.runtime.allConfig();
+  const cfg = parseStackConfig(projectConfig(all));
+  const missing = configKeyProblems(cfg, all);
+  if (missing.length > 0) throw new StackConfigError(missing);
+  return cfg;
 }
 
 /**
