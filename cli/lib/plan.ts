@@ -241,12 +241,18 @@ function findCause<T extends Error>(e: unknown, type: new (...args: never[]) => 
   return undefined;
 }
 
-/** Every string held in a secret (the Redactor ignores those too short to replace safely). */
+/** PEM text made only of certificates: public by design, even when it travels inside a secret (a TLS Secret). */
+const ONLY_CERTIFICATES = /^\s*(-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*)+$/;
+
+/**
+ * Every string held in a secret (the Redactor ignores those too short to replace safely), except
+ * certificates: a CA bundle is published on purpose and stays readable wherever it is not itself marked.
+ */
 function collectSecretStrings(inputs: unknown[]): Set<string> {
   const out = new Set<string>();
   const walk = (v: unknown, inSecret: boolean) => {
     if (typeof v === "string") {
-      if (inSecret) out.add(v);
+      if (inSecret && !ONLY_CERTIFICATES.test(v)) out.add(v);
       return;
     }
     if (Array.isArray(v)) return v.forEach((x) => walk(x, inSecret));

@@ -16,6 +16,10 @@ import { validateVaultCluster, type VaultClusterArgs } from "../../components/va
 import { validateSecretsStoreCsiDriver, type SecretsStoreCsiDriverArgs } from "../../components/vault/csi";
 import { vaultPolicyProblems } from "../../components/vault/policy";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
+import { VOLUME_SIZE, cleanAbsolutePathProblem, quantity } from "./rules";
+
+/** Vault's default `max_lease_ttl` (768h, 32 days): no token of the platform's roles lives longer. */
+export const MAX_TOKEN_TTL_SECONDS = 768 * 3600;
 
 const label = labelSchema;
 const subdomain = subdomainSchema;
@@ -38,16 +42,19 @@ const role = z
     namespaces: z.array(label).min(1),
     /** The role's policy rules (least privilege: no sudo, no root globs, no everything-grants). */
     rules: z.array(rule).min(1),
-    /** Token TTL in seconds; default 3600. */
-    tokenTtlSeconds: z.number().int().positive().default(3600),
-    /** Token max TTL in seconds; default 86400. */
-    tokenMaxTtlSeconds: z.number().int().positive().default(86400),
+    /** Token TTL in seconds; default 3600, at most 768h (Vault's default max lease TTL) and the max TTL. */
+    tokenTtlSeconds: z.number().int().positive().max(MAX_TOKEN_TTL_SECONDS).default(3600),
+    /** Token max TTL in seconds; default 86400, at most 768h. */
+    tokenMaxTtlSeconds: z.number().int().positive().max(MAX_TOKEN_TTL_SECONDS).default(86400),
     /** Values mounted through the CSI driver in the role's first namespace (needs csi.enabled). */
     csiObjects: z
       .array(z.strictObject({ objectName: z.string().min(1), secretPath: z.string().min(1), secretKey: z.string().min(1).optional() }))
       .default([]),
   })
   .superRefine((r, ctx) => {
+    if (r.tokenTtlSeconds > r.tokenMaxTtlSeconds) {
+      ctx.addIssue({ code: "custom", path: ["tokenTtlSeconds"], message: `must not exceed tokenMaxTtlSeconds (${r.tokenMaxTtlSeconds}), got ${r.tokenTtlSeconds}` });
+    }
     addComponentProblems(ctx, [], vaultPolicyProblems(r.rules, { fieldPrefix: "rules" }));
   });
 
@@ -83,8 +90,10 @@ export const vaultSection = z
     /** Data / audit volume sizes and class. */
     storage: z
       .strictObject({
-        dataSize: z.string().min(1).default("10Gi"),
-        auditSize: z.string().min(1).default("10Gi"),
+        /** Kubernetes quantity, 1Gi to 64Ti. */
+        dataSize: quantity(VOLUME_SIZE).default("10Gi"),
+        /** Kubernetes quantity, 1Gi to 64Ti. */
+        auditSize: quantity(VOLUME_SIZE).default("10Gi"),
         storageClass: z.string().min(1).optional(),
       })
       .default({ dataSize: "10Gi", auditSize: "10Gi" }),
@@ -124,7 +133,9 @@ export const vaultSection = z
         /** Audit log file (`stdout` or a path on the audit volume); default `/vault/audit/vault-audit.log`. */
         auditFilePath: z
           .string()
-          .refine((p) => p === "stdout" || /^\/vault\/audit\/[^/].*/.test(p), { message: "must be stdout or a file under /vault/audit/" })
+          .refine((p) => p === "stdout" || (/^\/vault\/audit\/[^/].*/.test(p) && cleanAbsolutePathProblem(p) === undefined), {
+            message: `must be stdout or a file under /vault/audit/ (no "." or ".." segments)`,
+          })
           .default("/vault/audit/vault-audit.log"),
         /** Workload roles, each with its own policy. */
         roles: z.array(role).default([]),

@@ -48,7 +48,7 @@ test("vault section: defaults and strict validation with field paths", () => {
   assert.deepEqual(problems({ csi: { enabled: true, rotationPollInterval: "500ms" } }), []);
   assert.deepEqual(problems({ replcas: 3 }), [`${PROJECT}:clusters[0].vault.replcas: unknown key`]);
   assert.deepEqual(problems({ configuration: { auditFilePath: "/tmp/audit.log" } }), [
-    `${PROJECT}:clusters[0].vault.configuration.auditFilePath: must be stdout or a file under /vault/audit/`,
+    `${PROJECT}:clusters[0].vault.configuration.auditFilePath: must be stdout or a file under /vault/audit/ (no "." or ".." segments)`,
   ]);
   assert.deepEqual(
     problems({
