@@ -179,3 +179,19 @@ export function isoDurationDays(text: string): number | undefined {
   const n = (s: string | undefined) => (s ? Number(s.slice(0, -1)) : 0);
   return n(m[1]) * 365 + n(m[2]) * 30 + n(m[3]) * 7 + n(m[4]) + n(m[6]) / 24 + n(m[7]) / 1440 + n(m[8]) / 86400;
 }
+
+// --- Kubernetes names and keys --------------------------------------------------------------------------
+
+/**
+ * Why `key` is not a valid Secret/ConfigMap data key, or undefined: apimachinery's `IsConfigMapKey`
+ * (k8s.io/apimachinery/pkg/util/validation): at most 253 characters of `[-._a-zA-Z0-9]`, not `.`, not `..`,
+ * not starting with `..`.
+ */
+export function dataKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return "must not be empty";
+  if (key.length > 253) return `must be at most 253 characters, got ${key.length}`;
+  if (!/^[-._a-zA-Z0-9]+$/.test(key)) return "must consist of alphanumerics, '-', '_' or '.'";
+  if (key === "." || key === "..") return `must not be '${key}'`;
+  if (key.startsWith("..")) return "must not start with '..'";
+  return undefined;
+}

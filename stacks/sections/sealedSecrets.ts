@@ -20,12 +20,15 @@ import { SEALING_SCOPES, certificatePublicKey } from "../../components/sealed-se
 import type { PlatformSealedSecretsArgs } from "../../components/platform/secretsPlatform";
 import { validateSealedSecretsController } from "../../components/sealed-secrets/controller";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
-import { CONTAINER_CPU, CONTAINER_MEMORY, boundedGoDuration, certificateWindowProblem, quantity } from "./rules";
+import { CONTAINER_CPU, CONTAINER_MEMORY, boundedGoDuration, certificateWindowProblem, dataKeyProblem, quantity } from "./rules";
 
 const label = labelSchema;
 const subdomain = subdomainSchema;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const secretKey = z.string().regex(SECRET_KEY, { message: "must match [-._a-zA-Z0-9]+" });
+const secretKey = z.string().regex(SECRET_KEY, { message: "must match [-._a-zA-Z0-9]+" }).superRefine((k, ctx) => {
+  const problem = SECRET_KEY.test(k) ? dataKeyProblem(k) : undefined;
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 /** Kubernetes quantities: cpu 1m to 64, memory 16Mi to 256Gi. */
 const quantities = z.strictObject({ cpu: quantity(CONTAINER_CPU).optional(), memory: quantity(CONTAINER_MEMORY).optional() });
 
@@ -49,6 +52,7 @@ const sealedSecretConfig = z
   .superRefine((s, ctx) => {
     for (const k of Object.keys(s.values)) {
       if (!SECRET_KEY.test(k)) ctx.addIssue({ code: "custom", path: ["values", k], message: "the key must match [-._a-zA-Z0-9]+" });
+      else if (dataKeyProblem(k)) ctx.addIssue({ code: "custom", path: ["values", k], message: `the key ${dataKeyProblem(k)}` });
     }
     if (Object.keys(s.values).length + s.generatedKeys.length === 0) {
       ctx.addIssue({ code: "custom", path: ["values"], message: "a secret needs at least one key in values or generatedKeys" });
