@@ -112,8 +112,11 @@ export function platformNamespaces(c: z.infer<typeof clusterConfig>): Map<string
   return out;
 }
 
-/** Groups that stand for (almost) every caller: silencing them silences the audit log of Secrets. */
-const EVERYONE = ["system:serviceaccounts", "system:authenticated", "system:unauthenticated", "system:anonymous"];
+/**
+ * Users and groups that stand for every caller of a kind: silencing them silences the audit log of Secrets.
+ * (`system:authenticated` and `system:unauthenticated` are refused by the audit policy component itself.)
+ */
+const EVERYONE = ["system:serviceaccounts", "system:anonymous"];
 
 /**
  * Rules of a cluster across its sections (zod paths relative to the cluster): application namespaces, audit

@@ -92,8 +92,13 @@ function parseYaml(text: string, path: string): unknown {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
-    const pos = error.linePos?.[0];
-    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+    const offset = error.pos?.[0];
+    let where = "";
+    if (typeof offset === "number" && offset >= 0) {
+      const before = text.slice(0, offset);
+      const line = before.split("\n").length;
+      where = ` at line ${line}, column ${offset - before.lastIndexOf("\n")}`;
+    }
     throw new StackFileError(`${path}: not valid YAML${where} (${error.code})`);
   }
   try {

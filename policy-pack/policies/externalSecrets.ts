@@ -47,13 +47,14 @@ export const externalSecretRefreshInterval: ResourceValidationPolicy = {
 
 const SECRET_ACTIONS = /^(secretsmanager|ssm|kms):/i;
 
-function statements(doc: unknown): any[] {
+/** The statements of an IAM policy document; undefined when the document is not JSON (judged as a violation). */
+function statements(doc: unknown): any[] | undefined {
   let d = doc;
   if (typeof d === "string") {
     try {
       d = JSON.parse(d);
     } catch {
-      return [];
+      return undefined;
     }
   }
   const s = (d as any)?.Statement;
@@ -68,7 +69,10 @@ export const esoIamNoWildcardResources: ResourceValidationPolicy = {
   remediationSteps: "List the secret/parameter/key ARNs (or an ARN prefix like arn:aws:secretsmanager:<region>:<account>:secret:team-a/*) instead of `*` (AwsSecretsManagerAccess does this).",
   validateResource: (args, reportViolation) => {
     if (!["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"].includes(args.type)) return;
-    statements(args.props.policy).forEach((st, i) => {
+    const list = statements(args.props.policy);
+    // Fail closed: a document the policy cannot read is never a pass.
+    if (!list) return reportViolation(`IAM policy ${args.name}: the policy document is not valid JSON, so it cannot be checked`);
+    list.forEach((st, i) => {
       if (st?.Effect !== "Allow") return;
       const actions: string[] = [st.Action ?? []].flat();
       const secretActions = actions.filter((a) => a === "*" || SECRET_ACTIONS.test(a));

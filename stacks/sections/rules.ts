@@ -26,7 +26,7 @@ export function parseQuantity(text: string): number | undefined {
   const m = QUANTITY.exec(text);
   if (!m) return undefined;
   const suffix = m[2] ?? "";
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX[suffix];
+  const factor = /^[eE][+-]?\d+$/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX[suffix];
   const value = Number(m[1]) * factor;
   return Number.isFinite(value) ? value : undefined;
 }
