@@ -10,7 +10,7 @@
  *   renamed into place, so a failed run leaves the previous output as it was and a reader never sees a mix.
  */
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 
 /** An output problem the user can fix (exit 2): a bad `--out`, a concurrent run. */
 export class OutputError extends Error {
@@ -48,6 +48,24 @@ export function outDirProblem(outDir: string): string | undefined {
   return st.isDirectory() ? undefined : "exists and is not a directory";
 }
 
+/**
+ * `mkdir -p`, one level at a time. Not `mkdirSync(…, { recursive: true })`: on Node 20 that never returns
+ * for a path such as `/proc/x`, where mkdir fails with ENOENT although the parent exists.
+ */
+function makeDirectories(dir: string): void {
+  const absolute = resolve(dir);
+  const parts = absolute.split(sep).filter(Boolean);
+  let current: string = sep;
+  for (const part of parts) {
+    current = join(current, part);
+    try {
+      mkdirSync(current);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(current).isDirectory()) throw e;
+    }
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -69,7 +87,7 @@ export interface OutputLock {
  */
 export function lockOutput(outDir: string, stack: string): OutputLock {
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeDirectories(outDir);
   } catch (e) {
     throw new OutputError(`--out ${outDir}: cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
