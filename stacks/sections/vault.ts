@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { PlatformVaultArgs, PlatformVaultConfigurationArgs } from "../../components/platform/secretsPlatform";
 import { validateVaultCluster, type VaultClusterArgs } from "../../components/vault/cluster";
-import { validateSecretsStoreCsiDriver, type SecretsStoreCsiDriverArgs } from "../../components/vault/csi";
+import { validateSecretsStoreCsiDriver, validateVaultSecretProviderClass, type SecretsStoreCsiDriverArgs } from "../../components/vault/csi";
 import { vaultPolicyProblems } from "../../components/vault/policy";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
 import { VOLUME_SIZE, cleanAbsolutePathProblem, quantity } from "./rules";
@@ -56,6 +56,13 @@ const role = z
       ctx.addIssue({ code: "custom", path: ["tokenTtlSeconds"], message: `must not exceed tokenMaxTtlSeconds (${r.tokenMaxTtlSeconds}), got ${r.tokenTtlSeconds}` });
     }
     addComponentProblems(ctx, [], vaultPolicyProblems(r.rules, { fieldPrefix: "rules" }));
+    // The platform mounts csiObjects through a VaultSecretProviderClass named after the role in its first namespace.
+    if (r.csiObjects.length > 0) {
+      addComponentProblems(ctx, [], validateVaultSecretProviderClass({ name: r.name, namespace: r.namespaces[0], roleName: r.name, objects: r.csiObjects }), [
+        [/^objects\b/, "csiObjects"],
+        [/^name: /, "name: as the SecretProviderClass's name, "],
+      ]);
+    }
   });
 
 const awsKms = z.strictObject({
