@@ -22,7 +22,13 @@ function readPolicyConfig(path: string): unknown {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error("must be a regular file");
     if (st.size > 1024 * 1024) throw new Error("larger than 1048576 bytes");
-    return JSON.parse(readFileSync(fd, "utf8"));
+    try {
+      return JSON.parse(readFileSync(fd, "utf8"));
+    } catch (e) {
+      // Node's message quotes the text around the error: never echo the file.
+      if (e instanceof SyntaxError) throw new Error("not valid JSON");
+      throw e;
+    }
   } finally {
     closeSync(fd);
   }

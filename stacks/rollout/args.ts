@@ -165,7 +165,9 @@ function policyConfigProblem(file: string): string | undefined {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ENOENT" ? "file does not exist" : (e as Error).message;
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "file does not exist";
+    // Node's JSON message quotes the text around the error: never echo the file.
+    return e instanceof SyntaxError ? "not valid JSON" : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "must be a JSON object of policy names to settings";
   // The pack's policies and their config schemas (cli/lib/policyConfig.ts, as `npm run plan` checks them): a

@@ -140,6 +140,9 @@ test("parseRolloutArgs: a policy config is validated against the pack's policies
     usageError(["--stacks", "local", "--policy-config", write("prop.json", { "no-wildcard-rbac-rules": { exemptRole: [] } })]),
     /^--policy-config: prop\.json: no-wildcard-rbac-rules\.exemptRole: unknown property/,
   );
+  // A file that is not JSON: named, its text never echoed.
+  writeFileSync(join(root, "broken.json"), '{"who-can-read-secrets": hvs.leaked-token}');
+  assert.equal(usageError(["--stacks", "local", "--policy-config", "broken.json"]), "--policy-config: broken.json: not valid JSON");
   // The documented example passes.
   assert.equal(parse("--stacks", "local", "--policy-config", join(process.cwd(), "policy-pack", "config.example.json")).stacks[0], "local");
 });
