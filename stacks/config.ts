@@ -74,11 +74,11 @@ export const clusterConfig = z
     for (const k of ["eks", "gke", "aks"] as const) {
       if (c.audit[k] !== undefined && c.kind !== k) ctx.addIssue({ code: "custom", path: ["audit", k], message: `only for clusters of kind ${k}, got kind ${c.kind}` });
     }
-    if (c.externalSecrets?.vaultStore && !c.vault?.configuration?.enabled) {
+    if (c.externalSecrets?.vaultStore && !c.vault?.enabled) {
       ctx.addIssue({
         code: "custom",
         path: ["externalSecrets", "vaultStore"],
-        message: "needs vault.configuration.enabled (the platform creates the Vault role External Secrets logs in with)",
+        message: "needs the vault section (the stores point at this cluster's Vault; its role is created in stage 2, vault.configuration.initialized)",
       });
     }
     for (const p of createProblems(c)) ctx.addIssue({ code: "custom", ...p });
@@ -214,6 +214,22 @@ export const stackConfig = z
       if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["clusters", i, "name"], message: `duplicate cluster name "${c.name}"` });
       seen.add(c.name);
     });
+    // Fleet links between clusters of the stack: a spoke's store trusts the hub's Vault CA, a hub's remote auth
+    // mount creates its reviewer service account on the spoke.
+    const withVault = new Set(cfg.clusters.filter((c) => c.vault?.enabled).map((c) => c.name));
+    cfg.clusters.forEach((c, i) => {
+      (c.externalSecrets?.stores ?? []).forEach((st, j) => {
+        const hub = st.vault?.caFromCluster;
+        if (hub !== undefined && !withVault.has(hub)) {
+          ctx.addIssue({ code: "custom", path: ["clusters", i, "externalSecrets", "stores", j, "vault", "caFromCluster"], message: `must name a cluster of this stack that runs Vault, got "${hub}"` });
+        }
+      });
+      (c.vault?.configuration?.remoteClusters ?? []).forEach((r, j) => {
+        if (r.cluster !== undefined && (!seen.has(r.cluster) || r.cluster === c.name)) {
+          ctx.addIssue({ code: "custom", path: ["clusters", i, "vault", "configuration", "remoteClusters", j, "cluster"], message: `must name another cluster of this stack, got "${r.cluster}"` });
+        }
+      });
+    });
   });
 export type StackConfig = z.infer<typeof stackConfig>;
 
@@ -242,8 +258,9 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
 }
 
 /**
- * Problems of the config keys the stack config names (`vault.configuration.tokenConfigKey`, each remote
- * cluster's `tokenReviewerJwtConfigKey`): each must be set, and, when `secretKeys` is given, be a secret
+ * Problems of the config keys the stack config names (`vault.configuration.tokenConfigKey` or
+ * `appRole.secretIdConfigKey`, each database's `passwordConfigKey`, each remote cluster's
+ * `tokenReviewerJwtConfigKey`) when the configuration stage is on: each must be set, and, when `secretKeys` is given, be a secret
  * (`pulumi config set --secret`). Reported at the naming field, never with the value.
  */
 export function configKeyProblems(cfg: StackConfig, config: Record<string, string>, secretKeys?: ReadonlySet<string>): string[] {
@@ -254,9 +271,11 @@ export function configKeyProblems(cfg: StackConfig, config: Record<string, strin
   };
   cfg.clusters.forEach((c, i) => {
     const conf = c.vault?.enabled ? c.vault.configuration : undefined;
-    if (!conf?.enabled) return;
+    if (!conf?.initialized) return;
     const base = `${PROJECT}:clusters[${i}].vault.configuration`;
-    check(conf.tokenConfigKey, `${base}.tokenConfigKey`);
+    if (conf.appRole) check(conf.appRole.secretIdConfigKey, `${base}.appRole.secretIdConfigKey`);
+    else check(conf.tokenConfigKey ?? "vault:token", `${base}.tokenConfigKey`);
+    conf.databases.forEach((db, j) => check(db.postgresql.passwordConfigKey, `${base}.databases[${j}].postgresql.passwordConfigKey`));
     conf.remoteClusters.forEach((r, j) => check(r.tokenReviewerJwtConfigKey, `${base}.remoteClusters[${j}].tokenReviewerJwtConfigKey`));
   });
   return problems;

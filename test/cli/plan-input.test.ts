@@ -97,8 +97,8 @@ describe("plan: bad stack config is exit 2 naming the key path, nothing written"
       `audit.policyFile: must not contain "." or ".." segments, got "/etc/kubernetes/audit/../../../tmp/policy.yaml"`,
     ]);
     await expectInvalid(LOCAL, (c) => (c.audit.logPath = "/var/log/kubernetes/./audit.log"), [`audit.logPath: must not contain "." or ".." segments, got "/var/log/kubernetes/./audit.log"`]);
-    await expectInvalid(LOCAL, (c) => (c.vault.configuration.auditFilePath = "/vault/audit/../data/raft.db"), [
-      `vault.configuration.auditFilePath: must be stdout or a file under /vault/audit/ (no "." or ".." segments)`,
+    await expectInvalid(LOCAL, (c) => (c.vault.configuration.auditFilePath = "/vault/audit/../data/raft.log"), [
+      "vault.configuration.auditFilePath: must be a *.log file directly under /vault/audit/ (where the reloader rotates it)",
     ]);
   });
 
@@ -196,12 +196,16 @@ describe("plan: bad stack config is exit 2 naming the key path, nothing written"
   });
 
   test("a referenced secret config key that is absent, or plain text", async () => {
-    await expectInvalid(LOCAL, (_c, cfg) => delete cfg["vault:token"], [
-      `vault.configuration.tokenConfigKey: config key "vault:token" is not set (pulumi config set --secret vault:token <value>)`,
-    ]);
-    await expectInvalid(LOCAL, (_c, cfg) => (cfg["vault:token"] = "hvs.plain-text-token"), [
-      `vault.configuration.tokenConfigKey: config key "vault:token" must be a secret (pulumi config set --secret vault:token <value>), not plain text`,
-    ]);
+    // Stage 2 (initialized) reads the token from vault:token.
+    const stage2 = (c: any) => Object.assign(c.vault.configuration, { initialized: true, address: "https://127.0.0.1:8200", caCertFile: "vault-ca.pem" });
+    await expectInvalid(LOCAL, (c, cfg) => {
+      stage2(c);
+      delete cfg["vault:token"];
+    }, [`vault.configuration.tokenConfigKey: config key "vault:token" is not set (pulumi config set --secret vault:token <value>)`]);
+    await expectInvalid(LOCAL, (c, cfg) => {
+      stage2(c);
+      cfg["vault:token"] = "hvs.plain-text-token";
+    }, [`vault.configuration.tokenConfigKey: config key "vault:token" must be a secret (pulumi config set --secret vault:token <value>), not plain text`]);
   });
 });
 
