@@ -158,7 +158,7 @@ describe("plan: bad stack config is exit 2 naming the key path, nothing written"
   test("quantities that are not Kubernetes quantities or out of bounds", async () => {
     await expectInvalid(LOCAL, (c) => (c.vault.storage = { dataSize: "lots" }), [`vault.storage.dataSize: must be a Kubernetes quantity such as 10Gi, got "lots"`]);
     await expectInvalid(LOCAL, (c) => (c.vault.storage = { dataSize: "-10Gi" }), [`vault.storage.dataSize: must be from 1Gi to 64Ti, got "-10Gi"`]);
-    await expectInvalid(LOCAL, (c) => (c.vault.storage = { auditSize: "0" }), [`vault.storage.auditSize: must be from 1Gi to 64Ti, got "0"`]);
+    await expectInvalid(LOCAL, (c) => (c.vault.storage = { dataSize: "0" }), [`vault.storage.dataSize: must be from 1Gi to 64Ti, got "0"`]);
     await expectInvalid(LOCAL, (c) => (c.sealedSecrets.resources = { requests: { cpu: "lots", memory: "1Ei" } }), [
       `sealedSecrets.resources.requests.cpu: must be a Kubernetes quantity such as 100m, got "lots"`,
       `sealedSecrets.resources.requests.memory: must be from 16Mi to 256Gi, got "1Ei"`,
