@@ -1,17 +1,40 @@
 /**
- * `npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE]`
+ * `npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--debug]`
  *
  * Renders a stack offline (Pulumi mock runtime, no cloud, no CLI), runs the kube-secrets-guard policies
  * over it and writes `<out>/<stack>/plan.json`, `manifests/*.yaml` and `report.md`.
- * Exit 0 on success, 1 when a mandatory policy is violated, 2 on invalid config or arguments.
+ * Exit codes: 0 success; 1 a mandatory policy is violated (or a policy threw: the pack fails closed); 2 invalid
+ * input (arguments, stack file, stack config, policy config, an unusable --out, a concurrent run into the
+ * same output); 3 an internal error (one line; the stack trace only with --debug).
  */
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { countByLevel, countByType } from "./lib/report";
 import { runPlan } from "./lib/plan";
 import type { PolicyPackConfig } from "./lib/policyRunner";
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE]";
+const USAGE = "usage: npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--debug]";
+
+/** The policy configuration file: a regular file of at most 1 MiB holding JSON. */
+function readPolicyConfig(path: string): unknown {
+  const fd = openSync(path, "r");
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error("must be a regular file");
+    if (st.size > 1024 * 1024) throw new Error("larger than 1048576 bytes");
+    try {
+      return JSON.parse(readFileSync(fd, "utf8"));
+    } catch (e) {
+      // Node's message quotes the text around the error: never echo the file.
+      if (e instanceof SyntaxError) throw new Error("not valid JSON");
+      throw e;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+let debug = false;
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -23,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
         out: { type: "string", default: "out" },
         "stacks-dir": { type: "string", default: "stacks" },
         "policy-config": { type: "string" },
+        debug: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -31,16 +55,19 @@ async function main(argv: string[]): Promise<number> {
     console.error(`plan: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
+  debug = values.debug === true;
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
   let policyConfig: PolicyPackConfig | undefined;
-  if (values["policy-config"]) {
+  if (values["policy-config"] !== undefined) {
     try {
-      policyConfig = JSON.parse(readFileSync(values["policy-config"], "utf8")) as PolicyPackConfig;
+      // Validated against the pack's policies and schemas by runPlan (exit 2 on any problem).
+      policyConfig = readPolicyConfig(values["policy-config"]) as PolicyPackConfig;
     } catch (e) {
-      console.error(`plan: ${values["policy-config"]}: ${(e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      console.error(`plan: --policy-config ${values["policy-config"]}: ${code ?? (e as Error).message.split("\n")[0]}`);
       return 2;
     }
   }
@@ -50,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     stacksDir: values["stacks-dir"] ?? "stacks",
     policyConfig,
   });
-  if (outcome.exitCode === 2 || !outcome.plan) {
+  if (outcome.exitCode >= 2 || !outcome.plan) {
     for (const m of outcome.messages) console.error(m);
     return outcome.exitCode;
   }
@@ -73,7 +100,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    process.exit(1);
+    // Not the user's input: exit 3 (never 1, which means "a mandatory policy is violated").
+    const line = e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}` : String(e).split("\n")[0];
+    console.error(`plan: internal error: ${line}${debug ? "" : " (run with --debug for the stack trace)"}`);
+    if (debug && e instanceof Error && e.stack) console.error(e.stack);
+    process.exit(3);
   },
 );

@@ -25,6 +25,7 @@ import { EksSecretsEncryption } from "../components/encryption/eks";
 import { GkeSecretsEncryption } from "../components/encryption/gke";
 import type { PlatformAuditArgs, PlatformEncryptionArgs } from "../components/platform/secretsPlatform";
 import type { ClusterConfig } from "./config";
+import { cidrUnionProblem, ipv4Cidr } from "./sections/rules";
 
 const stringMap = z.record(z.string(), z.string());
 /** EKS cluster names: 1-100 letters, digits, '-' and '_', starting with a letter or digit. */
@@ -32,8 +33,9 @@ const eksName = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, { message:
 /** GKE cluster names: lower-case letters, digits and '-', starting with a letter, at most 40 characters. */
 const gkeName = z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: "must be a GKE cluster name (lower-case letters, digits, '-', at most 40)" });
 const aksName = z.string().regex(/^[a-zA-Z0-9]([-_a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/, { message: "must be 1-63 letters, digits, '-' or '_'" });
-const CIDR = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
-const openToAll = (cidrs: readonly string[]) => cidrs.some((c) => c === "0.0.0.0/0");
+const CIDR = ipv4Cidr;
+/** Why the CIDRs together admit every address (the union is computed: 0.0.0.0/1 + 128.0.0.0/1 too), or undefined. */
+const openToAll = (cidrs: readonly string[]) => cidrUnionProblem(cidrs);
 
 /** `create.eks`: an EKS control plane (`aws.eks.Cluster`). The cluster role is `encryption.eks.clusterRoleArn`. */
 const createEks = z
@@ -58,7 +60,8 @@ const createEks = z
   .superRefine((v, ctx) => {
     if (v.endpointPublicAccess && !v.publicAccessCidrs) ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: "is required when endpointPublicAccess is true" });
     if (!v.endpointPublicAccess && v.publicAccessCidrs) ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: "is only used when endpointPublicAccess is true" });
-    if (v.publicAccessCidrs && openToAll(v.publicAccessCidrs)) ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: "must not contain 0.0.0.0/0" });
+    const open = v.publicAccessCidrs && openToAll(v.publicAccessCidrs);
+    if (open) ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: open });
   });
 
 /** `create.gke`: a GKE Standard cluster (`gcp.container.Cluster`). */
@@ -79,7 +82,13 @@ const createGke = z.strictObject({
   /** Machine type of the default pool; default e2-standard-4. */
   machineType: z.string().default("e2-standard-4"),
   /** Networks allowed to reach the control plane; default none listed (GKE's default access). */
-  masterAuthorizedNetworks: z.array(z.strictObject({ cidrBlock: CIDR, displayName: z.string().optional() })).optional(),
+  masterAuthorizedNetworks: z
+    .array(z.strictObject({ cidrBlock: CIDR, displayName: z.string().optional() }))
+    .superRefine((nets, ctx) => {
+      const open = openToAll(nets.map((n) => n.cidrBlock));
+      if (open) ctx.addIssue({ code: "custom", message: open });
+    })
+    .optional(),
   /** Refuse `pulumi destroy` of the cluster; default true. */
   deletionProtection: z.boolean().default(true),
   /** Labels of the cluster. */
@@ -104,7 +113,14 @@ const createAks = z.strictObject({
   nodeCount: z.number().int().min(1).default(3),
   vmSize: z.string().default("Standard_D4s_v5"),
   /** CIDRs allowed on the API server; default unrestricted (0.0.0.0/0 is refused). */
-  authorizedIpRanges: z.array(CIDR).min(1).refine((c) => !openToAll(c), { message: "must not contain 0.0.0.0/0" }).optional(),
+  authorizedIpRanges: z
+    .array(CIDR)
+    .min(1)
+    .superRefine((c, ctx) => {
+      const open = openToAll(c);
+      if (open) ctx.addIssue({ code: "custom", message: open });
+    })
+    .optional(),
   /**
    * kubelogin login mode the stack's kubeconfig uses (AKS returns `devicecode`, which cannot run unattended):
    * `azurecli` (default), `spn`, `msi`, `workloadidentity`, `azd` or `devicecode`.

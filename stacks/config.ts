@@ -83,6 +83,7 @@ export const clusterConfig = z
     }
     for (const p of createProblems(c)) ctx.addIssue({ code: "custom", ...p });
     for (const p of auditIdentityProblems(c.audit, c.create !== undefined)) ctx.addIssue({ code: "custom", path: ["audit", ...p.path], message: p.message });
+    for (const p of clusterRuleProblems(c)) ctx.addIssue({ code: "custom", ...p });
     const roles = c.vault?.configuration?.roles ?? [];
     const storeRole = c.externalSecrets?.vaultStore?.role;
     if (storeRole && roles.some((r) => r.name === storeRole)) {
@@ -90,6 +91,114 @@ export const clusterConfig = z
     }
   });
 export type ClusterConfig = z.infer<typeof clusterConfig>;
+
+/** Namespaces Kubernetes owns: never an application namespace of the stack. */
+export const RESERVED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"] as const;
+
+/**
+ * The namespaces the cluster's platform creates or installs into (each with its own Pod Security level), by
+ * the config field that names it.
+ */
+export function platformNamespaces(c: z.infer<typeof clusterConfig>): Map<string, string> {
+  const out = new Map<string, string>();
+  if (c.vault?.enabled) {
+    out.set(c.vault.namespace, "vault.namespace");
+    if (c.vault.csi.enabled) out.set(c.vault.csi.driverNamespace, "vault.csi.driverNamespace");
+  }
+  if (c.externalSecrets) out.set(c.externalSecrets.operator.namespace, "externalSecrets.operator.namespace");
+  if (c.sealedSecrets) out.set(c.sealedSecrets.namespace, "sealedSecrets.namespace");
+  const r = c.encryption?.reencryption;
+  if (c.encryption?.enabled && r?.enabled) out.set(r.jobNamespace, "encryption.reencryption.jobNamespace");
+  return out;
+}
+
+/**
+ * Users and groups that stand for every caller of a kind: silencing them silences the audit log of Secrets.
+ * (`system:authenticated` and `system:unauthenticated` are refused by the audit policy component itself.)
+ */
+const EVERYONE = ["system:serviceaccounts", "system:anonymous"];
+
+/**
+ * Rules of a cluster across its sections (zod paths relative to the cluster): application namespaces, audit
+ * silencing, the sealing-key backup's store, secure defaults of cloud clusters, resource-name collisions.
+ */
+function clusterRuleProblems(c: z.infer<typeof clusterConfig>): Array<{ path: Array<string | number>; message: string }> {
+  const out: Array<{ path: Array<string | number>; message: string }> = [];
+  const platform = platformNamespaces(c);
+  const declared = new Map<string, number>();
+  c.namespaces.forEach((ns, i) => {
+    if ((RESERVED_NAMESPACES as readonly string[]).includes(ns.name)) {
+      out.push({ path: ["namespaces", i, "name"], message: `"${ns.name}" is a Kubernetes namespace, not an application namespace (its Pod Security level is not the stack's to set)` });
+    } else if (platform.has(ns.name)) {
+      out.push({ path: ["namespaces", i, "name"], message: `"${ns.name}" is the platform's namespace (${platform.get(ns.name)}): choose another name for applications` });
+    }
+    const first = declared.get(ns.name);
+    if (first !== undefined) {
+      const levels = c.namespaces[first].podSecurity === ns.podSecurity ? "" : ` with another Pod Security level (${c.namespaces[first].podSecurity} and ${ns.podSecurity})`;
+      out.push({ path: ["namespaces", i, "name"], message: `namespace "${ns.name}" is already declared at namespaces[${first}]${levels}` });
+    } else declared.set(ns.name, i);
+  });
+
+  if (c.audit.enabled) {
+    c.audit.silencedUserGroups.forEach((g, i) => {
+      if (EVERYONE.includes(g)) {
+        out.push({ path: ["audit", "silencedUserGroups", i], message: `"${g}" stands for every caller of its kind: silencing it hides who reads Secrets; silence individual users instead` });
+      }
+    });
+    c.audit.silencedUsers.forEach((u, i) => {
+      if (EVERYONE.includes(u)) out.push({ path: ["audit", "silencedUsers", i], message: `"${u}" stands for every caller of its kind: its traffic must stay in the audit log` });
+    });
+  }
+
+  const backup = c.sealedSecrets?.keyBackup;
+  if (backup) {
+    const eso = c.externalSecrets;
+    const ns = c.sealedSecrets!.namespace;
+    const store = eso?.stores.find((s) => s.name === backup.secretStoreName);
+    const onVault = eso?.vaultStore && eso.vaultStore.storeName === backup.secretStoreName && eso.vaultStore.namespaces.includes(ns);
+    const path = ["sealedSecrets", "keyBackup", "secretStoreName"];
+    if (!eso) out.push({ path, message: "needs the externalSecrets section (the backup is an ESO PushSecret through one of its stores)" });
+    else if (backup.secretStoreKind === "ClusterSecretStore") {
+      if (!store || !store.clusterScoped) out.push({ path, message: `must name a clusterScoped store of externalSecrets.stores (secretStoreKind ClusterSecretStore), got "${backup.secretStoreName}"` });
+      else if (store.conditions && !store.conditions.some((cond) => cond.namespaces?.includes(ns))) {
+        out.push({ path, message: `ClusterSecretStore "${store.name}" does not admit the controller's namespace ${ns} (add it to one of its conditions' namespaces)` });
+      }
+    } else if (backup.secretStoreKind === "SecretStore") {
+      if (!onVault && !(store && !store.clusterScoped && store.namespace === ns)) {
+        out.push({ path, message: `must name a SecretStore in namespace ${ns} (externalSecrets.stores or the vaultStore), got "${backup.secretStoreName}"` });
+      }
+    } else out.push({ path: ["sealedSecrets", "keyBackup", "secretStoreKind"], message: `must be ClusterSecretStore or SecretStore, got "${backup.secretStoreKind}"` });
+  }
+
+  // Secure defaults on cloud clusters: no silent "nothing". A created cluster's own rules ask for both.
+  if (c.kind !== "self-managed" && !c.create) {
+    // A member of another kind is already an error of its own.
+    const enc = c.encryption;
+    if (!enc || (enc.enabled && !enc.selfManaged && !enc.eks && !enc.gke && !enc.aks)) {
+      out.push({
+        path: enc ? ["encryption", c.kind] : ["encryption"],
+        message: `required on a ${c.kind} cluster: encryption.${c.kind} (the KMS key Secrets are encrypted with); set encryption.enabled: false to opt out explicitly`,
+      });
+    }
+    if (c.audit.enabled && !c.audit.eks && !c.audit.gke && !c.audit.aks) {
+      out.push({ path: ["audit", c.kind], message: `required on a ${c.kind} cluster: audit.${c.kind} (the control plane's audit log); set audit.enabled: false to opt out explicitly` });
+    }
+  }
+
+  // Pulumi resource names the program derives from config must not collide (a URN collision fails at deploy time).
+  if (c.sealedSecrets) {
+    const names = new Map<string, string>();
+    c.sealedSecrets.secrets.forEach((x, i) =>
+      x.generatedKeys.forEach((k, j) => {
+        const name = `${x.namespace}-${x.name}-${k}`;
+        const first = names.get(name);
+        if (first) out.push({ path: ["sealedSecrets", "secrets", i, "generatedKeys", j], message: `gives the generated value the same resource name as ${first} ("${c.name}-${name}"): rename one` });
+        else names.set(name, `sealedSecrets.secrets[${i}].generatedKeys[${j}]`);
+      }),
+    );
+  }
+  return out;
+}
 
 /** The whole stack config (keys under `kube-secrets-platform:`). */
 export const stackConfig = z
@@ -148,9 +257,37 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   throw new StackConfigError(problems);
 }
 
+/**
+ * Problems of the config keys the stack config names (`vault.configuration.tokenConfigKey` or
+ * `appRole.secretIdConfigKey`, each database's `passwordConfigKey`, each remote cluster's
+ * `tokenReviewerJwtConfigKey`) when the configuration stage is on: each must be set, and, when `secretKeys` is given, be a secret
+ * (`pulumi config set --secret`). Reported at the naming field, never with the value.
+ */
+export function configKeyProblems(cfg: StackConfig, config: Record<string, string>, secretKeys?: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const check = (key: string, field: string) => {
+    if (config[key] === undefined) problems.push(`${field}: config key "${key}" is not set (pulumi config set --secret ${key} <value>)`);
+    else if (secretKeys && !secretKeys.has(key)) problems.push(`${field}: config key "${key}" must be a secret (pulumi config set --secret ${key} <value>), not plain text`);
+  };
+  cfg.clusters.forEach((c, i) => {
+    const conf = c.vault?.enabled ? c.vault.configuration : undefined;
+    if (!conf?.initialized) return;
+    const base = `${PROJECT}:clusters[${i}].vault.configuration`;
+    if (conf.appRole) check(conf.appRole.secretIdConfigKey, `${base}.appRole.secretIdConfigKey`);
+    else check(conf.tokenConfigKey ?? "vault:token", `${base}.tokenConfigKey`);
+    conf.databases.forEach((db, j) => check(db.postgresql.passwordConfigKey, `${base}.databases[${j}].postgresql.passwordConfigKey`));
+    conf.remoteClusters.forEach((r, j) => check(r.tokenReviewerJwtConfigKey, `${base}.remoteClusters[${j}].tokenReviewerJwtConfigKey`));
+  });
+  return problems;
+}
+
 /** Reads every `kube-secrets-platform:*` key of the current stack and validates it. */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig(projectConfig(pulumi.runtime.allConfig()));
+  const all = pulumi.runtime.allConfig();
+  const cfg = parseStackConfig(projectConfig(all));
+  const missing = configKeyProblems(cfg, all);
+  if (missing.length > 0) throw new StackConfigError(missing);
+  return cfg;
 }
 
 /**

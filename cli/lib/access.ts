@@ -9,7 +9,7 @@
  */
 import { effectiveSecretAccessTable, kubeObjectsFromResources, type KubeObject, type SecretAccessRow } from "../../policy-pack/rbac";
 import { matchesAny } from "../../policy-pack/policies/common";
-import { exemptRoleOf, labelExemptions, whoCanReadSecrets } from "../../policy-pack/policies/whoCanReadSecrets";
+import { createdByPlatform, exemptRoleOf, labelExemptions, whoCanReadSecrets } from "../../policy-pack/policies/whoCanReadSecrets";
 import type { PolicyPackConfig } from "./policyRunner";
 
 /** The `who-can-read-secrets` settings that decide exemptions, as the policy sees them. */
@@ -61,9 +61,9 @@ export function accessSettings(config: PolicyPackConfig | undefined): AccessSett
 }
 
 /** The access rows of `objects` (one cluster's), exemptions resolved and explained. */
-export function accessRows(objects: KubeObject[], settings: AccessSettings): AccessRow[] {
+export function accessRows(objects: KubeObject[], settings: AccessSettings, owned?: (index: number) => boolean): AccessRow[] {
   // The policy's own label exemptions (whoCanReadSecrets.ts), so the report never disagrees with it.
-  const byLabel = labelExemptions(objects, settings.exemptLabels);
+  const byLabel = labelExemptions(objects, settings.exemptLabels, owned);
   const exemptSubjects = [...settings.exemptSubjects, ...byLabel.subjects.keys()];
   const table = effectiveSecretAccessTable(objects, {
     exemptSubjects,
@@ -86,6 +86,7 @@ export function accessRows(objects: KubeObject[], settings: AccessSettings): Acc
 
 /** The access table of one cluster's resources (plan.json shaped: `type` and `inputs`). */
 export function clusterAccess(resources: Array<{ urn: string; type: string; inputs: unknown }>, settings: AccessSettings): ClusterAccess {
-  const { objects, unknown } = kubeObjectsFromResources(resources.map((r) => ({ type: r.type, props: r.inputs, urn: r.urn })));
-  return { rows: accessRows(objects, settings), unknown };
+  const { objects, unknown, sources } = kubeObjectsFromResources(resources.map((r) => ({ type: r.type, props: r.inputs, urn: r.urn })));
+  // Label exemptions only for objects the platform's components created (as the policy does).
+  return { rows: accessRows(objects, settings, (i) => createdByPlatform(sources[i]?.urn)), unknown };
 }

@@ -1,4 +1,5 @@
 /** One YAML document per Kubernetes object of a plan, as `kubectl apply` would see it (secrets redacted). */
+import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type { PlanResource } from "./planDocument";
 
@@ -11,8 +12,19 @@ export interface Manifest {
   object: Record<string, unknown>;
 }
 
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
+function slug(value: unknown): string {
+  return String(value).toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
+}
+
+/**
+ * File names stay well under the 255-byte limit of common file systems (ext4, APFS, NTFS): a longer base is
+ * cut and suffixed with a hash of the whole, so names stay unique and the same for the same object.
+ */
+export const MAX_MANIFEST_BASE = 200;
+
+function shorten(base: string): string {
+  if (base.length <= MAX_MANIFEST_BASE) return base;
+  return `${base.slice(0, MAX_MANIFEST_BASE - 17)}-${createHash("sha256").update(base).digest("hex").slice(0, 16)}`;
 }
 
 /** The Kubernetes objects of a plan with unique, stable file names `<kind>.<namespace>.<name>[.patch].yaml`. */
@@ -29,7 +41,7 @@ export function planManifests(resources: PlanResource[]): Manifest[] {
       ...r.inputs,
     };
     const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
-    const base = [slug(String(object.kind)), slug(meta.namespace ?? "cluster"), slug(meta.name ?? r.name)].join(".");
+    const base = shorten([slug(String(object.kind)), slug(meta.namespace ?? "cluster"), slug(meta.name ?? r.name)].join("."));
     let fileName = `${base}${kind.endsWith("Patch") ? ".patch" : ""}.yaml`;
     for (let i = 2; used.has(fileName); i++) fileName = `${base}.${i}.yaml`;
     used.add(fileName);

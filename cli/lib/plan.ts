@@ -1,20 +1,25 @@
 /**
  * The offline plan: runs the stack program under the mock runtime with a stack file's config, runs the
  * policy pack over the recorded resources and writes plan.json, manifests/ and report.md.
- * Exit codes: 0 success, 1 a mandatory policy violated (or a policy crashed), 2 invalid config or stack file.
+ * Exit codes: 0 success, 1 a mandatory policy violated (or a policy threw: the pack fails closed), 2 invalid
+ * input (arguments, stack file, config, policy config, an unusable --out or a concurrent run), 3 an internal
+ * error (cli/plan.ts: anything runPlan throws).
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentsError } from "../../components/internal/validation";
-import { PROJECT, StackConfigError, parseStackConfig, projectConfig } from "../../stacks/config";
+import { useOfflineSealing } from "../../components/sealed-secrets/crypto";
+import { PROJECT, StackConfigError, configKeyProblems, parseStackConfig, projectConfig } from "../../stacks/config";
 import { planInvokes } from "./invokes";
-import { planCheck, planResourceState } from "./planState";
+import { PLAN_PLACEHOLDER_CERTIFICATE, planCheck, planResourceState } from "./planState";
 import { manifestYaml, planManifests } from "./manifests";
 import { isSecretValue, redact, reveal, runWithMocks, type MockRunOptions } from "./mockRuntime";
 import type { PlanDocument } from "./planDocument";
 import { runPolicies, type AnyPolicy, type PolicyPackConfig } from "./policyRunner";
+import { OutputError, lockOutput, outDirProblem, stackNameProblem, writeOutputAtomically } from "./output";
+import { policyConfigProblems } from "./policyConfig";
+import { Redactor, secretLeaves, shortSecretProblems } from "./redaction";
 import { renderReport } from "./report";
-import { StackFileError, readStackFile } from "./stackFile";
+import { StackFileError, readStackFile, type StackFileConfig } from "./stackFile";
 
 export interface PlanOptions {
   stack: string;
@@ -36,7 +41,7 @@ export interface PlanOptions {
 }
 
 export interface PlanOutcome {
-  exitCode: 0 | 1 | 2;
+  exitCode: 0 | 1 | 2 | 3;
   /** Human-readable lines (summary or errors). */
   messages: string[];
   plan?: PlanDocument;
@@ -46,6 +51,11 @@ export interface PlanOutcome {
 
 /** Runs a plan; never throws for invalid input (exit code 2 with messages instead). */
 export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
+  // Arguments first: nothing is read or written with a stack name that is a path or an --out that is a file.
+  const nameProblem = stackNameProblem(options.stack);
+  if (nameProblem) return { exitCode: 2, messages: [`--stack: ${nameProblem}`] };
+  const outProblem = outDirProblem(options.outDir);
+  if (outProblem) return { exitCode: 2, messages: [`--out ${options.outDir}: ${outProblem}`] };
   const stackPath = join(options.stacksDir, `Pulumi.${options.stack}.yaml`);
   let stackFile;
   try {
@@ -56,12 +66,21 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   }
   const config = { ...stackFile.config, ...(options.extraConfig ?? {}) };
   const secretKeys = [...stackFile.secretKeys, ...(options.extraSecretKeys ?? [])];
+  // Secrets given as values (tests, callers); the stack file's `secure` values are placeholders offline.
+  const short = shortSecretProblems(config, options.extraSecretKeys ?? []);
+  if (short.length > 0) return { exitCode: 2, messages: short.map((p) => `${stackPath}: ${p}`) };
+  if (options.policyConfig !== undefined) {
+    const problems = policyConfigProblems(options.policyConfig, options.policies ?? (await import("../../policy-pack/policies")).allPolicies);
+    if (problems.length > 0) return { exitCode: 2, messages: problems.map((p) => `--policy-config: ${p}`) };
+  }
 
   let program = options.program;
   if (!program) {
     // Validate before running anything, so a bad stack file never half-runs the program.
     try {
-      parseStackConfig(projectConfig(config));
+      const parsed = parseStackConfig(projectConfig(config));
+      const missing = configKeyProblems(parsed, config, new Set(secretKeys));
+      if (missing.length > 0) throw new StackConfigError(missing);
     } catch (e) {
       const invalid = invalidInputOutcome(e, stackPath);
       if (invalid) return invalid;
@@ -71,7 +90,29 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   }
   const policies = options.policies ?? (await import("../../policy-pack/policies")).allPolicies;
 
+  let lock;
+  try {
+    lock = lockOutput(options.outDir, options.stack);
+  } catch (e) {
+    if (e instanceof OutputError) return { exitCode: 2, messages: [e.message] };
+    throw e;
+  }
+  try {
+    return await renderAndWrite(options, { stackPath, stackFile, config, secretKeys, program, policies });
+  } finally {
+    lock.release();
+  }
+}
+
+async function renderAndWrite(
+  options: PlanOptions,
+  input: { stackPath: string; stackFile: StackFileConfig; config: Record<string, string>; secretKeys: string[]; program: () => unknown; policies: AnyPolicy[] },
+): Promise<PlanOutcome> {
+  const { stackPath, stackFile, config, secretKeys, program, policies } = input;
   let run;
+  // Sealing in the offline plan is deterministic (seeded from the stack and each value's identity) and
+  // placeholders of `secure` values are only ever sealed to the discard certificate: see offlineSealing.
+  const restoreSealing = useOfflineSealing({ seed: `${PROJECT}/${options.stack}`, placeholders: new Set(stackFile.secretValues), discardCertificatePem: PLAN_PLACEHOLDER_CERTIFICATE });
   try {
     run = await runWithMocks(program, {
       project: PROJECT,
@@ -86,28 +127,28 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     const invalid = invalidInputOutcome(e, stackPath);
     if (invalid) return invalid;
     throw e;
+  } finally {
+    restoreSealing();
+  }
+  const duplicates = duplicateUrns(run.resources.map((r) => r.urn));
+  if (duplicates.length > 0) {
+    return { exitCode: 2, messages: duplicates.map((u) => `${stackPath}: two resources would have the same URN ${u} (rename one of the objects the config declares)`) };
   }
 
-  // Everything written is redacted twice: values the program marked secret become "[secret]", and any
-  // string carrying a secret (a secret input, or a secret config value that reached a plain input, e.g.
-  // through a structured config key) is replaced as well, so no secret reaches a file or a message.
+  // Everything written is redacted twice: values the program marked secret become "[secret]", and every
+  // occurrence of a secret (a secret input, or a secret config value that reached a plain input, e.g.
+  // through a structured config key) in any other string is replaced as well (redaction.ts).
   const secrets = collectSecretStrings(run.resources.map((r) => r.rawInputs));
   for (const placeholder of stackFile.secretValues) secrets.add(placeholder);
-  for (const key of options.extraSecretKeys ?? []) collectLeaves(config[key], secrets);
-  const scrubValue = (v: unknown): unknown => {
-    if (typeof v === "string") return [...secrets].some((sec) => v.includes(sec)) ? "[secret]" : v;
-    if (Array.isArray(v)) return v.map(scrubValue);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubValue(x)]));
-    return v;
-  };
-  const scrub = (s: string) => [...secrets].reduce((acc, sec) => acc.split(sec).join("[secret]"), s);
+  for (const key of options.extraSecretKeys ?? []) for (const leaf of secretLeaves(config[key])) secrets.add(leaf.value);
+  const redactor = new Redactor(secrets);
   const resources = run.resources.map((r) => ({
     urn: r.urn,
     type: r.type,
     name: r.name,
     parent: r.parent,
     custom: r.custom,
-    inputs: scrubValue(redact(r.rawInputs)) as Record<string, unknown>,
+    inputs: redactor.value(redact(r.rawInputs)) as Record<string, unknown>,
   }));
   // One configuration for the policies, the report and policy-config.json: the exemptions shown are the applied ones.
   const policyConfig = withStackExemptions(options.policyConfig, run.outputs?.policyExemptions);
@@ -116,6 +157,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, provider: r.provider, props: reveal(r.rawInputs) })),
     { config: policyConfig, stackTags: { stack: options.stack } },
   );
+  const scrub = (s: string) => redactor.string(s);
   const plan: PlanDocument = {
     stack: options.stack,
     project: PROJECT,
@@ -127,24 +169,34 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     },
   };
 
-  const dir = join(options.outDir, options.stack);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, "manifests"), { recursive: true });
-  const files: string[] = [];
-  const write = (rel: string, content: string) => {
-    writeFileSync(join(dir, rel), content);
-    files.push(join(dir, rel));
-  };
-  write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
-  for (const m of planManifests(resources)) write(join("manifests", m.fileName), manifestYaml(m));
+  const files: Array<{ path: string; content: string }> = [];
+  files.push({ path: "plan.json", content: `${JSON.stringify(plan, null, 2)}\n` });
+  for (const m of planManifests(resources)) files.push({ path: join("manifests", m.fileName), content: manifestYaml(m) });
   const providers = Object.fromEntries(run.resources.map((r) => [r.urn, r.provider]));
-  write("report.md", renderReport(plan, { providers, policyConfig }));
+  files.push({ path: "report.md", content: scrub(renderReport(plan, { providers, policyConfig })) });
   // The same policy configuration for `pulumi preview --policy-pack policy-pack --policy-pack-config <file>`.
-  write("policy-config.json", `${JSON.stringify(policyConfig, null, 2)}\n`);
+  files.push({ path: "policy-config.json", content: `${JSON.stringify(redactor.value(policyConfig), null, 2)}\n` });
+  let written: string[];
+  try {
+    written = writeOutputAtomically(options.outDir, options.stack, files);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) return { exitCode: 2, messages: [`--out ${options.outDir}: cannot write the plan (${code})`] };
+    throw e;
+  }
 
   const mandatory = plan.policy.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  // Fail closed: a policy that threw counts like a mandatory violation.
   const failed = mandatory > 0 || (plan.policy.errors?.length ?? 0) > 0;
-  return { exitCode: failed ? 1 : 0, messages: [], plan, dir, files };
+  return { exitCode: failed ? 1 : 0, messages: [], plan, dir: join(options.outDir, options.stack), files: written };
+}
+
+/** URNs registered more than once (the engine refuses the second registration at deploy time). */
+export function duplicateUrns(urns: string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const u of urns) (seen.has(u) ? dup : seen).add(u);
+  return [...dup];
 }
 
 /** The policy-pack config name of the RBAC policy whose exemptions the stack supplies. */
@@ -189,29 +241,18 @@ function findCause<T extends Error>(e: unknown, type: new (...args: never[]) => 
   return undefined;
 }
 
-/** Adds the string leaves (at least 4 characters) of a config value, raw or JSON, to `out`. */
-function collectLeaves(value: string | undefined, out: Set<string>): void {
-  if (value === undefined) return;
-  let parsed: unknown = value;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    // a plain string
-  }
-  const walk = (v: unknown) => {
-    if (typeof v === "string" && v.length >= 4) out.add(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === "object") Object.values(v).forEach(walk);
-  };
-  walk(parsed);
-}
+/** PEM text made only of certificates: public by design, even when it travels inside a secret (a TLS Secret). */
+const ONLY_CERTIFICATES = /^\s*(-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*)+$/;
 
-/** Every string held in a secret (at least 4 characters, to avoid scrubbing trivial values). */
+/**
+ * Every string held in a secret (the Redactor ignores those too short to replace safely), except
+ * certificates: a CA bundle is published on purpose and stays readable wherever it is not itself marked.
+ */
 function collectSecretStrings(inputs: unknown[]): Set<string> {
   const out = new Set<string>();
   const walk = (v: unknown, inSecret: boolean) => {
     if (typeof v === "string") {
-      if (inSecret && v.length >= 4) out.add(v);
+      if (inSecret && !ONLY_CERTIFICATES.test(v)) out.add(v);
       return;
     }
     if (Array.isArray(v)) return v.forEach((x) => walk(x, inSecret));

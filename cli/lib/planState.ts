@@ -1,9 +1,10 @@
 /**
  * Outputs the offline plan gives resources whose providers compute them (keys, certificates, random
  * values), so that everything derived from them can be rendered. Certificates and keys are obvious
- * placeholders, never usable material; random values are fresh random bytes (and secrets anyway).
+ * placeholders, never usable material; "random" values are derived from the resource's type and name (so
+ * two plans of the same stack are identical): placeholders, never the values a real run generates.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 
 /**
@@ -47,9 +48,17 @@ WoAJqRig6m/BknH0mMOnDDwp0pmOj17aH8SclQyIH25iVCpClTwe4yj83v0QCa89
 const PLACEHOLDER_BODY = Buffer.from("kube-secrets-platform offline plan placeholder").toString("base64");
 const pem = (label: string) => `-----BEGIN ${label}-----\n${PLACEHOLDER_BODY}\n-----END ${label}-----\n`;
 
-function randomString(length: number): string {
+/** `length` bytes derived from a resource's type and name (SHA-256 in counter mode). */
+function placeholderBytes(args: MockResourceArgs, length: number): Buffer {
+  const n = Math.max(0, Math.min(Number.isFinite(length) ? Math.floor(length) : 32, 4096));
+  const parts: Buffer[] = [];
+  for (let i = 0; parts.length * 32 < n; i++) parts.push(createHash("sha256").update(`plan-random\0${args.type}\0${args.name}\0${i}`).digest());
+  return Buffer.concat(parts as unknown as Uint8Array[]).subarray(0, n);
+}
+
+function randomString(args: MockResourceArgs, length: number): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
+  return [...placeholderBytes(args, length)].map((b) => alphabet[b % alphabet.length]).join("");
 }
 
 /** A UUID-shaped placeholder derived from a resource name. */
@@ -70,14 +79,14 @@ export function planResourceState(args: MockResourceArgs): Record<string, unknow
     case "tls:index/certRequest:CertRequest":
       return { certRequestPem: pem("CERTIFICATE REQUEST") };
     case "random:index/randomBytes:RandomBytes": {
-      const bytes = randomBytes(Number(inputs.length ?? 32));
+      const bytes = placeholderBytes(args, Number(inputs.length ?? 32));
       return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
     }
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
-      return { result: randomString(Number(inputs.length ?? 32)) };
+      return { result: randomString(args, Number(inputs.length ?? 32)) };
     case "random:index/randomId:RandomId": {
-      const bytes = randomBytes(Number(inputs.byteLength ?? 8));
+      const bytes = placeholderBytes(args, Number(inputs.byteLength ?? 8));
       return { hex: bytes.toString("hex"), b64Std: bytes.toString("base64"), b64Url: bytes.toString("base64url"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() };
     }
     // Cloud resources a created cluster is wired from (stacks/clusters.ts): placeholder ids in the

@@ -77,6 +77,8 @@ function levelAndConfig(policy: Policy, packLevel: EnforcementLevel, config: Pol
   for (const key of Object.keys(props)) {
     if (!(key in (policy.configSchema?.properties ?? {}))) throw new Error(`policy ${policy.name}: unknown config property "${key}"`);
   }
+  // Fail closed: a level the SDK does not know (a typo that passed no validation) enforces, never silences.
+  if (!["advisory", "mandatory", "remediate", "disabled"].includes(level)) level = "mandatory";
   return { level, settings: { ...defaults, ...props } };
 }
 

@@ -14,7 +14,22 @@ import {
   unsealValue,
   type SealingScope,
 } from "../../components/sealed-secrets/crypto";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
 import { SEALED_SECRET_API_VERSION } from "../../components/sealed-secrets/sealedSecret";
+import { certificateWindowProblem, dataKeyProblem } from "../../stacks/sections/rules";
+
+/**
+ * Why `name` / `namespace` is not what the API server accepts for a Secret, or undefined: a Secret's name is a
+ * DNS-1123 subdomain (at most 253), its namespace a DNS-1123 label (at most 63).
+ */
+export function secretNameProblem(field: string, value: string, kind: "name" | "namespace"): string | undefined {
+  if (kind === "namespace") {
+    if (value.length > 63 || !DNS1123_LABEL.test(value)) return `${field}: must be a DNS-1123 label (at most 63 lower-case alphanumerics or '-'), got ${JSON.stringify(value)}`;
+  } else if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+    return `${field}: must be a DNS-1123 subdomain (at most 253 lower-case alphanumerics, '-' or '.'), got ${JSON.stringify(value)}`;
+  }
+  return undefined;
+}
 
 export const SEAL_USAGE = `usage: npm run seal -- --cert CERT.pem [--scope strict|namespace-wide|cluster-wide] [--format yaml|json] [SECRET_FILE|-]
        npm run seal -- --cert CERT.pem --raw --namespace NS --name NAME [--scope SCOPE] [--from-file VALUE_FILE|-]
@@ -81,6 +96,8 @@ export function sealSecretManifest(secret: Manifest, certificatePem: string, sco
   if (typeof namespace !== "string" || namespace === "") {
     throw new SealInputError("the Secret has no metadata.namespace: set it (offline sealing has no current namespace to fall back to)");
   }
+  const nameProblem = secretNameProblem("metadata.name", name, "name") ?? secretNameProblem("metadata.namespace", namespace, "namespace");
+  if (nameProblem) throw new SealInputError(nameProblem);
   const givenAnnotations = { ...((meta.annotations ?? {}) as Record<string, string>) };
   const scope = scopeOverride ?? scopeFromAnnotations(givenAnnotations);
   delete givenAnnotations["sealedsecrets.bitnami.com/namespace-wide"];
@@ -89,6 +106,10 @@ export function sealSecretManifest(secret: Manifest, certificatePem: string, sco
   const scoped = scopeAnnotations(scope);
 
   const values = new Map<string, Buffer>();
+  for (const key of [...Object.keys((secret.data ?? {}) as object), ...Object.keys((secret.stringData ?? {}) as object)]) {
+    const problem = dataKeyProblem(key);
+    if (problem) throw new SealInputError(`data key ${JSON.stringify(key)}: ${problem} (the API server's rule for Secret keys)`);
+  }
   for (const [key, value] of Object.entries((secret.data ?? {}) as Record<string, unknown>)) {
     if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value.replace(/\s/g, ""))) {
       throw new SealInputError(`data.${key}: must be base64 (use stringData for plain text)`);
@@ -175,6 +196,8 @@ export interface SealIo {
   readStdin(): Buffer;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The current time (certificate validity); default the clock. */
+  now?: () => Date;
 }
 
 /** Runs `npm run seal` with `argv`; returns the exit code (0 ok, 2 bad input or usage). */
@@ -244,6 +267,10 @@ export function runSeal(argv: string[], io: SealIo): number {
     } catch (e) {
       throw new SealInputError(`--cert ${opts.cert}: ${(e as Error).message.replace(/^certificatePem: /, "")}`);
     }
+    // kubeseal refuses an expired certificate (pkg/kubeseal ParseKey: time.Now().After(NotAfter)); one that is
+    // not valid yet is refused here too (a wrong clock or a wrong certificate).
+    const window = certificateWindowProblem(certificatePem, io.now?.() ?? new Date());
+    if (window) throw new SealInputError(`--cert ${opts.cert}: ${window}`);
     const scope = parseScope(opts.scope);
 
     if (opts.raw) {
@@ -251,6 +278,8 @@ export function runSeal(argv: string[], io: SealIo): number {
       const effective = scope ?? "strict";
       if (effective !== "cluster-wide" && !opts.namespace) throw new SealInputError(`--namespace: required with --raw in ${effective} scope`);
       if (effective === "strict" && !opts.name) throw new SealInputError("--name: required with --raw in strict scope");
+      const rawProblem = (opts.name ? secretNameProblem("--name", opts.name, "name") : undefined) ?? (opts.namespace ? secretNameProblem("--namespace", opts.namespace, "namespace") : undefined);
+      if (rawProblem) throw new SealInputError(rawProblem);
       const value = readInput(opts["from-file"], "--from-file");
       io.stdout(sealValue({ certificatePem, namespace: opts.namespace ?? "", name: opts.name ?? "", scope: effective, value }));
       return 0;

@@ -126,6 +126,78 @@ function checkScope(scope: unknown): SealingScope {
   throw new SealingError(`scope: must be one of ${SEALING_SCOPES.join(", ")}, got ${JSON.stringify(scope)}`);
 }
 
+/** Offline-plan sealing settings (see {@link useOfflineSealing}); undefined in every real run. */
+interface OfflineSealing {
+  /** Seed of the deterministic randomness: the project and stack. */
+  seed: string;
+  /** Placeholder strings standing for `secure` values the plan cannot decrypt. */
+  placeholders: ReadonlySet<string>;
+  /** A certificate whose private key no one has: placeholders are sealed to it. */
+  discardCertificatePem: string;
+}
+let offlineSealing: OfflineSealing | undefined;
+
+/**
+ * For the offline plan only (`npm run plan` sets it around its mock run and restores it afterwards; no real
+ * run ever calls it): sealing becomes deterministic, with the session key and the OAEP seed derived by
+ * HMAC-SHA256 from `seed` and the value's identity (certificate, namespace, name, scope, value), so that two
+ * plans of the same commit and stack file are identical; and a value in `placeholders` is sealed to
+ * `discardCertificatePem`, never to the stack's certificate. Returns the function that restores the previous
+ * setting.
+ */
+export function useOfflineSealing(settings: OfflineSealing): () => void {
+  const previous = offlineSealing;
+  offlineSealing = settings;
+  return () => {
+    offlineSealing = previous;
+  };
+}
+
+function deterministicMaterial(seed: string, certificatePem: string, namespace: string, name: string, scope: string, plaintext: Buffer) {
+  const fingerprint = new crypto.X509Certificate(certificatePem).fingerprint256;
+  const identity = JSON.stringify(["offline-plan-v1", fingerprint, scope, namespace, name, crypto.createHash("sha256").update(u8(plaintext)).digest("hex")]);
+  const derive = (purpose: string) => crypto.createHmac("sha256", seed).update(`${purpose}\0${identity}`).digest();
+  return { sessionKey: derive("session-key"), oaepSeed: derive("oaep-seed") };
+}
+
+function rsaModulusBytes(key: crypto.KeyObject): number {
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (!bits) throw new SealingError("certificatePem: the RSA key has no modulus length");
+  return Math.ceil(bits / 8);
+}
+
+/** MGF1 with SHA-256 (RFC 8017, B.2.1). */
+function mgf1(seed: Buffer, length: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let counter = 0; parts.length * 32 < length; counter++) {
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(counter, 0);
+    parts.push(crypto.createHash("sha256").update(u8(seed)).update(u8(c)).digest());
+  }
+  return Buffer.concat(parts.map(u8)).subarray(0, length);
+}
+
+/**
+ * EME-OAEP encoding with SHA-256 and MGF1-SHA-256 (RFC 8017, 7.1.1 step 2) with a given seed: what
+ * RSA_PKCS1_OAEP_PADDING does with a random one. Encrypted with RSA_NO_PADDING it is a standard
+ * RSA-OAEP ciphertext (the controller decrypts it like any other).
+ */
+function oaepEncode(message: Buffer, label: Buffer, seed: Buffer, k: number): Buffer {
+  const hLen = 32;
+  if (message.length > k - 2 * hLen - 2) throw new SealingError("the session key is too long for the RSA key");
+  const lHash = crypto.createHash("sha256").update(u8(label)).digest();
+  const db = Buffer.concat([lHash, Buffer.alloc(k - message.length - 2 * hLen - 2), Buffer.from([1]), message].map(u8));
+  const maskedDb = xor(db, mgf1(seed, k - hLen - 1));
+  const maskedSeed = xor(seed, mgf1(maskedDb, hLen));
+  return Buffer.concat([Buffer.from([0]), maskedSeed, maskedDb].map(u8));
+}
+
+function xor(a: Buffer, b: Buffer): Buffer {
+  const out = Buffer.alloc(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] ^ b[i];
+  return out;
+}
+
 /**
  * Seals one value exactly as `kubeseal --raw --scope <scope> --namespace <ns> --name <name>` does and
  * returns the base64 text that goes into `spec.encryptedData`. Every call uses a fresh session key, so
@@ -139,16 +211,23 @@ export function sealValue(args: {
   value: string | Buffer;
 }): string {
   const scope = checkScope(args.scope);
-  const publicKey = certificatePublicKey(args.certificatePem);
+  const offline = offlineSealing;
+  // Offline plan: a placeholder of a `secure` value is never sealed with a real certificate.
+  const certificatePem = offline && typeof args.value === "string" && offline.placeholders.has(args.value) ? offline.discardCertificatePem : args.certificatePem;
+  const publicKey = certificatePublicKey(certificatePem);
   if (scope !== "cluster-wide" && !args.namespace) throw new SealingError(`namespace: required for ${scope} scope`);
   if (scope === "strict" && !args.name) throw new SealingError("name: required for strict scope");
   const plaintext = typeof args.value === "string" ? Buffer.from(args.value, "utf8") : args.value;
 
-  const sessionKey = crypto.randomBytes(SESSION_KEY_BYTES);
-  const rsaCiphertext = crypto.publicEncrypt(
-    { key: publicKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256", oaepLabel: u8(encryptionLabel(args.namespace, args.name, scope)) as NodeJS.TypedArray },
-    u8(sessionKey),
-  );
+  const label = encryptionLabel(args.namespace, args.name, scope);
+  const det = offline && deterministicMaterial(offline.seed, certificatePem, args.namespace, args.name, scope, plaintext);
+  const sessionKey = det ? det.sessionKey : crypto.randomBytes(SESSION_KEY_BYTES);
+  const rsaCiphertext = det
+    ? crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_NO_PADDING }, u8(oaepEncode(sessionKey, label, det.oaepSeed, rsaModulusBytes(publicKey))))
+    : crypto.publicEncrypt(
+        { key: publicKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256", oaepLabel: u8(label) as NodeJS.TypedArray },
+        u8(sessionKey),
+      );
   const cipher = crypto.createCipheriv("aes-256-gcm", u8(sessionKey), u8(GCM_NONCE), { authTagLength: GCM_TAG_BYTES });
   const aesCiphertext = Buffer.concat([cipher.update(u8(plaintext)), cipher.final(), cipher.getAuthTag()].map(u8));
   sessionKey.fill(0);

@@ -105,9 +105,20 @@ export function broadArn(resource: string): string | undefined {
   return undefined;
 }
 
+/** Fail closed: a document given as text that is not JSON cannot be judged, so it is a problem, never a pass. */
+function unreadableDocument(doc: unknown): string[] {
+  if (typeof doc !== "string") return [];
+  try {
+    JSON.parse(doc);
+    return [];
+  } catch {
+    return ["the policy document is not valid JSON, so it cannot be checked"];
+  }
+}
+
 /** Problems of one identity-policy document: secret actions on broad resources, admin actions through wildcards. */
 export function identityPolicyProblems(doc: unknown): string[] {
-  const out: string[] = [];
+  const out: string[] = unreadableDocument(doc);
   policyStatements(doc).forEach((st, i) => {
     const granted = grantedSecretActions(st);
     if (granted.length === 0) return;
@@ -132,7 +143,7 @@ export function identityPolicyProblems(doc: unknown): string[] {
 
 /** Problems of a KMS key policy: principals that are `*` without a condition, or ARNs with wildcards. */
 export function keyPolicyProblems(doc: unknown): string[] {
-  const out: string[] = [];
+  const out: string[] = unreadableDocument(doc);
   policyStatements(doc).forEach((st, i) => {
     if (grantedSecretActions(st).length === 0) return;
     const p = st.Principal;

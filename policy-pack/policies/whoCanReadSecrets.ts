@@ -26,14 +26,33 @@ export function matchingLabel(object: KubeObject, labels: string[]): string | un
 }
 
 /**
+ * True when the resource `urn` was created by one of the platform's own components: its parent chain (the
+ * `$`-joined types of its URN) holds a `kube-secrets-platform:` component. A stack's own objects (the rbac
+ * section, any other program resource) never are, whatever labels they carry.
+ */
+export function createdByPlatform(urn: string | undefined): boolean {
+  const qualifiedType = urn?.split("::")[2];
+  if (!qualifiedType) return false;
+  return qualifiedType.split("$").slice(0, -1).some((t) => t.startsWith("kube-secrets-platform:"));
+}
+
+/**
  * What `exemptLabels` exempt among `objects`: labelled ServiceAccounts (as subjects) and labelled
  * ClusterRoles (every chain granted through them), each with the label that matched. Shared with the
- * plan's access table so that the report and the policy never disagree.
+ * plan's access table so that the report and the policy never disagree. With `owned` (true for the
+ * objects the platform's components created, see {@link createdByPlatform}), only those can be exempted by
+ * a label: a stack's own ClusterRole carrying the label does not exempt itself. Without it (objects read
+ * from a live cluster carry no provenance) every labelled object counts.
  */
-export function labelExemptions(objects: KubeObject[], labels: string[]): { subjects: Map<string, string>; roles: Map<string, string> } {
+export function labelExemptions(
+  objects: KubeObject[],
+  labels: string[],
+  owned?: (index: number) => boolean,
+): { subjects: Map<string, string>; roles: Map<string, string> } {
   const subjects = new Map<string, string>();
   const roles = new Map<string, string>();
-  for (const o of objects) {
+  for (const [i, o] of objects.entries()) {
+    if (owned && !owned(i)) continue;
     const label = matchingLabel(o, labels);
     if (!label) continue;
     if (o.kind === "ServiceAccount") subjects.set(objectId(o), label);
@@ -51,8 +70,8 @@ export function exemptRoleOf(path: string[], roles: Map<string, string>): string
 }
 
 /** Findings of `objects` the policy reports, after exemptions by subject and by label. */
-export function secretReadFindings(objects: KubeObject[], config: WhoCanReadSecretsConfig): RbacFinding[] {
-  const byLabel = labelExemptions(objects, config.exemptLabels);
+export function secretReadFindings(objects: KubeObject[], config: WhoCanReadSecretsConfig, owned?: (index: number) => boolean): RbacFinding[] {
+  const byLabel = labelExemptions(objects, config.exemptLabels, owned);
   const exemptSubjects = [...config.exemptSubjects, ...byLabel.subjects.keys()];
   const codes = config.reportIndirect ? ["secret-read", "indirect-secret-read"] : ["secret-read"];
   // ESO: creating ExternalSecrets that use a store authenticating as the controller itself reads whatever
@@ -94,7 +113,8 @@ export const whoCanReadSecrets: StackValidationPolicy = {
       const urnOf = new Map<string, string>();
       objects.forEach((o, i) => urnOf.set(objectId(o), urns[i]));
       const prefix = clusters.length > 1 && cluster ? `[${cluster}] ` : "";
-      for (const f of secretReadFindings(objects, config)) reportViolation(`${prefix}${f.message}`, urnOf.get(f.path[0]));
+      const owned = (i: number) => createdByPlatform(urns[i]);
+      for (const f of secretReadFindings(objects, config, owned)) reportViolation(`${prefix}${f.message}`, urnOf.get(f.path[0]));
     }
   },
 };

@@ -5,6 +5,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { policyConfigProblems } from "../../cli/lib/policyConfig";
+import { allPolicies } from "../../policy-pack/policies";
 import { planWaves, RolloutPlanError, type Wave } from "./waves";
 
 export const USAGE = `usage: npm run rollout -- (--stacks a,b,c | --all) [options]
@@ -163,8 +165,13 @@ function policyConfigProblem(file: string): string | undefined {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ENOENT" ? "file does not exist" : (e as Error).message;
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "file does not exist";
+    // Node's JSON message quotes the text around the error: never echo the file.
+    return e instanceof SyntaxError ? "not valid JSON" : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "must be a JSON object of policy names to settings";
-  return undefined;
+  // The pack's policies and their config schemas (cli/lib/policyConfig.ts, as `npm run plan` checks them): a
+  // misspelled policy, level or property must never switch a mandatory check off for a whole rollout.
+  const problems = policyConfigProblems(parsed, allPolicies);
+  return problems.length > 0 ? problems.join("; ") : undefined;
 }

@@ -13,6 +13,7 @@ import { validateGkeAuditLogging } from "../../components/audit/gke";
 import { apiServerAuditFlags, validateApiServerAuditFlagsOptions, validateKubernetesAuditPolicyOptions } from "../../components/audit/policy";
 import { AUDIT_FLAGS_ANNOTATION, AUDIT_POLICY_CONFIGMAP, type PlatformAuditArgs } from "../../components/platform/secretsPlatform";
 import { addComponentProblems, type ClusterContext } from "./context";
+import { cleanAbsolutePathProblem } from "./rules";
 
 export { AUDIT_POLICY_CONFIGMAP };
 /** Annotation on the ConfigMap listing the kube-apiserver flags (self-managed clusters). */
@@ -110,6 +111,10 @@ export const auditSection = z
     if (s.gke) addComponentProblems(ctx, ["gke"], validateGkeAuditLogging(s.gke));
     if (s.aks) addComponentProblems(ctx, ["aks"], validateAksAuditLogging({ ...s.aks, clusterId: s.aks.clusterId ?? CREATED_AKS_ID }));
     addComponentProblems(ctx, [], [...policyProblems, ...flagProblems]);
+    for (const field of ["policyFile", "logPath"] as const) {
+      const problem = s[field] === "-" && field === "logPath" ? undefined : cleanAbsolutePathProblem(s[field]);
+      if (problem) ctx.addIssue({ code: "custom", path: [field], message: problem });
+    }
   })
   .default({
     enabled: true,

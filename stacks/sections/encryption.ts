@@ -21,6 +21,7 @@ import { validateGkeSecretsEncryption } from "../../components/encryption/gke";
 import { validateSelfManagedSecretsEncryption, type EncryptionProviderArgs } from "../../components/encryption/selfManaged";
 import type { PlatformEncryptionArgs } from "../../components/platform/secretsPlatform";
 import { addComponentProblems, type ClusterContext, labelSchema } from "./context";
+import { PINNED_IMAGE, TAGGED_IMAGE, isoDurationDays } from "./rules";
 
 const label = labelSchema;
 const LOCAL_PROVIDERS = ["secretbox", "aesgcm", "aescbc"] as const;
@@ -37,10 +38,13 @@ const selfManaged = z
     kms: z.strictObject({ name: z.string().min(1), endpoint: z.string().min(1), timeout: z.string().optional() }).optional(),
     /** Append `identity: {}` as the read fallback while Secrets written before encryption still exist. Default false. */
     identityFallback: z.boolean().default(false),
-    /** Resources to encrypt. Default `["secrets"]`. */
+    /** Resources to encrypt. Default `["secrets"]`; must cover Secrets (`secrets`, `*.` or `*.*`). */
     resources: z.array(z.string().min(1)).min(1).default(["secrets"]),
   })
   .superRefine((v, ctx) => {
+    if (!v.resources.some((r) => r === "secrets" || r === "*." || r === "*.*")) {
+      ctx.addIssue({ code: "custom", path: ["resources"], message: `must include secrets (or "*." / "*.*"): encryption at rest of Secrets is the point, got ${JSON.stringify(v.resources)}` });
+    }
     if (v.provider === "kms" && !v.kms) ctx.addIssue({ code: "custom", path: ["kms"], message: "is required when provider is kms" });
     if (v.provider !== "kms" && (!v.keys || v.keys.length === 0)) ctx.addIssue({ code: "custom", path: ["keys"], message: `at least one key is required when provider is ${v.provider}` });
     if (v.provider !== "kms" && v.kms) ctx.addIssue({ code: "custom", path: ["kms"], message: `is only used when provider is kms, got provider ${v.provider}` });
@@ -62,10 +66,22 @@ const reencryption = z.strictObject({
   namespaces: z.array(label).optional(),
   /** Namespace of the Job. Default `secrets-reencryption`. */
   jobNamespace: label.default("secrets-reencryption"),
-  /** Image override (kubectl + /bin/sh). */
+  /**
+   * Image override (kubectl + /bin/sh). The Job reads and rewrites every Secret, so the image must be pinned
+   * by digest (`repo:tag@sha256:…`), or carry a tag with `allowUnpinnedImage: true`.
+   */
   image: z.string().min(1).optional(),
+  /** Accept a tag-only `image` (no digest); default false. */
+  allowUnpinnedImage: z.boolean().default(false),
   /** Secrets per list page. Default 100. */
   chunkSize: z.number().int().min(1).max(500).default(100),
+}).superRefine((r, ctx) => {
+  if (r.image === undefined || PINNED_IMAGE.test(r.image)) return;
+  if (!TAGGED_IMAGE.test(r.image)) {
+    ctx.addIssue({ code: "custom", path: ["image"], message: `must be an image pinned by digest (repo[:tag]@sha256:<64 hex>), got ${JSON.stringify(r.image)}` });
+  } else if (!r.allowUnpinnedImage) {
+    ctx.addIssue({ code: "custom", path: ["image"], message: `must be pinned by digest (repo:tag@sha256:<64 hex>): the Job reads every Secret; or set allowUnpinnedImage: true to accept the tag` });
+  }
 });
 
 const stringMap = z.record(z.string(), z.string());
@@ -104,8 +120,16 @@ const aks = z.strictObject({
   tags: stringMap.optional(),
 });
 
+/** Lifetime of an AKS Key Vault key version (AksSecretsEncryption's `keyExpiresAfter` default, P1Y). */
+const AKS_KEY_EXPIRY_DAYS = 365;
+
 export const encryptionSection = z
   .strictObject({
+    /**
+     * `false`: the explicit opt-out of a cloud cluster (whose section otherwise needs its `eks`/`gke`/`aks`
+     * key): encryption at rest is handled outside this stack. No other member may be set then. Default true.
+     */
+    enabled: z.boolean().default(true),
     selfManaged: selfManaged.optional(),
     eks: eks.optional(),
     gke: gke.optional(),
@@ -114,6 +138,12 @@ export const encryptionSection = z
   })
   .superRefine((v, ctx) => {
     const keys = (["selfManaged", "eks", "gke", "aks"] as const).filter((k) => v[k] !== undefined);
+    if (!v.enabled) {
+      for (const k of [...keys, ...(v.reencryption ? (["reencryption"] as const) : [])]) {
+        ctx.addIssue({ code: "custom", path: [k], message: "must not be set with enabled: false" });
+      }
+      return;
+    }
     if (keys.length > 1) ctx.addIssue({ code: "custom", path: [keys[1]], message: `set one of selfManaged, eks, gke, aks, got ${keys.join(" and ")}` });
     if (v.reencryption && v.reencryption.enabled && keys.length === 0 && !v.reencryption.trigger) {
       ctx.addIssue({ code: "custom", path: ["reencryption", "trigger"], message: "is required when the stack manages no key (e.g. the KMS key ARN)" });
@@ -121,6 +151,18 @@ export const encryptionSection = z
     if (v.eks) addComponentProblems(ctx, ["eks"], validateEksSecretsEncryption(v.eks));
     if (v.gke) addComponentProblems(ctx, ["gke"], validateGkeSecretsEncryption(v.gke));
     if (v.aks) addComponentProblems(ctx, ["aks"], validateAksSecretsEncryption(v.aks));
+    if (v.aks?.rotateAfter !== undefined) {
+      // Azure Key Vault rotation policies: a key version expires after expiryTime (the component's P1Y, at
+      // least 28 days) and rotation must come at least 7 days after creation and 7 days before expiry.
+      const days = isoDurationDays(v.aks.rotateAfter);
+      if (days !== undefined && (days < 7 || days > AKS_KEY_EXPIRY_DAYS - 7)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["aks", "rotateAfter"],
+          message: `must be from P7D to P${AKS_KEY_EXPIRY_DAYS - 7}D (each key version expires after P1Y; rotation must come at least 7 days before that), got "${v.aks.rotateAfter}"`,
+        });
+      }
+    }
   })
   .optional();
 export type EncryptionSection = z.infer<typeof encryptionSection>;
@@ -154,7 +196,7 @@ export function encryptionKindProblems(kind: string, section: EncryptionSection)
  * rewrite under the old configuration changes nothing and the same trigger will not run it again.
  */
 export function encryptionArgs(_ctx: ClusterContext, section: EncryptionSection): PlatformEncryptionArgs | undefined {
-  if (!section) return undefined;
+  if (!section || !section.enabled) return undefined;
   const r = section.reencryption;
   return {
     selfManaged: section.selfManaged && { resources: section.selfManaged.resources, providers: selfManagedProviders(section.selfManaged) },

@@ -30,12 +30,14 @@ import {
 import { DNS1123_SUBDOMAIN } from "../../components/internal/naming";
 import type { PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
 import { fieldPathParts, type ClusterContext, labelSchema } from "./context";
+import { boundedGoDuration } from "./rules";
 
 const label = labelSchema;
 const objectName = z.string().max(253).regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain" });
 const stringMap = z.record(z.string(), z.string());
-// Ranges and required values are checked by the components (below), once, with their messages.
-const replicas = z.number().int();
+// Ranges and required values are checked by the components (below), once, with their messages; the upper
+// bound is the section's: leader election keeps one controller active, so more than 10 only costs.
+const replicas = z.number().int().max(10);
 
 const operatorConfig = z.strictObject({
   /** Namespace of the operator. */
@@ -115,7 +117,8 @@ const externalSecretConfig = z.strictObject({
   namespace: label,
   /** Name of a store of this section. */
   store: objectName,
-  refreshInterval: z.string().default("1h"),
+  /** Go duration, not negative, at most 8760h (a year); default 1h (`0`: fetch once). */
+  refreshInterval: boundedGoDuration({ minSeconds: 0, maxSeconds: 8760 * 3600, allowZero: true, example: "1h" }).default("1h"),
   /** Opt-in to refresh intervals below one minute. */
   allowFastRefresh: z.boolean().default(false),
   refreshPolicy: z.enum(["Periodic", "OnChange", "CreatedOnce"]).optional(),

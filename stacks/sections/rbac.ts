@@ -215,6 +215,20 @@ export const rbacSection = z
         seen.add(id);
       });
     };
+    // The program names each object's Pulumi resource `<cluster>-rbac-<kind>-[<namespace>-]<name part>`: two
+    // objects with distinct Kubernetes identities must not share it (a URN collision fails only at deploy time).
+    const resourceNames = (list: Array<{ name: string; namespace?: string }>, key: string) => {
+      const seen = new Map<string, number>();
+      list.forEach((x, i) => {
+        const id = x.namespace ? `${x.namespace}-${namePart(x.name)}` : namePart(x.name);
+        const first = seen.get(id);
+        if (first !== undefined && (list[first].name !== x.name || list[first].namespace !== x.namespace)) {
+          ctx.addIssue({ code: "custom", path: [key, i, "name"], message: `gets the same resource name as ${key}[${first}] ("${id}"): rename one` });
+        } else if (first === undefined) seen.set(id, i);
+      });
+    };
+    resourceNames(s.roles, "roles");
+    resourceNames(s.roleBindings, "roleBindings");
     unique(s.roles, "roles", "Role");
     unique(s.clusterRoles, "clusterRoles", "ClusterRole");
     unique(s.roleBindings, "roleBindings", "RoleBinding");

@@ -20,12 +20,17 @@ import { SEALING_SCOPES, certificatePublicKey } from "../../components/sealed-se
 import type { PlatformSealedSecretsArgs } from "../../components/platform/secretsPlatform";
 import { validateSealedSecretsController } from "../../components/sealed-secrets/controller";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
+import { CONTAINER_CPU, CONTAINER_MEMORY, boundedGoDuration, certificateWindowProblem, dataKeyProblem, quantity } from "./rules";
 
 const label = labelSchema;
 const subdomain = subdomainSchema;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const secretKey = z.string().regex(SECRET_KEY, { message: "must match [-._a-zA-Z0-9]+" });
-const quantities = z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() });
+const secretKey = z.string().regex(SECRET_KEY, { message: "must match [-._a-zA-Z0-9]+" }).superRefine((k, ctx) => {
+  const problem = SECRET_KEY.test(k) ? dataKeyProblem(k) : undefined;
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+/** Kubernetes quantities: cpu 1m to 64, memory 16Mi to 256Gi. */
+const quantities = z.strictObject({ cpu: quantity(CONTAINER_CPU).optional(), memory: quantity(CONTAINER_MEMORY).optional() });
 
 const sealedSecretConfig = z
   .strictObject({
@@ -47,6 +52,7 @@ const sealedSecretConfig = z
   .superRefine((s, ctx) => {
     for (const k of Object.keys(s.values)) {
       if (!SECRET_KEY.test(k)) ctx.addIssue({ code: "custom", path: ["values", k], message: "the key must match [-._a-zA-Z0-9]+" });
+      else if (dataKeyProblem(k)) ctx.addIssue({ code: "custom", path: ["values", k], message: `the key ${dataKeyProblem(k)}` });
     }
     if (Object.keys(s.values).length + s.generatedKeys.length === 0) {
       ctx.addIssue({ code: "custom", path: ["values"], message: "a secret needs at least one key in values or generatedKeys" });
@@ -72,7 +78,8 @@ export const sealedSecretsSection = z
         secretStoreName: z.string().min(1),
         secretStoreKind: z.string().default("ClusterSecretStore"),
         remoteKey: z.string().min(1).optional(),
-        refreshInterval: z.string().default("1h"),
+        /** Go duration, 1m to 168h; default 1h. */
+        refreshInterval: boundedGoDuration({ minSeconds: 60, maxSeconds: 168 * 3600, example: "1h" }).default("1h"),
       })
       .optional(),
     /** Metrics: ServiceMonitor and Grafana dashboard (both need their operators); default off. */
@@ -89,6 +96,9 @@ export const sealedSecretsSection = z
     if (s.certificatePem !== undefined) {
       try {
         certificatePublicKey(s.certificatePem);
+        // kubeseal refuses to seal with an expired certificate; a not-yet-valid one is as wrong.
+        const window = certificateWindowProblem(s.certificatePem);
+        if (window) ctx.addIssue({ code: "custom", path: ["certificatePem"], message: window });
       } catch (e) {
         ctx.addIssue({ code: "custom", path: ["certificatePem"], message: (e as Error).message.replace(/^certificatePem: /, "") });
       }

@@ -13,10 +13,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { PlatformVaultArgs, PlatformVaultConfigurationArgs } from "../../components/platform/secretsPlatform";
 import { validateVaultCluster, type VaultClusterArgs } from "../../components/vault/cluster";
-import { validateSecretsStoreCsiDriver, type SecretsStoreCsiDriverArgs } from "../../components/vault/csi";
+import { validateSecretsStoreCsiDriver, validateVaultSecretProviderClass, type SecretsStoreCsiDriverArgs } from "../../components/vault/csi";
 import { validateVaultDatabaseCredentials, type VaultDatabaseCredentialsArgs } from "../../components/vault/engines";
 import { vaultPolicyProblems } from "../../components/vault/policy";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
+import { VOLUME_SIZE, quantity } from "./rules";
+
+/** Vault's default `max_lease_ttl` (768h, 32 days): no token of the platform's roles lives longer. */
+export const MAX_TOKEN_TTL_SECONDS = 768 * 3600;
 
 const label = labelSchema;
 const subdomain = subdomainSchema;
@@ -39,17 +43,27 @@ const role = z
     namespaces: z.array(label).min(1),
     /** The role's policy rules (least privilege: no sudo, no root globs, no everything-grants). */
     rules: z.array(rule).min(1),
-    /** Token TTL in seconds; default 3600. */
-    tokenTtlSeconds: z.number().int().positive().default(3600),
-    /** Token max TTL in seconds; default 86400. */
-    tokenMaxTtlSeconds: z.number().int().positive().default(86400),
+    /** Token TTL in seconds; default 3600, at most 768h (Vault's default max lease TTL) and the max TTL. */
+    tokenTtlSeconds: z.number().int().positive().max(MAX_TOKEN_TTL_SECONDS).default(3600),
+    /** Token max TTL in seconds; default 86400, at most 768h. */
+    tokenMaxTtlSeconds: z.number().int().positive().max(MAX_TOKEN_TTL_SECONDS).default(86400),
     /** Values mounted through the CSI driver in the role's first namespace (needs csi.enabled). */
     csiObjects: z
       .array(z.strictObject({ objectName: z.string().min(1), secretPath: z.string().min(1), secretKey: z.string().min(1).optional() }))
       .default([]),
   })
   .superRefine((r, ctx) => {
+    if (r.tokenTtlSeconds > r.tokenMaxTtlSeconds) {
+      ctx.addIssue({ code: "custom", path: ["tokenTtlSeconds"], message: `must not exceed tokenMaxTtlSeconds (${r.tokenMaxTtlSeconds}), got ${r.tokenTtlSeconds}` });
+    }
     addComponentProblems(ctx, [], vaultPolicyProblems(r.rules, { fieldPrefix: "rules" }));
+    // The platform mounts csiObjects through a VaultSecretProviderClass named after the role in its first namespace.
+    if (r.csiObjects.length > 0) {
+      addComponentProblems(ctx, [], validateVaultSecretProviderClass({ name: r.name, namespace: r.namespaces[0], roleName: r.name, objects: r.csiObjects }), [
+        [/^objects\b/, "csiObjects"],
+        [/^name: /, "name: as the SecretProviderClass's name, "],
+      ]);
+    }
   });
 
 const configKey = z.string().regex(/^[^:]+:[^:]+$/, { message: "must be namespace:key" });
@@ -132,8 +146,10 @@ export const vaultSection = z
     /** Data / audit volume sizes and class. */
     storage: z
       .strictObject({
-        dataSize: z.string().min(1).default("10Gi"),
-        auditSize: z.string().min(1).default("10Gi"),
+        /** Kubernetes quantity, 1Gi to 64Ti. */
+        dataSize: quantity(VOLUME_SIZE).default("10Gi"),
+        /** Kubernetes quantity, 1Gi to 64Ti. */
+        auditSize: quantity(VOLUME_SIZE).default("10Gi"),
         storageClass: z.string().min(1).optional(),
       })
       .default({ dataSize: "10Gi", auditSize: "10Gi" }),

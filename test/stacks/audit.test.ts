@@ -92,7 +92,7 @@ test("stack audit section: self-managed cluster gets the policy ConfigMap and th
 test("stack audit section: managed clusters get no policy file or flags (their provider runs the API server); disabled emits nothing", async () => {
   const stack = await runProgram(program, {
     config: clusters([
-      { name: "eks-1", kind: "eks", audit: { eks: { clusterName: "eks-1" } } },
+      { name: "eks-1", kind: "eks", encryption: { enabled: false }, audit: { eks: { clusterName: "eks-1" } } },
       { name: "off", kind: "self-managed", audit: { enabled: false } },
     ]),
   });

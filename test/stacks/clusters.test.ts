@@ -92,7 +92,15 @@ test("create block: required fields and unsafe values", () => {
   assert.deepEqual(problems(eks({ create: { eks: {} } })), [`${P}.create.eks.subnetIds: Invalid input: expected array, received undefined`]);
   assert.deepEqual(problems(eks({ create: { eks: { subnetIds: ["subnet-0a1"] } } })), [`${P}.create.eks.subnetIds: must list at least two subnets (in two availability zones)`]);
   assert.deepEqual(problems(eks({ create: { eks: { subnetIds: SUBNETS, endpointPublicAccess: true } } })), [`${P}.create.eks.publicAccessCidrs: is required when endpointPublicAccess is true`]);
-  assert.deepEqual(problems(eks({ create: { eks: { subnetIds: SUBNETS, endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } } })), [`${P}.create.eks.publicAccessCidrs: must not contain 0.0.0.0/0`]);
+  assert.deepEqual(problems(eks({ create: { eks: { subnetIds: SUBNETS, endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } } })), [
+    `${P}.create.eks.publicAccessCidrs: must not admit every address: their union is 0.0.0.0/0 (list only the networks that need access)`,
+  ]);
+  // The union counts, not each entry: two halves are the whole address space.
+  assert.deepEqual(problems(eks({ create: { eks: { subnetIds: SUBNETS, endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] } } })), [
+    `${P}.create.eks.publicAccessCidrs: must not admit every address: their union is 0.0.0.0/0 (list only the networks that need access)`,
+  ]);
+  // Its least-privilege twin: one office network.
+  assert.deepEqual(problems(eks({ create: { eks: { subnetIds: SUBNETS, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } } })), []);
   assert.deepEqual(problems(eks({ create: { eks: { subnetIds: SUBNETS, publicAccessCidrs: ["203.0.113.0/24"] } } })), [`${P}.create.eks.publicAccessCidrs: is only used when endpointPublicAccess is true`]);
   assert.deepEqual(problems({ name: "g", kind: "gke", create: { gke: {} }, encryption: { gke: { location: "europe-west1" } }, audit: { gke: { project: "example-project" } } }), [
     `${P}.create.gke.location: Invalid input: expected string, received undefined`,
@@ -122,10 +130,10 @@ test("audit identity: optional when the stack creates the cluster, required when
   const workspaceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w";
   const createdAks = { name: "a", kind: "aks", create: { aks: { resourceGroupName: "rg", adminGroupObjectIds: ["11111111-2222-4333-8444-555555555555"] } }, encryption: { aks: { resourceGroupName: "rg" } }, audit: { aks: { workspaceId } } };
   assert.deepEqual(problems(createdAks), []);
-  assert.deepEqual(problems({ name: "prod", kind: "eks", audit: { eks: { retentionInDays: 90 } } }), [
+  assert.deepEqual(problems({ name: "prod", kind: "eks", encryption: { enabled: false }, audit: { eks: { retentionInDays: 90 } } }), [
     `${P}.audit.eks.clusterName: required: the adopted EKS cluster's name (only a cluster the stack creates, create.eks, may leave it out)`,
   ]);
-  assert.deepEqual(problems({ name: "a", kind: "aks", audit: { aks: { workspaceId } } }), [
+  assert.deepEqual(problems({ name: "a", kind: "aks", encryption: { enabled: false }, audit: { aks: { workspaceId } } }), [
     `${P}.audit.aks.clusterId: required: the adopted AKS cluster's resource id (only a cluster the stack creates, create.aks, may leave it out)`,
   ]);
   // The rest of the member is still checked when the identity is left out.

@@ -21,8 +21,9 @@ const problems = (raw: unknown): string[] => {
 test("encryption section: defaults and strictness", () => {
   const parsed = parseStackConfig(cluster({ selfManaged: { keys: [{ name: "k1" }] }, reencryption: {} }));
   assert.deepEqual(parsed.clusters[0].encryption, {
+    enabled: true,
     selfManaged: { provider: "secretbox", keys: [{ name: "k1" }], identityFallback: false, resources: ["secrets"] },
-    reencryption: { enabled: true, jobNamespace: "secrets-reencryption", chunkSize: 100 },
+    reencryption: { enabled: true, jobNamespace: "secrets-reencryption", chunkSize: 100, allowUnpinnedImage: false },
   });
   assert.equal(parseStackConfig(cluster(undefined)).clusters[0].encryption, undefined);
   assert.deepEqual(problems(cluster({ selfManaged: { keys: [{ name: "k1" }], typo: 1 } })), [
@@ -79,11 +80,15 @@ test("encryption section: the local stack renders a valid secret EncryptionConfi
 
 test("encryption section: keys must match the cluster kind; cloud keys are validated by their components", () => {
   const sm = { selfManaged: { keys: [{ name: "k" }] } };
-  assert.deepEqual(problems(cluster(sm, "eks")), ["kube-secrets-platform:clusters[0].encryption.selfManaged: only for clusters of kind self-managed, got kind eks"]);
-  assert.deepEqual(problems(cluster({ eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c" } }, "gke")), [
+  assert.deepEqual(problems(cluster(sm, "eks")), [
+    "kube-secrets-platform:clusters[0].encryption.selfManaged: only for clusters of kind self-managed, got kind eks",
+    // An adopted cloud cluster without its audit logs is never silently accepted.
+    "kube-secrets-platform:clusters[0].audit.eks: required on a eks cluster: audit.eks (the control plane's audit log); set audit.enabled: false to opt out explicitly",
+  ]);
+  assert.deepEqual(problems(cluster({ eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c" } }, "gke")).filter((p) => !p.includes("required on a")), [
     "kube-secrets-platform:clusters[0].encryption.eks: only for clusters of kind eks, got kind gke",
   ]);
-  const eksProblems = problems(cluster({ eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c", deletionWindowInDays: 3, rotationPeriodInDays: 30 } }, "eks"));
+  const eksProblems = problems(cluster({ eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c", deletionWindowInDays: 3, rotationPeriodInDays: 30 } }, "eks")).filter((p) => p.includes(".encryption."));
   assert.equal(eksProblems.length, 2, eksProblems.join("\n"));
   assert.match(eksProblems[0], /^kube-secrets-platform:clusters\[0\]\.encryption\.eks\.(rotationPeriodInDays|deletionWindowInDays): /);
   assert.deepEqual(problems(cluster({ ...sm, eks: { clusterRoleArn: "x" } })).filter((p) => p.includes("set one of")), [

@@ -145,6 +145,9 @@ test("cloud wiring: EKS Pod Identity for ESO's service account, a conditioned Cl
     {
       name: "prod",
       kind: "eks",
+      // Opted out explicitly: this test is about External Secrets (a cloud cluster needs both otherwise).
+      encryption: { enabled: false },
+      audit: { enabled: false },
       namespaces: [{ name: "apps" }],
       externalSecrets: {
         operator: { serviceMonitor: true },

@@ -13,7 +13,7 @@ function fixture(): { root: string; stacksDir: string } {
   // Not stack files:
   writeFileSync(join(stacksDir, "Pulumi.yaml.bak"), "");
   writeFileSync(join(stacksDir, "config.ts"), "");
-  writeFileSync(join(root, "policy.json"), JSON.stringify({ all: "mandatory", "secret-rbac": { exemptSubjects: ["ServiceAccount vault/vault"] } }));
+  writeFileSync(join(root, "policy.json"), JSON.stringify({ all: "mandatory", "who-can-read-secrets": { exemptSubjects: ["ServiceAccount vault/vault"] } }));
   writeFileSync(join(root, "broken.json"), "{ not json");
   writeFileSync(join(root, "array.json"), "[]");
   // Per-stack configs as `npm run plan -- --stack S --out plans` writes them; gcp-prod has none, fleet's is broken.
@@ -124,4 +124,25 @@ test("parseRolloutArgs: every bad argument is rejected with a message naming the
 test("parseRolloutArgs: --all with no stack files", () => {
   const empty = mkdtempSync(join(tmpdir(), "rollout-empty-"));
   assert.throws(() => parseRolloutArgs(["--all"], { stacksDir: empty }), { name: "RolloutUsageError", message: `--all: no stack files (Pulumi.<stack>.yaml) in ${empty}` });
+});
+
+test("parseRolloutArgs: a policy config is validated against the pack's policies and schemas before any stack runs", () => {
+  const write = (name: string, config: unknown) => {
+    writeFileSync(join(root, name), JSON.stringify(config));
+    return name;
+  };
+  assert.equal(
+    usageError(["--stacks", "local", "--policy-config", write("bogus-level.json", { "who-can-read-secrets": "bogus-level" })]),
+    `--policy-config: bogus-level.json: who-can-read-secrets: must be one of advisory, mandatory, remediate, disabled, got "bogus-level"`,
+  );
+  assert.match(usageError(["--stacks", "local", "--policy-config", write("typo.json", { "who-can-read-secret": "mandatory" })]), /^--policy-config: typo\.json: who-can-read-secret: unknown policy \(the pack's policies: /);
+  assert.match(
+    usageError(["--stacks", "local", "--policy-config", write("prop.json", { "no-wildcard-rbac-rules": { exemptRole: [] } })]),
+    /^--policy-config: prop\.json: no-wildcard-rbac-rules\.exemptRole: unknown property/,
+  );
+  // A file that is not JSON: named, its text never echoed.
+  writeFileSync(join(root, "broken.json"), '{"who-can-read-secrets": hvs.leaked-token}');
+  assert.equal(usageError(["--stacks", "local", "--policy-config", "broken.json"]), "--policy-config: broken.json: not valid JSON");
+  // The documented example passes.
+  assert.equal(parse("--stacks", "local", "--policy-config", join(process.cwd(), "policy-pack", "config.example.json")).stacks[0], "local");
 });

@@ -74,6 +74,8 @@ test("stack sealedSecrets section: defaults, and every problem named by its conf
       `kube-secrets-platform:clusters[0].sealedSecrets.keyBackup.secretStoreKind: must be one of SecretStore, ClusterSecretStore, got "Vault"`,
       `kube-secrets-platform:clusters[0].sealedSecrets.keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "720h"`,
       `kube-secrets-platform:clusters[0].sealedSecrets.keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "720h"`,
+      // The backup's store must exist in the stack.
+      "kube-secrets-platform:clusters[0].sealedSecrets.keyBackup.secretStoreName: needs the externalSecrets section (the backup is an ESO PushSecret through one of its stores)",
     ],
   );
   assert.throws(
@@ -92,6 +94,10 @@ test("stack sealedSecrets section: controller-managed keys, secrets sealed with 
           certificatePem: key.certificatePem,
           keyBackup: { secretStoreName: "aws-secrets-manager" },
           secrets: [{ name: "api", namespace: "apps", values: { token: "configured-token" } }],
+        },
+        // The store the backup pushes through (it must exist and admit the controller's namespace).
+        externalSecrets: {
+          stores: [{ name: "aws-secrets-manager", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaces: ["kube-system"] }] }],
         },
       },
     ]),

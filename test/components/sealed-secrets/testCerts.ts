@@ -34,16 +34,19 @@ const utf8 = (s: string) => der(0x0c, Buffer.from(s, "utf8"));
 const utcTime = (d: Date) => der(0x17, Buffer.from(d.toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z", "ascii"));
 const SHA256_RSA = seq(oid("1.2.840.113549.1.1.11"), der(0x05));
 
-/** A self-signed certificate (PEM) for `privateKey`, subject `CN=<commonName>`. */
-export function selfSignedCertificate(privateKey: crypto.KeyObject, commonName = "sealed-secret"): string {
+/**
+ * A self-signed certificate (PEM) for `privateKey`, subject `CN=<commonName>`, valid 2026-01-01 to 2036-01-01
+ * unless `validity` says otherwise (years 1950-2049: UTCTime).
+ */
+export function selfSignedCertificate(privateKey: crypto.KeyObject, commonName = "sealed-secret", validity?: { notBefore: Date; notAfter: Date }): string {
   const publicKey = crypto.createPublicKey(privateKey);
   const name = seq(set(seq(oid("2.5.4.3"), utf8(commonName))));
   const serial = crypto.randomBytes(16);
   // A DER INTEGER must be minimal and positive: first byte neither 0x00 (OpenSSL rejects the padding) nor
   // >= 0x80 (negative). Clearing only the top bit failed 1 run in 128.
   serial[0] = (serial[0] & 0x3f) | 0x40;
-  const now = new Date("2026-01-01T00:00:00Z");
-  const later = new Date("2036-01-01T00:00:00Z");
+  const now = validity?.notBefore ?? new Date("2026-01-01T00:00:00Z");
+  const later = validity?.notAfter ?? new Date("2036-01-01T00:00:00Z");
   const tbs = seq(
     der(0xa0, der(0x02, Buffer.from([2]))),
     der(0x02, serial),

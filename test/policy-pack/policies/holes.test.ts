@@ -256,3 +256,17 @@ test("workload hygiene covers *Patch resources, projected API tokens and the leg
   ]);
   assert.ok(r.violations.every((v) => v.enforcementLevel === "advisory"));
 });
+
+test("IAM and KMS policy documents that are not JSON fail closed (mandatory), never pass unchecked", async () => {
+  assert.deepEqual(await one(esoIamNoWildcardResources, "aws:iam/policy:Policy", { policy: '{"Statement": [' }), [
+    "IAM policy x: the policy document is not valid JSON, so it cannot be checked",
+  ]);
+  assert.deepEqual(await one(kmsKeyPolicyPrincipals, "aws:kms/key:Key", { policy: "not json" }), ["KMS key policy x: the policy document is not valid JSON, so it cannot be checked"]);
+  // The same document as valid JSON with exact ARNs is clean.
+  assert.deepEqual(
+    await one(esoIamNoWildcardResources, "aws:iam/policy:Policy", {
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:apps/db-AbCdEf" }] }),
+    }),
+    [],
+  );
+});
