@@ -263,7 +263,7 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
     if (mode === "pod-identity") {
       for (const a of accounts) {
         new aws.eks.PodIdentityAssociation(
-          childName(name, accounts.length === 1 ? "pod-identity" : `pod-identity-${a.namespace}-${a.name}`),
+          childName(name, `pod-identity-${a.namespace}-${a.name}`),
           { clusterName: args.clusterName!, namespace: a.namespace, serviceAccount: a.name, roleArn: role.arn, tags: args.tags },
           { parent: this },
         );

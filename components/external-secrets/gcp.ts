@@ -99,7 +99,7 @@ export class GcpSecretManagerAccess extends pulumi.ComponentResource {
     const accounts = args.serviceAccounts!;
     for (const a of accounts) {
       new gcp.serviceaccount.IAMMember(
-        childName(name, accounts.length === 1 ? "workload-identity" : `workload-identity-${a.namespace}-${a.name}`),
+        childName(name, `workload-identity-${a.namespace}-${a.name}`),
         {
           serviceAccountId: account.name,
           role: "roles/iam.workloadIdentityUser",
