@@ -95,13 +95,14 @@ test("self-managed platform: the rewrite Job is triggered by the encryption key;
   assert.match((await unwrap(platform.encryptionConfigYaml))!, /secretbox:/);
 });
 
-test("self-managed platform: ESO logs in to the platform's Vault through a role bound to exactly its service account", async () => {
+test("self-managed platform: each Vault SecretStore logs in as its own account through a role bound to exactly those accounts, audience vault", async () => {
   const { stack, platform } = local;
   const roles = stack.all("vault:kubernetes/authBackendRole:AuthBackendRole").map((r) => r.inputs);
   const eso = roles.find((r) => r.roleName === "external-secrets");
   assert.ok(eso, "the platform creates the external-secrets role");
-  assert.deepEqual(eso.boundServiceAccountNames, ["external-secrets"]);
-  assert.deepEqual(eso.boundServiceAccountNamespaces, ["external-secrets"]);
+  assert.deepEqual(eso.boundServiceAccountNames, ["eso-vault"], "the store's account, never ESO's controller");
+  assert.deepEqual(eso.boundServiceAccountNamespaces, ["apps"]);
+  assert.equal(eso.audience, "vault");
   assert.deepEqual(eso.tokenPolicies, ["external-secrets"]);
   const policy = stack.one("vault:index/policy:Policy", "c1-vault-policy-external-secrets-policy").inputs.policy as string;
   assert.equal(
@@ -116,8 +117,12 @@ test("self-managed platform: ESO logs in to the platform's Vault through a role 
     path: "secret",
     version: "v2",
     caBundle: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64"),
-    auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets" } },
+    auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets", serviceAccountRef: { name: "eso-vault", audiences: ["vault"] } } },
   });
+  const storeSa = stack.all("kubernetes:core/v1:ServiceAccount").find((r) => r.inputs.metadata.name === "eso-vault");
+  assert.deepEqual({ ns: storeSa?.inputs.metadata.namespace, automount: storeSa?.inputs.automountServiceAccountToken }, { ns: "apps", automount: false });
+  const grant = stack.all("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").find((r) => r.inputs.metadata.name === "eso-vault-token");
+  assert.deepEqual(grant?.inputs.subjects, [{ kind: "ServiceAccount", name: "external-secrets", namespace: "external-secrets" }]);
   assert.equal(await unwrap(platform.vaultAddress), "https://vault.vault.svc:8200");
   const es = stack.one("kubernetes:external-secrets.io/v1:ExternalSecret");
   assert.deepEqual(es.inputs.spec.secretStoreRef, { name: "vault", kind: "SecretStore" });
@@ -125,6 +130,9 @@ test("self-managed platform: ESO logs in to the platform's Vault through a role 
   assert.equal(spc.inputs.spec.parameters.roleName, "demo");
   assert.equal(spc.inputs.spec.parameters.vaultAuthMountPath, "kubernetes");
   assert.equal(spc.inputs.spec.parameters.vaultAddress, "https://vault.vault.svc:8200");
+  // vault-csi-provider requests the pod's token with this audience; the role checks it.
+  assert.equal(spc.inputs.spec.parameters.audience, "vault");
+  assert.equal(roles.find((r) => r.roleName === "demo")?.audience, "vault");
 });
 
 test("self-managed platform: exemptions name exactly the controllers that must read Secrets", async () => {
@@ -146,7 +154,7 @@ test("self-managed platform: exemptions name exactly the controllers that must r
   assert.match(sealed.inputs.spec.encryptedData.user, /^Ag/, "sealed with the controller's 4096-bit certificate");
 });
 
-test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on ESO, EKS audit logs", async () => {
+test("EKS platform: KMS key, rewrite on the key ARN, IRSA on the store's own account (none on ESO's controller), EKS audit logs", async () => {
   let platform: SecretsPlatform | undefined;
   const keyArn = "arn:aws:kms:us-east-1:123456789012:key/abc";
   const stack = await runProgram(
@@ -157,6 +165,7 @@ test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on
         encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/eks-cluster" }, reencryption: {} },
         externalSecrets: {
           aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          stores: [{ clusterScoped: true, storeName: "aws", provider: { aws: { region: "us-east-1" } }, conditions: [{ namespaces: ["payments"] }] }],
         },
         audit: { eks: { clusterName: "prod" } },
       });
@@ -170,7 +179,18 @@ test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on
   const job = stack.one("kubernetes:batch/v1:Job");
   assert.equal(job.inputs.metadata.name, `secrets-reencrypt-${triggerHash(keyArn)}`);
   const chart = stack.all("kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "external-secrets");
-  assert.deepEqual(chart?.inputs.values.serviceAccount.annotations, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" });
+  assert.deepEqual(chart?.inputs.values.serviceAccount.annotations, {}, "ESO's controller has no AWS identity");
+  const storeSa = stack.one("kubernetes:core/v1:ServiceAccount", "prod-store-aws-cluster-sa");
+  assert.deepEqual(
+    { name: storeSa.inputs.metadata.name, namespace: storeSa.inputs.metadata.namespace, annotations: storeSa.inputs.metadata.annotations },
+    { name: "eso-aws", namespace: "external-secrets", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" } },
+  );
+  assert.deepEqual(JSON.parse(stack.one("aws:iam/role:Role").inputs.assumeRolePolicy).Statement[0].Condition, {
+    StringEquals: { "oidc.eks.us-east-1.amazonaws.com/id/X:sub": "system:serviceaccount:external-secrets:eso-aws", "oidc.eks.us-east-1.amazonaws.com/id/X:aud": "sts.amazonaws.com" },
+  });
+  assert.deepEqual(stack.one("kubernetes:external-secrets.io/v1:ClusterSecretStore").inputs.spec.provider.aws.auth, {
+    jwt: { serviceAccountRef: { name: "eso-aws", namespace: "external-secrets" } },
+  });
   assert.deepEqual(await unwrap(platform!.eksEnabledClusterLogTypes), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
   assert.deepEqual(stack.all("kubernetes:core/v1:ConfigMap").filter((c) => c.name === "prod-audit-policy"), [], "no self-managed audit ConfigMap on EKS");
   assert.deepEqual(await unwrap(platform!.exemptSubjects), [ESO_SA, "ServiceAccount external-secrets/external-secrets-cert-controller", "ServiceAccount secrets-reencryption/secrets-reencryption"]);
