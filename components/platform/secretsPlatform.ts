@@ -273,8 +273,10 @@ function hasProviderRef(s: SecretStoreArgs): boolean {
  * opt in to the controller's identity) gets `serviceAccount` (`eso-<storeName>`; a ClusterSecretStore's in
  * the operator's namespace), minted for by the platform's ESO controller; Vault stores ask for audience `vault`.
  */
-export function platformStoreArgs(s: SecretStoreArgs, esoNamespace: string, esoServiceAccount: string): SecretStoreArgs {
+export function platformStoreArgs(s: SecretStoreArgs, esoNamespace: string, esoServiceAccount: string, controllerIdentityKinds: readonly string[] = []): SecretStoreArgs {
   if (s.allowControllerIdentity || hasProviderRef(s)) return s;
+  // The identity itself was opted in to the controller (AWS Pod Identity): its stores use it, explicitly.
+  if (s.serviceAccount === undefined && controllerIdentityKinds.includes(storeProviderKind(s) ?? "")) return { ...s, allowControllerIdentity: true };
   const own = s.serviceAccount ?? {};
   return {
     ...s,
@@ -286,6 +288,11 @@ export function platformStoreArgs(s: SecretStoreArgs, esoNamespace: string, esoS
       controllerServiceAccountName: own.controllerServiceAccountName ?? esoServiceAccount,
     },
   };
+}
+
+/** Provider kinds whose identity is ESO's controller's own (an explicit opt-in on the identity). */
+export function controllerIdentityKinds(eso: Pick<PlatformExternalSecretsArgs, "aws">): string[] {
+  return eso.aws?.mode === "pod-identity" && eso.aws.allowControllerIdentity ? ["aws"] : [];
 }
 
 /** The resource name of a platform store (also what names its account by default). */
@@ -361,12 +368,12 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
   if (eso) {
     const esoNs = String(known(eso.operator?.namespace) ?? "external-secrets");
     const esoSa = String(known(eso.operator?.serviceAccount?.name) ?? ESO_RELEASE_NAME);
-    const stores = (eso.stores ?? []).map((s) => platformStoreArgs(s, esoNs, esoSa));
+    const stores = (eso.stores ?? []).map((s) => platformStoreArgs(s, esoNs, esoSa, controllerIdentityKinds(eso)));
     const identities = [["aws", "aws", eso.aws], ["gcp", "gcpsm", eso.gcp], ["azure", "azurekv", eso.azure]] as const;
     for (const [field, kind, identity] of identities) {
       if (!identity) continue;
       const bound = stores.filter((s) => storeProviderKind(s) === kind && s.serviceAccount !== undefined);
-      if (bound.length === 0 && (identity.serviceAccounts ?? []).length === 0) {
+      if (bound.length === 0 && (identity.serviceAccounts ?? []).length === 0 && !controllerIdentityKinds(eso).includes(kind)) {
         problems.push(`externalSecrets.${field}: no ${kind} store authenticates with it (the controller has no cloud identity); add a ${kind} store or serviceAccounts`);
       }
     }
@@ -602,7 +609,8 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     const eso = args.externalSecrets;
     if (eso) {
       // Every store authenticates as its own account; the cloud identities trust exactly those accounts.
-      const storeArgs = (eso.stores ?? []).map((s) => platformStoreArgs(s, esoNamespace, esoServiceAccount));
+      const controllerKinds = controllerIdentityKinds(eso);
+      const storeArgs = (eso.stores ?? []).map((s) => platformStoreArgs(s, esoNamespace, esoServiceAccount, controllerKinds));
       const storeNames = (eso.stores ?? []).map((s, i) => storeResourceName(name, s, i));
       const accountsOf = (kind: string) =>
         storeArgs.flatMap((s, i) => (storeProviderKind(s) === kind ? [storeBoundAccount(storeNames[i], s)].filter((a): a is BoundServiceAccountArgs => a !== undefined) : []));
@@ -613,7 +621,9 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       const identityAnnotations: Record<string, pulumi.Output<Record<string, string>>> = {};
       let azureTenant: pulumi.Output<string> | undefined;
       if (eso.aws) {
-        identityAnnotations.aws = new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, serviceAccounts: merge(eso.aws.serviceAccounts, "aws") }, child).serviceAccountAnnotations;
+        // Pod Identity (opted in) binds the controller itself; IRSA the stores' own accounts.
+        const accounts = controllerKinds.includes("aws") ? (eso.aws.serviceAccounts ?? [{ namespace: esoNamespace, name: esoServiceAccount }]) : merge(eso.aws.serviceAccounts, "aws");
+        identityAnnotations.aws = new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, serviceAccounts: accounts }, child).serviceAccountAnnotations;
       }
       if (eso.gcp) {
         identityAnnotations.gcpsm = new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, serviceAccounts: merge(eso.gcp.serviceAccounts, "gcpsm") }, child).serviceAccountAnnotations;

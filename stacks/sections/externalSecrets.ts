@@ -31,7 +31,7 @@ import {
 import { DNS1123_SUBDOMAIN } from "../../components/internal/naming";
 import type { BoundServiceAccountArgs } from "../../components/external-secrets/common";
 import { ESO_RELEASE_NAME } from "../../components/external-secrets/operator";
-import { platformStoreArgs, storeBoundAccount, type PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
+import { controllerIdentityKinds, platformStoreArgs, storeBoundAccount, type PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
 import { fieldPathParts, type ClusterContext, labelSchema } from "./context";
 
 const label = labelSchema;
@@ -200,12 +200,17 @@ function storeArgs(s: StoreConfig): SecretStoreArgs {
   };
 }
 
+/** Provider kinds whose identity is the controller's (opted in), as the platform decides it. */
+function controllerKinds(section: SectionValue): string[] {
+  return controllerIdentityKinds({ aws: section.identity.aws && awsArgs(section.identity.aws) });
+}
+
 /** The stores' own accounts per provider, as the platform creates them (`eso-<name>`). */
 function storeAccounts(section: SectionValue): Record<string, BoundServiceAccountArgs[] | undefined> {
   const out: Record<string, BoundServiceAccountArgs[]> = {};
   for (const s of section.stores) {
     const kind = (["aws", "gcpsm", "azurekv", "vault"] as const).find((k) => s[k] !== undefined);
-    const account = kind && storeBoundAccount(s.name, platformStoreArgs(storeArgs(s), section.operator.namespace, ESO_RELEASE_NAME));
+    const account = kind && storeBoundAccount(s.name, platformStoreArgs(storeArgs(s), section.operator.namespace, ESO_RELEASE_NAME, controllerKinds(section)));
     if (kind && account) (out[kind] ??= []).push(account);
   }
   return out;
@@ -292,6 +297,7 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
       });
     add(["operator"], validateExternalSecretsOperator(operatorArgs(section.operator)));
     const accounts = storeAccounts(section);
+    if (section.identity.aws?.mode === "pod-identity") accounts.aws = [{ namespace: section.operator.namespace, name: ESO_RELEASE_NAME }];
     const identityProblems = (kind: string, problems: string[]) =>
       problems.map((p) => (p.startsWith("serviceAccounts: list at least one") ? `serviceAccounts: no ${kind} store of this section authenticates with it (the controller has no cloud identity); add one to externalSecrets.stores` : p));
     if (section.identity.aws) add(["identity", "aws"], identityProblems("aws", validateAwsSecretsManagerAccess(awsArgs(section.identity.aws, accounts.aws))));
@@ -301,7 +307,7 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
     section.stores.forEach((s, i) => {
       if (stores.has(s.name)) add(["stores", i, "name"], [`duplicate store "${s.name}"`]);
       stores.set(s.name, s);
-      add(["stores", i], validateSecretStore(platformStoreArgs(storeArgs(s), section.operator.namespace, ESO_RELEASE_NAME)), STORE_FIELDS);
+      add(["stores", i], validateSecretStore(platformStoreArgs(storeArgs(s), section.operator.namespace, ESO_RELEASE_NAME, controllerKinds(section))), STORE_FIELDS);
     });
     section.externalSecrets.forEach((e, i) => {
       const store = stores.get(e.store);

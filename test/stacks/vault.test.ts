@@ -117,8 +117,8 @@ test("local stack: Vault (Shamir, self-signed TLS, 3 replicas, CSI) + driver + c
     roles.map((r) => [r.roleName, r.boundServiceAccountNames, r.boundServiceAccountNamespaces, r.tokenPolicies, r.tokenTtl, r.tokenMaxTtl]),
     [
       ["demo-app", ["demo-app"], ["apps"], ["demo-app"], 3600, 86400],
-      // Added by the platform for externalSecrets.vaultStore: bound to exactly ESO's controller.
-      ["external-secrets", ["external-secrets"], ["external-secrets"], ["external-secrets"], 3600, 86400],
+      // Added by the platform for externalSecrets.vaultStore: bound to exactly the stores' own accounts.
+      ["external-secrets", ["eso-vault"], ["apps"], ["external-secrets"], 3600, 86400],
     ],
   );
   const policies = Object.fromEntries(stack.all("vault:index/policy:Policy").map((p) => [p.inputs.name, p.inputs.policy]));
