@@ -55,6 +55,8 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
     {
       clusterName: cluster.name,
       clusterKind: cluster.kind,
+      kubernetesVersion: cluster.kubernetesVersion ?? cluster.create?.eks?.version ?? cluster.create?.aks?.kubernetesVersion,
+      networkPolicies: cluster.networkPolicies,
       namespaces: cluster.namespaces.map((ns) => ({
         namespace: ns.name,
         podSecurity: { enforce: ns.podSecurity },

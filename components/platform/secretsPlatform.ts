@@ -28,7 +28,18 @@ import { SecretsStoreCsiDriver, VaultSecretProviderClass, type SecretsStoreCsiDr
 import { VaultAuditDevice, VaultKvEngine, type VaultAuditDeviceArgs, type VaultKvEngineArgs } from "../vault/engines";
 import { VAULT_TOKEN_AUDIENCE, VaultKubernetesAuth } from "../vault/kubernetesAuth";
 import { VaultPolicy, vaultPolicyProblems, type VaultPolicyRule } from "../vault/policy";
-import { HardenedNamespace, type HardenedNamespaceArgs } from "./hardenedNamespace";
+import { DEFAULT_POD_SECURITY_VERSION, HardenedNamespace, podSecurityVersion, type HardenedNamespaceArgs } from "./hardenedNamespace";
+import {
+  apiOnlyNetworkPolicies,
+  csiProviderNetworkPolicies,
+  esoNetworkPolicies,
+  networkPolicySettings,
+  sealedSecretsNetworkPolicies,
+  urlPort,
+  vaultNetworkPolicies,
+  type NetworkPolicyObject,
+  type PlatformNetworkPoliciesArgs,
+} from "./networkPolicies";
 
 /** Cluster kinds a platform can target. */
 export const CLUSTER_KINDS = ["self-managed", "eks", "gke", "aks"] as const;
@@ -240,8 +251,23 @@ export interface SecretsPlatformArgs {
   clusterName: string;
   /** `self-managed`, `eks`, `gke` or `aks`. Default `self-managed`. */
   clusterKind?: string;
-  /** Hardened namespaces for application workloads (each with its `namespace` set). */
+  /**
+   * Hardened namespaces for application workloads (each with its `namespace` set). Default-deny (plus DNS
+   * egress) unless `defaultDenyNetworkPolicy: false`, while `networkPolicies.enabled`; PSA pinned at the
+   * cluster's version unless `podSecurity.version` is given.
+   */
   namespaces?: HardenedNamespaceArgs[];
+  /**
+   * The cluster's Kubernetes version (`1.33`, `v1.33.2`): the Pod Security Admission version its namespaces
+   * pin. Default: {@link DEFAULT_POD_SECURITY_VERSION}.
+   */
+  kubernetesVersion?: string;
+  /**
+   * NetworkPolicies: default-deny plus exactly the traffic each controller needs, in every namespace the
+   * platform creates (External Secrets, Vault, the CSI provider and driver, the re-encryption Job, the
+   * application namespaces) and on the Sealed Secrets controller's pods. Default on.
+   */
+  networkPolicies?: PlatformNetworkPoliciesArgs;
   encryption?: PlatformEncryptionArgs;
   vault?: PlatformVaultArgs;
   externalSecrets?: PlatformExternalSecretsArgs;
@@ -404,6 +430,15 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`vault.configuration.roles[${i}].csiObjects: needs the CSI provider (vault.cluster.csiProvider.enabled)`);
     }
   });
+  if (args.kubernetesVersion !== undefined && podSecurityVersion(args.kubernetesVersion) === undefined) {
+    problems.push(`kubernetesVersion: must be a Kubernetes version such as 1.33, got "${args.kubernetesVersion}"`);
+  }
+  const net = networkPolicySettings(args.networkPolicies);
+  if (net.enabled && (args.vault?.configuration?.remoteClusters ?? []).length > 0 && net.vaultClientCidrs.length === 0) {
+    problems.push(
+      "networkPolicies.vaultClientCidrs: the clusters of vault.configuration.remoteClusters reach Vault from outside this cluster; list their egress CIDRs (or disable networkPolicies)",
+    );
+  }
   const sealed = new Set<string>();
   (args.sealedSecrets?.secrets ?? []).forEach((x, i) => {
     if (sealed.has(`${x.namespace}/${x.name}`)) problems.push(`sealedSecrets.secrets[${i}]: duplicate ${x.namespace}/${x.name}`);
@@ -465,7 +500,27 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     const exempt: pulumi.Output<string[]>[] = [];
     const none = pulumi.output(undefined);
 
-    const appNamespaces = (args.namespaces ?? []).map((ns) => new HardenedNamespace(childName(name, `ns-${String(known(ns.namespace))}`), ns, child));
+    const net = networkPolicySettings(args.networkPolicies);
+    const psaVersion = podSecurityVersion(args.kubernetesVersion) ?? DEFAULT_POD_SECURITY_VERSION;
+    const appNamespaces = (args.namespaces ?? []).map(
+      (ns) =>
+        new HardenedNamespace(
+          childName(name, `ns-${String(known(ns.namespace))}`),
+          { ...ns, podSecurity: { ...ns.podSecurity, version: ns.podSecurity?.version ?? psaVersion }, defaultDenyNetworkPolicy: ns.defaultDenyNetworkPolicy ?? net.enabled },
+          child,
+        ),
+    );
+    // NetworkPolicies of the controllers' namespaces, created once the controller's component exists.
+    const netpols = (list: NetworkPolicyObject[], after: pulumi.Resource) => {
+      if (!net.enabled) return;
+      for (const np of list) {
+        new k8s.networking.v1.NetworkPolicy(
+          childName(name, `netpol-${np.namespace}-${np.name}`),
+          { metadata: { name: np.name, namespace: np.namespace, labels: standardLabels("network-policy", name) }, spec: np.spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec },
+          { parent: this, dependsOn: [after] },
+        );
+      }
+    };
 
     // Encryption at rest.
     const enc = args.encryption ?? {};
@@ -501,6 +556,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         child,
       );
       exempt.push(job.exemptSubjects);
+      netpols(apiOnlyNetworkPolicies(enc.reencryption.jobNamespace ?? "secrets-reencryption", net), job);
     }
 
     // Vault.
@@ -524,6 +580,30 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       this.vaultAddress = vc.address;
       this.vaultCaCertificatePem = vc.caCertificatePem;
       exempt.push(vc.exemptSubjects);
+      if (driver) netpols(apiOnlyNetworkPolicies(String(known(vaultArgs.csiDriver?.namespace) ?? "secrets-store-csi"), net), driver);
+      const vaultNs = String(known(vaultArgs.cluster?.namespace) ?? "vault");
+      const csiNs = String(known(vaultArgs.cluster?.csiProvider?.namespace) ?? `${vaultNs}-csi-provider`);
+      const unseal = vaultArgs.cluster?.autoUnseal;
+      const conf0 = vaultArgs.configuration;
+      netpols(
+        vaultNetworkPolicies(
+          {
+            namespace: vaultNs,
+            // Who calls Vault: ESO's controller (stores on this Vault), the CSI provider, the roles' workloads.
+            clientNamespaces: [
+              ...(args.externalSecrets?.vaultStore ? [esoNamespace] : []),
+              ...(csiOn ? [csiNs] : []),
+              ...(conf0?.roles ?? []).flatMap((r) => r.namespaces),
+            ],
+            injector: vaultArgs.cluster?.injector?.enabled ?? false,
+            cloudKms: unseal !== undefined && Object.keys(unseal).length > 0,
+            metadataAgent: unseal?.awsKms?.podIdentity ? "eks-pod-identity" : unseal?.gcpCkms ? "gke-metadata" : undefined,
+          },
+          net,
+        ),
+        vc,
+      );
+      if (csiOn) netpols(csiProviderNetworkPolicies(csiNs, vaultNs, net), vc);
 
       const conf = vaultArgs.configuration;
       if (conf) {
@@ -636,6 +716,18 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       const operator = new ExternalSecretsOperator(childName(name, "eso"), { ...eso.operator, namespace: esoNamespace }, child);
       this.externalSecretsNamespace = operator.namespace;
       exempt.push(operator.exemptSubjects);
+      const externalPorts = storeArgs.flatMap((st) => {
+        const server = known(st.provider.vault?.server);
+        const port = typeof server === "string" ? urlPort(server) : undefined;
+        return port !== undefined ? [port] : [];
+      });
+      netpols(
+        esoNetworkPolicies(
+          { namespace: esoNamespace, vaultNamespace: eso.vaultStore && vaultCluster ? String(known(vaultArgs?.cluster?.namespace) ?? "vault") : undefined, externalPorts: [...new Set(externalPorts)].sort((a, b) => a - b) },
+          net,
+        ),
+        operator,
+      );
       const stores: pulumi.Resource[] = [];
       if (eso.vaultStore && vaultCluster) {
         for (const ns of eso.vaultStore.namespaces) {
@@ -692,6 +784,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       const controller = new SealedSecretsController(childName(name, "sealed-secrets"), args.sealedSecrets.controller ?? {}, child);
       this.sealingCertificatePem = controller.certificatePem;
       exempt.push(controller.exemptSubjects);
+      netpols(sealedSecretsNetworkPolicies(String(known(args.sealedSecrets.controller?.namespace) ?? "kube-system"), net), controller);
       for (const s of args.sealedSecrets.secrets ?? []) {
         new SealedSecret(
           childName(name, `sealed-${s.namespace}-${s.name}`),
