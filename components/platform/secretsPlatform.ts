@@ -764,7 +764,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         let withIdentity: SecretStoreArgs = s;
         if (s.serviceAccount && annotations) {
           const own = s.serviceAccount.annotations ?? {};
-          withIdentity = { ...s, serviceAccount: { ...s.serviceAccount, annotations: pulumi.all([annotations, own]).apply(([a, o]) => ({ ...a, ...o }) as Record<string, string>) } };
+          withIdentity = { ...s, serviceAccount: { ...s.serviceAccount, annotations: pulumi.all([annotations, own]).apply(([a, o]) => ({ ...a, ...o })) } };
         }
         // ESO refuses a tenant given both on the account and in the store: the store carries it.
         if (kind === "azurekv" && azureTenant && withIdentity.provider.azurekv!.tenantId === undefined) {
