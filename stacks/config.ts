@@ -4,6 +4,7 @@
  * `kube-secrets-platform:<key>.<path>: <rule>` and all of them are thrown at once as a
  * {@link StackConfigError} before any resource is created.
  */
+import { adoptedProblems, adoptedSection } from "./adopted";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
@@ -80,6 +81,8 @@ export const clusterConfig = z
    */
   kubernetesVersion: z.string().regex(/^v?1\.\d+(\.\d+)?$/, { message: "must be a Kubernetes version such as 1.33" }).optional(),
   networkPolicies: networkPoliciesConfig.default({ enabled: true }),
+  /** An adopted cloud cluster, read so the pack judges its encryption and audit logs (stacks/adopted.ts). */
+  adopted: adoptedSection,
   encryption: encryptionSection,
   vault: vaultSection,
   externalSecrets: externalSecretsSection,
@@ -101,6 +104,7 @@ export const clusterConfig = z
       });
     }
     for (const p of createProblems(c)) ctx.addIssue({ code: "custom", ...p });
+    for (const p of adoptedProblems(c)) ctx.addIssue({ code: "custom", ...p });
     for (const p of auditIdentityProblems(c.audit, c.create !== undefined)) ctx.addIssue({ code: "custom", path: ["audit", ...p.path], message: p.message });
     const roles = c.vault?.configuration?.roles ?? [];
     const storeRole = c.externalSecrets?.vaultStore?.role;

@@ -3,6 +3,7 @@
  * values), so that everything derived from them can be rendered. Certificates and keys are obvious
  * placeholders, never usable material; random values are fresh random bytes (and secrets anyway).
  */
+import { adoptedEksClusterState } from "./invokes";
 import { createHash, randomBytes } from "node:crypto";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 
@@ -87,6 +88,8 @@ export function planResourceState(args: MockResourceArgs): Record<string, unknow
       return { keyId: id, arn: `arn:aws:kms:us-east-1:123456789012:key/${id}` };
     }
     case "aws:eks/cluster:Cluster":
+      // A read (`aws.eks.Cluster.get`, an adopted cluster): its state as the plan assumes it.
+      if (args.id) return adoptedEksClusterState(args.id);
       return {
         arn: `arn:aws:eks:us-east-1:123456789012:cluster/${String(inputs.name)}`,
         endpoint: `https://${placeholderUuid(args.name).replace(/-/g, "").toUpperCase()}.eks.example.invalid`,

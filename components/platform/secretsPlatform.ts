@@ -261,7 +261,7 @@ export interface SecretsPlatformArgs {
    * The cluster's Kubernetes version (`1.33`, `v1.33.2`): the Pod Security Admission version its namespaces
    * pin. Default: {@link DEFAULT_POD_SECURITY_VERSION}.
    */
-  kubernetesVersion?: string;
+  kubernetesVersion?: pulumi.Input<string>;
   /**
    * NetworkPolicies: default-deny plus exactly the traffic each controller needs, in every namespace the
    * platform creates (External Secrets, Vault, the CSI provider and driver, the re-encryption Job, the
@@ -430,7 +430,8 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`vault.configuration.roles[${i}].csiObjects: needs the CSI provider (vault.cluster.csiProvider.enabled)`);
     }
   });
-  if (args.kubernetesVersion !== undefined && podSecurityVersion(args.kubernetesVersion) === undefined) {
+  const kv = known(args.kubernetesVersion);
+  if (typeof kv === "string" && podSecurityVersion(kv) === undefined) {
     problems.push(`kubernetesVersion: must be a Kubernetes version such as 1.33, got "${args.kubernetesVersion}"`);
   }
   const net = networkPolicySettings(args.networkPolicies);
@@ -501,7 +502,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     const none = pulumi.output(undefined);
 
     const net = networkPolicySettings(args.networkPolicies);
-    const psaVersion = podSecurityVersion(args.kubernetesVersion) ?? DEFAULT_POD_SECURITY_VERSION;
+    const psaVersion = pulumi.output(args.kubernetesVersion).apply((v) => podSecurityVersion(v) ?? DEFAULT_POD_SECURITY_VERSION);
     const appNamespaces = (args.namespaces ?? []).map(
       (ns) =>
         new HardenedNamespace(
