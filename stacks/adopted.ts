@@ -24,7 +24,10 @@ export const adoptedSection = z
   .strictObject({
     /** Read the cluster (default true). false: the pack cannot judge its encryption and audit logs. */
     read: z.boolean().default(true),
-    /** Cloud name of the cluster. Default: from the context (EKS ARN, gke_<project>_<location>_<name>) or the audit section. */
+    /**
+     * Cloud name of the cluster. Default: from the context (EKS ARN, gke_<project>_<location>_<name>) or the
+     * audit section; for EKS finally the config cluster's name.
+     */
     name: z.string().min(1).optional(),
     /** GKE: location and project. Default: from the context, else encryption.gke. */
     location: z.string().min(1).optional(),
@@ -46,12 +49,13 @@ export interface AdoptedClusterRef {
 }
 
 /** The adopted cluster's coordinates from `adopted`, the kubeconfig context and the audit/encryption sections. */
-export function adoptedClusterRef(c: Pick<ClusterConfig, "kind" | "kubernetes" | "audit" | "encryption"> & { adopted: AdoptedSection }): AdoptedClusterRef | undefined {
+export function adoptedClusterRef(c: Pick<ClusterConfig, "name" | "kind" | "kubernetes" | "audit" | "encryption"> & { adopted: AdoptedSection }): AdoptedClusterRef | undefined {
   const ctx = c.kubernetes.context ?? "";
   const a = c.adopted;
   if (c.kind === "eks") {
-    const name = a.name ?? /^arn:aws[a-z-]*:eks:[a-z0-9-]+:\d{12}:cluster\/(.+)$/.exec(ctx)?.[1] ?? c.audit.eks?.clusterName;
-    return name ? { name } : undefined;
+    // Last resort: the config name (a wrong guess fails the preview loudly: the cluster is not found).
+    const name = a.name ?? /^arn:aws[a-z-]*:eks:[a-z0-9-]+:\d{12}:cluster\/(.+)$/.exec(ctx)?.[1] ?? c.audit.eks?.clusterName ?? c.name;
+    return { name };
   }
   if (c.kind === "gke") {
     const m = /^gke_([^_]+)_([^_]+)_(.+)$/.exec(ctx);
@@ -70,9 +74,12 @@ export function adoptedClusterRef(c: Pick<ClusterConfig, "kind" | "kubernetes" |
 }
 
 /** Config problems of `adopted` (paths relative to the cluster). */
-export function adoptedProblems(c: Pick<ClusterConfig, "kind" | "kubernetes" | "audit" | "encryption" | "create"> & { adopted: AdoptedSection }): Array<{ path: Array<string | number>; message: string }> {
+export function adoptedProblems(c: Pick<ClusterConfig, "name" | "kind" | "kubernetes" | "audit" | "encryption" | "create"> & { adopted: AdoptedSection }): Array<{ path: Array<string | number>; message: string }> {
   if (c.create || c.kind === "self-managed" || !c.adopted.read) return [];
   if (adoptedClusterRef(c)) return [];
+  // An audit member without the cluster's identity is reported by the audit section already.
+  const identityMissing = (c.kind === "aks" && c.audit.aks !== undefined && !c.audit.aks.clusterId) || (c.kind === "gke" && c.audit.gke !== undefined && !c.audit.gke.clusterName);
+  if (identityMissing) return [];
   const what = { eks: "adopted.name (or an EKS ARN context, or audit.eks.clusterName)", gke: "adopted.name and adopted.location (or a gke_<project>_<location>_<name> context)", aks: "adopted.name and adopted.resourceGroupName (or audit.aks.clusterId)" }[c.kind as "eks"];
   return [{ path: ["adopted"], message: `cannot tell which ${c.kind} cluster to read: set ${what}, or adopted.read: false (the pack then cannot judge its encryption and audit logs)` }];
 }
