@@ -432,7 +432,7 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
   });
   const kv = known(args.kubernetesVersion);
   if (typeof kv === "string" && podSecurityVersion(kv) === undefined) {
-    problems.push(`kubernetesVersion: must be a Kubernetes version such as 1.33, got "${args.kubernetesVersion}"`);
+    problems.push(`kubernetesVersion: must be a Kubernetes version such as 1.33, got "${kv}"`);
   }
   const net = networkPolicySettings(args.networkPolicies);
   if (net.enabled && (args.vault?.configuration?.remoteClusters ?? []).length > 0 && net.vaultClientCidrs.length === 0) {
