@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { childName, typeToken } from "../internal/naming";
+import { eksPodIdentityTrustStatement } from "../internal/podIdentity";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
 import { boundServiceAccountsSchema, duplicateAccountProblems, oneOf, type BoundServiceAccountArgs } from "./common";
 
@@ -219,24 +220,13 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
       const oidc = args.oidcProvider!;
       assumeRolePolicy = pulumi.all([oidc.arn, oidc.url]).apply(([arn, url]) => JSON.stringify(awsIrsaTrustPolicy(arn, url, accounts)));
     } else {
-      assumeRolePolicy = pulumi.all([identity.accountId, pulumi.output(args.clusterName!)]).apply(([account, cluster]) =>
+      assumeRolePolicy = pulumi.all([identity.accountId, region.region, partition.partition, pulumi.output(args.clusterName!)]).apply(([account, r, part, cluster]) =>
         JSON.stringify({
           Version: "2012-10-17",
           // One statement per account: the namespace and name tags must match as a pair.
-          Statement: accounts.map((a) => ({
-            Sid: "EsoServiceAccountViaPodIdentity",
-            Effect: "Allow",
-            Principal: { Service: "pods.eks.amazonaws.com" },
-            Action: ["sts:AssumeRole", "sts:TagSession"],
-            Condition: {
-              StringEquals: {
-                "aws:SourceAccount": account,
-                "aws:RequestTag/eks-cluster-name": cluster,
-                "aws:RequestTag/kubernetes-namespace": a.namespace,
-                "aws:RequestTag/kubernetes-service-account": a.name,
-              },
-            },
-          })),
+          Statement: accounts.map((a) =>
+            eksPodIdentityTrustStatement({ sid: "EsoServiceAccountViaPodIdentity", account, region: r, partition: part, cluster, namespace: a.namespace, serviceAccount: a.name }),
+          ),
         }),
       );
     }
