@@ -138,7 +138,7 @@ test("local stack (shipped, stage 1): Vault, TLS and CSI without a single call t
   // The External Secrets store points at the in-cluster Vault already (it turns Ready once stage 2 made its role).
   const store = stack.one("kubernetes:external-secrets.io/v1:SecretStore");
   assert.equal(store.inputs.spec.provider.vault.server, "https://vault.vault.svc:8200");
-  assert.deepEqual(store.inputs.spec.provider.vault.auth, { kubernetes: { mountPath: "kubernetes", role: "external-secrets" } });
+  assert.deepEqual(store.inputs.spec.provider.vault.auth, { kubernetes: { mountPath: "kubernetes", role: "external-secrets", serviceAccountRef: { name: "eso-vault", audiences: ["vault"] } } });
   assert.deepEqual(stack.all("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"), [], "SecretProviderClasses come with their roles in stage 2");
 });
 
