@@ -4,6 +4,7 @@
  * `kube-secrets-platform:<key>.<path>: <rule>` and all of them are thrown at once as a
  * {@link StackConfigError} before any resource is created.
  */
+import { adoptedProblems, adoptedSection } from "./adopted";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
@@ -37,8 +38,21 @@ const namespaceConfig = z.strictObject({
   name: label,
   /** Pod Security Admission level enforced; default `restricted`. */
   podSecurity: psaLevel.default("restricted"),
-  /** Default-deny NetworkPolicy; default false. */
-  defaultDenyNetworkPolicy: z.boolean().default(false),
+  /** Default-deny NetworkPolicy (plus DNS egress); default: the cluster's networkPolicies.enabled (true). */
+  defaultDenyNetworkPolicy: z.boolean().optional(),
+});
+
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
+/** NetworkPolicies of the namespaces the platform creates (see components/platform/networkPolicies.ts). */
+const networkPoliciesConfig = z.strictObject({
+  /** Default-deny plus per-controller allow rules; default true. */
+  enabled: z.boolean().default(true),
+  /** The API server's CIDRs (webhook callers, egress target); default 0.0.0.0/0 on the API ports only. */
+  apiServerCidrs: z.array(cidr).min(1).optional(),
+  /** CIDRs of the cloud APIs on 443; default 0.0.0.0/0 without the link-local (metadata) range. */
+  cloudApiCidrs: z.array(cidr).min(1).optional(),
+  /** Sources outside the cluster allowed to reach Vault on 8200 (the other clusters of a fleet); default none. */
+  vaultClientCidrs: z.array(cidr).optional(),
 });
 
 /** How the stack reaches an existing cluster (adoption). Both empty: the ambient kubeconfig. */
@@ -61,6 +75,14 @@ export const clusterConfig = z
   create: createSection,
   /** Extra hardened namespaces for application workloads. */
   namespaces: z.array(namespaceConfig).default([]),
+  /**
+   * Kubernetes version of the cluster (`1.33`): pins the Pod Security Admission version of the platform's
+   * namespaces. Default: the created cluster's version, else the adopted cluster's as read, else v1.33.
+   */
+  kubernetesVersion: z.string().regex(/^v?1\.\d+(\.\d+)?$/, { message: "must be a Kubernetes version such as 1.33" }).optional(),
+  networkPolicies: networkPoliciesConfig.default({ enabled: true }),
+  /** An adopted cloud cluster, read so the pack judges its encryption and audit logs (stacks/adopted.ts). */
+  adopted: adoptedSection,
   encryption: encryptionSection,
   vault: vaultSection,
   externalSecrets: externalSecretsSection,
@@ -82,6 +104,7 @@ export const clusterConfig = z
       });
     }
     for (const p of createProblems(c)) ctx.addIssue({ code: "custom", ...p });
+    for (const p of adoptedProblems(c)) ctx.addIssue({ code: "custom", ...p });
     for (const p of auditIdentityProblems(c.audit, c.create !== undefined)) ctx.addIssue({ code: "custom", path: ["audit", ...p.path], message: p.message });
     for (const p of clusterRuleProblems(c)) ctx.addIssue({ code: "custom", ...p });
     const roles = c.vault?.configuration?.roles ?? [];

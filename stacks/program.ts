@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsPlatform } from "../components/platform/secretsPlatform";
 import { VaultTokenReviewer } from "../components/vault/tokenReviewer";
+import { readAdoptedCluster } from "./adopted";
 import { createCluster, platformParts } from "./clusters";
 import { loadStackConfig, type ClusterConfig } from "./config";
 import { auditApiServerFlags, auditArgs } from "./sections/audit";
@@ -61,6 +62,8 @@ export function deployCluster(cluster: ClusterConfig, links?: FleetLinks): { pla
   // Create mode: the stack creates the cluster (with its key and audit logs) and reaches it through the
   // kubeconfig it builds; adopt mode: `kubernetes` names an existing cluster.
   const created = cluster.create ? createCluster(cluster) : undefined;
+  // Adopt mode on a cloud: read the cluster, so the pack judges its real encryption and audit logs.
+  const adopted = readAdoptedCluster(cluster);
   const provider = created?.provider ?? clusterProvider(cluster);
   const ctx: ClusterContext = { name: cluster.name, kind: cluster.kind, provider };
   const parts = platformParts(created, encryptionArgs(ctx, cluster.encryption), auditArgs(ctx, cluster.audit));
@@ -85,6 +88,8 @@ export function deployCluster(cluster: ClusterConfig, links?: FleetLinks): { pla
     {
       clusterName: cluster.name,
       clusterKind: cluster.kind,
+      kubernetesVersion: cluster.kubernetesVersion ?? cluster.create?.eks?.version ?? cluster.create?.aks?.kubernetesVersion ?? adopted?.kubernetesVersion.apply((v) => v ?? ""),
+      networkPolicies: cluster.networkPolicies,
       namespaces: cluster.namespaces.map((ns) => ({
         namespace: ns.name,
         podSecurity: { enforce: ns.podSecurity },

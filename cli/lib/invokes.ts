@@ -15,6 +15,34 @@ export const PLACEHOLDER = {
   azureObjectId: "00000000-0000-0000-0000-000000000002",
 } as const;
 
+/** A stable hex id from a name (placeholder OIDC ids and key ids). */
+function placeholderHex(seed: string, length: number): string {
+  let h = 2166136261;
+  let out = "";
+  while (out.length < length) {
+    for (const c of `${seed}${out.length}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+    out += h.toString(16).padStart(8, "0");
+  }
+  return out.slice(0, length).toUpperCase();
+}
+
+/**
+ * What `aws.eks.Cluster.get` reads for an adopted cluster in the offline plan: a compliant, realistic EKS
+ * cluster (envelope encryption of `secrets` with a customer key, every control-plane log type, an OIDC
+ * issuer, Kubernetes 1.33). The plan cannot see the real cluster; a real preview reads it.
+ */
+export function adoptedEksClusterState(name: string): Record<string, unknown> {
+  const oidc = placeholderHex(name, 32);
+  return {
+    name,
+    arn: `arn:aws:eks:${PLACEHOLDER.awsRegion}:${PLACEHOLDER.awsAccountId}:cluster/${name}`,
+    version: "1.33",
+    encryptionConfig: { provider: { keyArn: `arn:aws:kms:${PLACEHOLDER.awsRegion}:${PLACEHOLDER.awsAccountId}:key/${placeholderHex(`${name}-key`, 8).toLowerCase()}-0000-4000-8000-000000000000` }, resources: ["secrets"] },
+    enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    identities: [{ oidcs: [{ issuer: `https://oidc.eks.${PLACEHOLDER.awsRegion}.amazonaws.com/id/${oidc}` }] }],
+  };
+}
+
 export const planInvokes: Record<string, InvokeMock> = {
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: PLACEHOLDER.awsAccountId,
@@ -36,6 +64,38 @@ export const planInvokes: Record<string, InvokeMock> = {
     subscriptionId: PLACEHOLDER.azureSubscriptionId,
     objectId: PLACEHOLDER.azureObjectId,
     clientId: PLACEHOLDER.azureObjectId,
+  }),
+  // Adopted clusters (stacks/adopted.ts): compliant, realistic configurations.
+  "gcp:container/getCluster:getCluster": (inputs) => ({
+    name: inputs.name,
+    location: inputs.location,
+    project: inputs.project ?? PLACEHOLDER.gcpProject,
+    masterVersion: "1.33.5-gke.1080000",
+    databaseEncryptions: [
+      { state: "ENCRYPTED", keyName: `projects/${inputs.project ?? PLACEHOLDER.gcpProject}/locations/${inputs.location}/keyRings/gke/cryptoKeys/${inputs.name}-secrets` },
+    ],
+    workloadIdentityConfigs: [{ workloadPool: `${inputs.project ?? PLACEHOLDER.gcpProject}.svc.id.goog` }],
+  }),
+  "azure-native:containerservice:getManagedCluster": (inputs) => ({
+    id: `/subscriptions/${PLACEHOLDER.azureSubscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}`,
+    name: inputs.resourceName,
+    kubernetesVersion: "1.33",
+    currentKubernetesVersion: "1.33.3",
+    oidcIssuerProfile: { enabled: true, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${PLACEHOLDER.azureTenantId}/${placeholderHex(inputs.resourceName, 8).toLowerCase()}/` },
+    securityProfile: {
+      azureKeyVaultKms: { enabled: true, keyId: `https://kv-${inputs.resourceName}.vault.azure.net/keys/etcd/${placeholderHex(inputs.resourceName, 32).toLowerCase()}`, keyVaultNetworkAccess: "Private" },
+      workloadIdentity: { enabled: true },
+    },
+  }),
+  "azure-native:monitor:getDiagnosticSetting": (inputs) => ({
+    id: `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`,
+    name: inputs.name,
+    workspaceId: `/subscriptions/${PLACEHOLDER.azureSubscriptionId}/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/audit`,
+    logs: [
+      { category: "kube-audit", enabled: true },
+      { category: "kube-audit-admin", enabled: true },
+      { category: "guard", enabled: true },
+    ],
   }),
   // A placeholder user kubeconfig (exec kubelogin, as AKS returns with Entra ID and local accounts disabled).
   "azure-native:containerservice:listManagedClusterUserCredentials": (inputs) => ({

@@ -4,6 +4,7 @@
  * placeholders, never usable material; "random" values are derived from the resource's type and name (so
  * two plans of the same stack are identical): placeholders, never the values a real run generates.
  */
+import { adoptedEksClusterState } from "./invokes";
 import { createHash } from "node:crypto";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 
@@ -96,6 +97,8 @@ export function planResourceState(args: MockResourceArgs): Record<string, unknow
       return { keyId: id, arn: `arn:aws:kms:us-east-1:123456789012:key/${id}` };
     }
     case "aws:eks/cluster:Cluster":
+      // A read (`aws.eks.Cluster.get`, an adopted cluster): its state as the plan assumes it.
+      if (args.id) return adoptedEksClusterState(args.id);
       return {
         arn: `arn:aws:eks:us-east-1:123456789012:cluster/${String(inputs.name)}`,
         endpoint: `https://${placeholderUuid(args.name).replace(/-/g, "").toUpperCase()}.eks.example.invalid`,

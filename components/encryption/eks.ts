@@ -48,6 +48,19 @@ export const KMS_KEY_ADMIN_ACTIONS = [
   "kms:UpdateKeyDescription",
 ] as const;
 
+/**
+ * Key policy modes of `EksSecretsEncryption`:
+ * - `strict` (default): the account root (so IAM policies of the account) may only *administer* the key
+ *   ({@link KMS_KEY_ADMIN_ACTIONS}: no Encrypt/Decrypt/GenerateDataKey/ReEncrypt) and create grants only for
+ *   AWS resources (`kms:GrantIsForAWSResource`, what EKS does when a cluster is created with the key); only
+ *   the cluster role may use the key. Works on day one: the caller keeps `kms:PutKeyPolicy` through its IAM
+ *   policy, which KMS's lockout safety check requires.
+ * - `account-root`: AWS's default statement, `kms:*` for the account root: IAM policies, not the key policy,
+ *   decide who may decrypt. An explicit opt-in.
+ * With `administratorArns` the root statement is left out entirely (mode `strict` only).
+ */
+export const EKS_KEY_POLICY_MODES = ["strict", "account-root"] as const;
+
 /** The key of `EksEncryptionConfig`. */
 export interface EksEncryptionConfigProvider {
   /** ARN of the KMS key. */
@@ -67,14 +80,20 @@ export interface EksSecretsEncryptionArgs {
   /** ARN of the EKS cluster's IAM role (create it before the key and the cluster after). The only principal that may use the key. */
   clusterRoleArn: pulumi.Input<string>;
   /**
-   * IAM ARNs that administer the key (no cryptographic use). Default: the account root with `kms:*`, the AWS
-   * default that lets the account's IAM policies decide. When set, the root statement is left out: the
-   * principal running Pulumi must be one of them, or KMS rejects the policy (lockout safety check).
+   * `strict` (default: the account root may administer the key, never use it) or `account-root` (AWS's
+   * `kms:*` for the account root, an opt-in). See {@link EKS_KEY_POLICY_MODES}. A plain value.
+   */
+  keyPolicyMode?: string;
+  /**
+   * IAM ARNs that administer the key (no cryptographic use). Default: the account root, with the
+   * administrative actions only (mode `strict`). When set, the root statement is left out: the principal
+   * running Pulumi must be one of them, or KMS rejects the policy (lockout safety check).
    */
   administratorArns?: pulumi.Input<string>[];
   /**
    * IAM ARNs that create the cluster or enable encryption on it; they get `kms:CreateGrant` (only for AWS
-   * resources) and `kms:DescribeKey`. Default none: with the default root statement their IAM policy suffices.
+   * resources) and `kms:DescribeKey`. Default: the account root gets exactly that (mode `strict`, without
+   * `administratorArns`), so the identity's IAM policy decides who may create clusters with the key.
    */
   clusterCreatorArns?: pulumi.Input<string>[];
   /** Automatic rotation period in days, 90–2560. Rotation is always on. Default `365`. */
@@ -91,6 +110,7 @@ export interface EksSecretsEncryptionArgs {
 
 const ARN = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/.+)$/, { message: "must be an IAM role, user or root ARN" });
 const argsSchema = z.strictObject({
+  keyPolicyMode: z.enum(EKS_KEY_POLICY_MODES, { error: (i) => `must be one of ${EKS_KEY_POLICY_MODES.join(", ")}, got ${JSON.stringify(i.input)}` }).optional(),
   clusterRoleArn: input(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: "must be an IAM role ARN" })),
   administratorArns: z.array(input(ARN)).min(1, { message: "must list at least one ARN when set" }).optional(),
   clusterCreatorArns: z.array(input(ARN)).optional(),
@@ -103,7 +123,11 @@ const argsSchema = z.strictObject({
 
 /** Every problem with `args` as `field.path: rule, got X` strings ([] when valid). */
 export function validateEksSecretsEncryption(args: EksSecretsEncryptionArgs): string[] {
-  return zodProblems(argsSchema, args).map((p) => withGot(p, args));
+  const problems = zodProblems(argsSchema, args).map((p) => withGot(p, args));
+  if (args.keyPolicyMode === "account-root" && args.administratorArns !== undefined) {
+    problems.push("keyPolicyMode: account-root gives the account root kms:* and cannot be combined with administratorArns (use strict)");
+  }
+  return problems;
 }
 
 function withGot(problem: string, args: object): string {
@@ -120,19 +144,26 @@ export function eksKeyPolicy(p: {
   clusterRoleArn: string;
   administratorArns?: string[];
   clusterCreatorArns?: string[];
+  /** `strict` (default) or `account-root`. */
+  mode?: string;
 }): object {
   const statements: object[] = [];
-  if (p.administratorArns && p.administratorArns.length > 0) {
-    statements.push({ Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: p.administratorArns }, Action: [...KMS_KEY_ADMIN_ACTIONS], Resource: "*" });
+  const root = `arn:${p.partition}:iam::${p.accountId}:root`;
+  const admins = p.administratorArns && p.administratorArns.length > 0 ? p.administratorArns : undefined;
+  if (p.mode === "account-root") {
+    statements.push({ Sid: "AccountRootAdministration", Effect: "Allow", Principal: { AWS: root }, Action: "kms:*", Resource: "*" });
+  } else if (admins) {
+    statements.push({ Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: [...KMS_KEY_ADMIN_ACTIONS], Resource: "*" });
   } else {
-    statements.push({ Sid: "AccountRootAdministration", Effect: "Allow", Principal: { AWS: `arn:${p.partition}:iam::${p.accountId}:root` }, Action: "kms:*", Resource: "*" });
+    statements.push({ Sid: "AccountAdministrationOnly", Effect: "Allow", Principal: { AWS: root }, Action: [...KMS_KEY_ADMIN_ACTIONS], Resource: "*" });
   }
   statements.push({ Sid: "EksClusterRoleEnvelopeEncryption", Effect: "Allow", Principal: { AWS: p.clusterRoleArn }, Action: [...EKS_CLUSTER_ROLE_KEY_ACTIONS], Resource: "*" });
-  if (p.clusterCreatorArns && p.clusterCreatorArns.length > 0) {
+  const creators = p.clusterCreatorArns && p.clusterCreatorArns.length > 0 ? p.clusterCreatorArns : p.mode !== "account-root" && !admins ? [root] : undefined;
+  if (creators) {
     statements.push({
       Sid: "EksClusterCreatorGrants",
       Effect: "Allow",
-      Principal: { AWS: p.clusterCreatorArns },
+      Principal: { AWS: creators.length === 1 && creators[0] === root ? root : creators },
       Action: [...EKS_CLUSTER_CREATOR_KEY_ACTIONS],
       Resource: "*",
       Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
@@ -143,8 +174,10 @@ export function eksKeyPolicy(p: {
 
 /**
  * A customer-managed KMS key for EKS envelope encryption of Kubernetes Secrets: symmetric, rotation on
- * (365 days by default), a 30-day deletion window, an alias, and a key policy that lets only the account root
- * (or the listed administrators) manage it and only the cluster role use it. Pass `encryptionConfig` to
+ * (365 days by default), a 30-day deletion window, an alias, and a key policy (mode `strict` by default) that
+ * lets the account root (or only the listed administrators) administer it but never use it, EKS create its
+ * grants when a cluster is created with it, and only the cluster role use it. `keyPolicyMode: account-root`
+ * restores AWS's `kms:*` root statement (IAM then decides who may decrypt) as an explicit opt-in. Pass `encryptionConfig` to
  * `aws.eks.Cluster` (`encryptionConfig`) or `@pulumi/eks`.
  *
  * Once a cluster has secrets encryption it cannot be removed or switched off. EKS does not rewrite Secrets
@@ -172,7 +205,7 @@ export class EksSecretsEncryption extends pulumi.ComponentResource {
     this.keyPolicy = pulumi
       .all([partition.partition, identity.accountId, args.clusterRoleArn, pulumi.all(args.administratorArns ?? []), pulumi.all(args.clusterCreatorArns ?? [])])
       .apply(([part, account, role, admins, creators]) =>
-        JSON.stringify(eksKeyPolicy({ partition: part, accountId: account, clusterRoleArn: role, administratorArns: admins, clusterCreatorArns: creators })),
+        JSON.stringify(eksKeyPolicy({ partition: part, accountId: account, clusterRoleArn: role, administratorArns: admins, clusterCreatorArns: creators, mode: args.keyPolicyMode })),
       );
 
     const key = new aws.kms.Key(

@@ -4,10 +4,14 @@ import { z } from "zod";
 import { childName, typeToken } from "../internal/naming";
 import { eksPodIdentityTrustStatement } from "../internal/podIdentity";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
-import { DEFAULT_ESO_NAMESPACE, DEFAULT_ESO_SERVICE_ACCOUNT, oneOf } from "./common";
+import { boundServiceAccountsSchema, duplicateAccountProblems, oneOf, type BoundServiceAccountArgs } from "./common";
 
-/** How ESO's pods get the role. */
-export const AWS_ACCESS_MODES = ["pod-identity", "irsa"] as const;
+/**
+ * How the role is bound: `irsa` (a web-identity trust on the cluster's OIDC provider for the listed
+ * accounts, which ESO uses through a store's `auth.jwt.serviceAccountRef`) or `pod-identity` (EKS Pod
+ * Identity associations: only a pod's own account can use them, so only ESO's controller, an opt-in).
+ */
+export const AWS_ACCESS_MODES = ["irsa", "pod-identity"] as const;
 
 /** The cluster's IAM OIDC provider (IRSA). */
 export interface AwsOidcProviderArgs {
@@ -20,19 +24,26 @@ export interface AwsOidcProviderArgs {
 /** Arguments of {@link AwsSecretsManagerAccess}. */
 export interface AwsSecretsManagerAccessArgs {
   /**
-   * `pod-identity` (EKS Pod Identity: an `aws.eks.PodIdentityAssociation`, needs the Pod Identity agent
-   * add-on) or `irsa` (IAM roles for service accounts: needs `oidcProvider`). Default `pod-identity`.
-   * A plain value: it decides whether the association exists.
+   * `irsa` (IAM roles for service accounts: needs `oidcProvider`; the stores' own accounts carry
+   * `serviceAccountAnnotations`) or `pod-identity` (EKS Pod Identity associations, needs the Pod Identity agent
+   * add-on). Default `irsa`. ESO 2.9 uses a store's account only through IRSA (providers/v1/aws/auth/auth.go
+   * reads `eks.amazonaws.com/role-arn` and calls AssumeRoleWithWebIdentity with a token it mints), so
+   * `pod-identity` can only give the role to ESO's controller itself: every store without auth then reads with
+   * it. It needs `allowControllerIdentity: true`. A plain value: it decides whether associations exist.
    */
   mode?: string;
+  /** Explicit opt-in to `pod-identity` for ESO's controller (see `mode`). Default `false`. */
+  allowControllerIdentity?: boolean;
   /** EKS cluster name. Required for `pod-identity` (the association and the trust conditions name it). */
   clusterName?: pulumi.Input<string>;
   /** The cluster's OIDC provider. Required for `irsa`. */
   oidcProvider?: AwsOidcProviderArgs;
-  /** Namespace of ESO's service account. Default `external-secrets`. */
-  namespace?: pulumi.Input<string>;
-  /** ESO's controller service account. Default `external-secrets`. */
-  serviceAccountName?: pulumi.Input<string>;
+  /**
+   * The service accounts the role trusts: the stores' own accounts (`SecretStore` `serviceAccount`). With
+   * IRSA the trust's `sub` condition lists exactly these (`system:serviceaccount:<ns>:<name>`); with Pod
+   * Identity each gets an association. Required, at least one (SecretsPlatform adds its stores' accounts).
+   */
+  serviceAccounts?: BoundServiceAccountArgs[];
   /**
    * Secrets Manager secret ARNs ESO may read. Exact ARNs, or a name with the random rotation suffix
    * spelled `-??????` (`arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????`). `*` is
@@ -65,8 +76,8 @@ const argsSchema = z.strictObject({
   mode: oneOf(AWS_ACCESS_MODES).optional(),
   clusterName: input(z.string().min(1)).optional(),
   oidcProvider: z.strictObject({ arn: input(z.string().min(1)), url: input(z.string().min(1)) }).optional(),
-  namespace: input(z.string().min(1)).optional(),
-  serviceAccountName: input(z.string().min(1)).optional(),
+  allowControllerIdentity: z.boolean().optional(),
+  serviceAccounts: boundServiceAccountsSchema.optional(),
   secretArns: z.array(z.any()).optional(),
   parameterArns: z.array(z.any()).optional(),
   kmsKeyArns: z.array(z.any()).optional(),
@@ -89,9 +100,17 @@ function arnProblems(field: string, values: pulumi.Input<string>[] | undefined, 
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
 export function validateAwsSecretsManagerAccess(args: AwsSecretsManagerAccessArgs): string[] {
   const problems = zodProblems(argsSchema, args);
-  const mode = args.mode ?? "pod-identity";
+  const mode = args.mode ?? "irsa";
+  if (args.serviceAccounts === undefined) problems.push("serviceAccounts: list at least one service account (a store's own account)");
   if (mode === "irsa" && !args.oidcProvider) problems.push("oidcProvider: required when mode is irsa");
   if (mode === "pod-identity" && args.clusterName === undefined) problems.push("clusterName: required when mode is pod-identity");
+  if (mode === "pod-identity" && !args.allowControllerIdentity) {
+    problems.push(
+      "mode: pod-identity can only bind ESO's controller (ESO cannot use a store's own account through Pod Identity), so every store without auth reads with this role; use irsa, or set allowControllerIdentity: true to opt in",
+    );
+  }
+  if (mode === "irsa" && args.allowControllerIdentity) problems.push("allowControllerIdentity: only applies to mode pod-identity");
+  problems.push(...duplicateAccountProblems("serviceAccounts", args.serviceAccounts));
   if ((args.secretArns ?? []).length === 0 && (args.parameterArns ?? []).length === 0) {
     problems.push("secretArns: list at least one secret ARN (or parameterArns)");
   }
@@ -152,24 +171,46 @@ export function awsSecretsReadPolicy(p: AwsSecretsReadPolicyInput): Record<strin
 }
 
 /**
- * An IAM role that ESO's controller assumes to read exactly the listed Secrets Manager secrets / SSM
- * parameters (and decrypt them with exactly the listed CMKs), bound to ESO's service account through EKS
- * Pod Identity (default) or IRSA. With IRSA, give `serviceAccountAnnotations` to the operator's
- * `serviceAccount.annotations`.
+ * The IRSA trust policy for `accounts`: `sts:AssumeRoleWithWebIdentity` from the cluster's OIDC provider
+ * with `<issuer>:sub` exactly `system:serviceaccount:<ns>:<name>` of the listed accounts (a list is an OR in
+ * IAM's StringEquals) and `<issuer>:aud` exactly `sts.amazonaws.com`, the audience ESO requests
+ * (providers/v1/aws/auth/auth.go defaultTokenAudience).
+ */
+export function awsIrsaTrustPolicy(oidcProviderArn: string, issuerUrl: string, accounts: BoundServiceAccountArgs[]): Record<string, unknown> {
+  const issuer = issuerUrl.replace(/^https:\/\//, "").replace(/\/$/, "");
+  const subs = accounts.map((a) => `system:serviceaccount:${a.namespace}:${a.name}`);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "StoreServiceAccountsViaIrsa",
+        Effect: "Allow",
+        Principal: { Federated: oidcProviderArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringEquals: { [`${issuer}:sub`]: subs.length === 1 ? subs[0] : subs, [`${issuer}:aud`]: "sts.amazonaws.com" } },
+      },
+    ],
+  };
+}
+
+/**
+ * An IAM role that reads exactly the listed Secrets Manager secrets / SSM parameters (and decrypts them with
+ * exactly the listed CMKs), trusted by exactly the listed service accounts: the stores' own accounts through
+ * IRSA (default; give `serviceAccountAnnotations` to those accounts), or, as an explicit opt-in, ESO's
+ * controller through EKS Pod Identity.
  */
 export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
   /** ARN of the role. */
   public readonly roleArn: pulumi.Output<string>;
-  /** Annotations for ESO's service account: `eks.amazonaws.com/role-arn` with IRSA, `{}` with Pod Identity. */
+  /** Annotations for the stores' accounts: `eks.amazonaws.com/role-arn` with IRSA, `{}` with Pod Identity. */
   public readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: AwsSecretsManagerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValid("AwsSecretsManagerAccess", name, validateAwsSecretsManagerAccess(args));
     super(typeToken("AwsSecretsManagerAccess"), name, {}, opts);
 
-    const mode = args.mode ?? "pod-identity";
-    const namespace = pulumi.output(args.namespace ?? DEFAULT_ESO_NAMESPACE);
-    const serviceAccount = pulumi.output(args.serviceAccountName ?? DEFAULT_ESO_SERVICE_ACCOUNT);
+    const mode = args.mode ?? "irsa";
+    const accounts = args.serviceAccounts!;
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const region = aws.getRegionOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
@@ -177,30 +218,17 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
     let assumeRolePolicy: pulumi.Output<string>;
     if (mode === "irsa") {
       const oidc = args.oidcProvider!;
-      assumeRolePolicy = pulumi.all([oidc.arn, oidc.url, namespace, serviceAccount]).apply(([arn, url, ns, sa]) => {
-        const issuer = url.replace(/^https:\/\//, "").replace(/\/$/, "");
-        return JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "EsoServiceAccountViaIrsa",
-              Effect: "Allow",
-              Principal: { Federated: arn },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${ns}:${sa}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
-            },
-          ],
-        });
-      });
+      assumeRolePolicy = pulumi.all([oidc.arn, oidc.url]).apply(([arn, url]) => JSON.stringify(awsIrsaTrustPolicy(arn, url, accounts)));
     } else {
-      assumeRolePolicy = pulumi
-        .all([identity.accountId, region.region, partition.partition, pulumi.output(args.clusterName!), namespace, serviceAccount])
-        .apply(([account, r, part, cluster, ns, sa]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [eksPodIdentityTrustStatement({ sid: "EsoServiceAccountViaPodIdentity", account, region: r, partition: part, cluster, namespace: ns, serviceAccount: sa })],
-          }),
-        );
+      assumeRolePolicy = pulumi.all([identity.accountId, region.region, partition.partition, pulumi.output(args.clusterName!)]).apply(([account, r, part, cluster]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          // One statement per account: the namespace and name tags must match as a pair.
+          Statement: accounts.map((a) =>
+            eksPodIdentityTrustStatement({ sid: "EsoServiceAccountViaPodIdentity", account, region: r, partition: part, cluster, namespace: a.namespace, serviceAccount: a.name }),
+          ),
+        }),
+      );
     }
 
     const role = new aws.iam.Role(
@@ -223,11 +251,13 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
     new aws.iam.RolePolicy(childName(name, "read-secrets"), { role: role.id, policy }, { parent: this });
 
     if (mode === "pod-identity") {
-      new aws.eks.PodIdentityAssociation(
-        childName(name, "pod-identity"),
-        { clusterName: args.clusterName!, namespace, serviceAccount, roleArn: role.arn, tags: args.tags },
-        { parent: this },
-      );
+      for (const a of accounts) {
+        new aws.eks.PodIdentityAssociation(
+          childName(name, `pod-identity-${a.namespace}-${a.name}`),
+          { clusterName: args.clusterName!, namespace: a.namespace, serviceAccount: a.name, roleArn: role.arn, tags: args.tags },
+          { parent: this },
+        );
+      }
     }
 
     this.roleArn = role.arn;

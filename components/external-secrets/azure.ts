@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
-import { DEFAULT_ESO_NAMESPACE, DEFAULT_ESO_SERVICE_ACCOUNT } from "./common";
+import { boundServiceAccountsSchema, duplicateAccountProblems, type BoundServiceAccountArgs } from "./common";
 
 /** Built-in role "Key Vault Secrets User": read secret contents, nothing else. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -26,10 +26,13 @@ export interface AzureKeyVaultAccessArgs {
   keyVaultId: pulumi.Input<string>;
   /** The AKS cluster's OIDC issuer URL (`oidcIssuerProfile.issuerURL`), `https://`. */
   oidcIssuerUrl: pulumi.Input<string>;
-  /** Namespace of ESO's service account. Default `external-secrets`. */
-  namespace?: pulumi.Input<string>;
-  /** ESO's controller service account. Default `external-secrets`. */
-  serviceAccountName?: pulumi.Input<string>;
+  /**
+   * The Kubernetes service accounts the identity trusts: the stores' own accounts, each with its own
+   * federated credential (subject `system:serviceaccount:<ns>:<name>`, audience `api://AzureADTokenExchange`,
+   * the audience ESO requests: providers/v1/azure/keyvault/keyvault.go). Required, 1 to 20 (SecretsPlatform
+   * adds its stores' accounts).
+   */
+  serviceAccounts?: BoundServiceAccountArgs[];
   /** Name of the identity. Default: `<resource name>-eso`. */
   identityName?: pulumi.Input<string>;
   /** Tags on the identity. Default none. */
@@ -43,8 +46,7 @@ const argsSchema = z.strictObject({
   location: input(z.string().min(1)).optional(),
   keyVaultId: input(z.string().regex(KEY_VAULT_ID, { message: "must be a Key Vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)" })),
   oidcIssuerUrl: input(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })),
-  namespace: input(z.string().min(1)).optional(),
-  serviceAccountName: input(z.string().min(1)).optional(),
+  serviceAccounts: boundServiceAccountsSchema.max(MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, { message: `an identity holds at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} federated credentials` }).optional(),
   identityName: input(z.string().min(3)).optional(),
   tags: z.any().optional(),
 });
@@ -52,18 +54,19 @@ const argsSchema = z.strictObject({
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
 export function validateAzureKeyVaultAccess(args: AzureKeyVaultAccessArgs): string[] {
   const problems = zodProblems(argsSchema, args);
+  if (args.serviceAccounts === undefined) problems.push("serviceAccounts: list at least one service account (a store's own account)");
+  problems.push(...duplicateAccountProblems("serviceAccounts", args.serviceAccounts));
   const scope = known(args.keyVaultId);
   if (typeof scope === "string" && scope.includes("*")) problems.push(`keyVaultId: wildcards are not allowed, got "${scope}"`);
   return problems;
 }
 
 /**
- * A user-assigned managed identity for ESO, a federated identity credential that trusts exactly ESO's
- * service account on one cluster (issuer, `system:serviceaccount:<ns>:<sa>`, audience
- * `api://AzureADTokenExchange`), and "Key Vault Secrets User" on one vault (RBAC-mode vaults). Give
- * `serviceAccountAnnotations` to the operator's `serviceAccount.annotations` and `podLabels` to its
- * `podLabels` (the workload identity webhook only injects tokens into labelled pods).
- * An identity holds at most 20 federated credentials: use one per cluster in a fleet.
+ * A user-assigned managed identity, one federated identity credential per listed service account (the
+ * stores' own: issuer, `system:serviceaccount:<ns>:<sa>`, audience `api://AzureADTokenExchange`), and "Key
+ * Vault Secrets User" on one vault (RBAC-mode vaults). Give `storeServiceAccountAnnotations` to those
+ * accounts: ESO mints their tokens itself, so ESO's controller needs neither annotations nor the webhook's
+ * pod label. An identity holds at most 20 federated credentials: use one per cluster in a fleet.
  */
 export class AzureKeyVaultAccess extends pulumi.ComponentResource {
   /** Client id of the identity. */
@@ -72,9 +75,14 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
   public readonly principalId: pulumi.Output<string>;
   /** Tenant of the identity. */
   public readonly tenantId: pulumi.Output<string>;
-  /** `azure.workload.identity/client-id` and `azure.workload.identity/tenant-id` for ESO's service account. */
+  /**
+   * `azure.workload.identity/client-id` and `azure.workload.identity/tenant-id` (for an account whose store
+   * sets no `tenantId`: ESO refuses a tenant given both in the store and on the account).
+   */
   public readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
-  /** `{ "azure.workload.identity/use": "true" }` for ESO's pods. */
+  /** `azure.workload.identity/client-id` only, for the account of a store that sets `tenantId`. */
+  public readonly storeServiceAccountAnnotations: pulumi.Output<Record<string, string>>;
+  /** `{ "azure.workload.identity/use": "true" }`: only for pods that use the identity themselves (not ESO's stores). */
   public readonly podLabels: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: AzureKeyVaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -88,18 +96,22 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    new managedidentity.FederatedIdentityCredential(
-      childName(name, "federated"),
-      {
-        resourceGroupName: args.resourceGroupName,
-        resourceName: identity.name,
-        federatedIdentityCredentialResourceName: "external-secrets",
-        issuer: args.oidcIssuerUrl,
-        subject: pulumi.interpolate`system:serviceaccount:${args.namespace ?? DEFAULT_ESO_NAMESPACE}:${args.serviceAccountName ?? DEFAULT_ESO_SERVICE_ACCOUNT}`,
-        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
-      },
-      { parent: this },
-    );
+    // Federated credentials of one identity are written one at a time (Azure rejects concurrent writes).
+    let previous: pulumi.Resource | undefined;
+    for (const a of args.serviceAccounts!) {
+      previous = new managedidentity.FederatedIdentityCredential(
+        childName(name, `federated-${a.namespace}-${a.name}`),
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceName: identity.name,
+          federatedIdentityCredentialResourceName: `${a.namespace}-${a.name}`.slice(0, 120),
+          issuer: args.oidcIssuerUrl,
+          subject: `system:serviceaccount:${a.namespace}:${a.name}`,
+          audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+        },
+        { parent: this, dependsOn: previous ? [previous] : [] },
+      );
+    }
 
     new authorization.RoleAssignment(
       childName(name, "secrets-user"),
@@ -119,12 +131,14 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
     this.serviceAccountAnnotations = pulumi
       .all([identity.clientId, identity.tenantId])
       .apply(([clientId, tenantId]): Record<string, string> => ({ "azure.workload.identity/client-id": clientId, "azure.workload.identity/tenant-id": tenantId }));
+    this.storeServiceAccountAnnotations = identity.clientId.apply((clientId): Record<string, string> => ({ "azure.workload.identity/client-id": clientId }));
     this.podLabels = pulumi.output<Record<string, string>>({ "azure.workload.identity/use": "true" });
     this.registerOutputs({
       clientId: this.clientId,
       principalId: this.principalId,
       tenantId: this.tenantId,
       serviceAccountAnnotations: this.serviceAccountAnnotations,
+      storeServiceAccountAnnotations: this.storeServiceAccountAnnotations,
       podLabels: this.podLabels,
     });
   }

@@ -18,6 +18,39 @@ export const DEFAULT_ESO_NAMESPACE = "external-secrets";
 /** Name of the controller's service account unless told otherwise (what cloud identities trust). */
 export const DEFAULT_ESO_SERVICE_ACCOUNT = "external-secrets";
 
+/**
+ * A Kubernetes service account a cloud identity trusts: a store's own account (see `SecretStore`'s
+ * `serviceAccount`), never ESO's controller unless explicitly opted in. Plain values: each decides a binding.
+ */
+export interface BoundServiceAccountArgs {
+  /** Namespace of the account. */
+  namespace: string;
+  /** Name of the account. */
+  name: string;
+}
+
+/** zod: a non-empty list of bound service accounts (RFC 1123 names, no duplicates checked separately). */
+export const boundServiceAccountsSchema = z
+  .array(z.strictObject({ namespace: z.string().regex(DNS1123_LABEL, { message: "must be an RFC 1123 label" }), name: z.string().regex(DNS1123_SUBDOMAIN, { message: "must be an RFC 1123 subdomain" }) }))
+  .min(1, { message: "list at least one service account (a store's own account)" });
+
+/** Duplicate-pair problems of a bound service account list at `field`. */
+export function duplicateAccountProblems(field: string, accounts: BoundServiceAccountArgs[] | undefined): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  (Array.isArray(accounts) ? accounts : []).forEach((a, i) => {
+    const key = `${a?.namespace}/${a?.name}`;
+    if (seen.has(key)) problems.push(`${field}[${i}]: duplicate service account ${key}`);
+    seen.add(key);
+  });
+  return problems;
+}
+
+/** True when `account` is ESO's controller account (in its default or given namespace). */
+export function isControllerAccount(account: BoundServiceAccountArgs, controllerNamespace = DEFAULT_ESO_NAMESPACE, controllerName = DEFAULT_ESO_SERVICE_ACCOUNT): boolean {
+  return account.namespace === controllerNamespace && account.name === controllerName;
+}
+
 /** Default refresh interval of ExternalSecrets and PushSecrets. */
 export const DEFAULT_REFRESH_INTERVAL = "1h";
 /** Refresh intervals below this are rejected unless explicitly allowed (provider APIs bill and throttle per call). */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, zodProblems } from "../internal/validation";
-import { DEFAULT_ESO_NAMESPACE, DEFAULT_ESO_SERVICE_ACCOUNT } from "./common";
+import { boundServiceAccountsSchema, duplicateAccountProblems, type BoundServiceAccountArgs } from "./common";
 
 /** Arguments of {@link GcpSecretManagerAccess}. */
 export interface GcpSecretManagerAccessArgs {
@@ -19,10 +19,14 @@ export interface GcpSecretManagerAccessArgs {
   secrets: string[];
   /** Google service account id (6-30 characters). Default: `eso-<resource name>` cut to 30 characters. */
   accountId?: pulumi.Input<string>;
-  /** Namespace of ESO's service account. Default `external-secrets`. */
-  namespace?: pulumi.Input<string>;
-  /** ESO's controller service account. Default `external-secrets`. */
-  serviceAccountName?: pulumi.Input<string>;
+  /**
+   * The Kubernetes service accounts that may act as the Google service account: the stores' own accounts
+   * (`SecretStore` `serviceAccount`), each with its own `roles/iam.workloadIdentityUser` binding for
+   * `serviceAccount:<project>.svc.id.goog[<ns>/<name>]`. Required, at least one (SecretsPlatform adds its
+   * stores' accounts). ESO mints their tokens for the workload pool and exchanges them
+   * (providers/v1/gcp/secretmanager/workload_identity.go), so ESO's controller needs no identity.
+   */
+  serviceAccounts?: BoundServiceAccountArgs[];
 }
 
 const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
@@ -33,13 +37,14 @@ const argsSchema = z.strictObject({
   secretProject: input(z.string().min(1)).optional(),
   secrets: z.array(z.string()).min(1, { message: "list at least one secret id" }),
   accountId: input(z.string().regex(ACCOUNT_ID, { message: "must be 6-30 lower-case letters, digits and '-', starting with a letter" })).optional(),
-  namespace: input(z.string().min(1)).optional(),
-  serviceAccountName: input(z.string().min(1)).optional(),
+  serviceAccounts: boundServiceAccountsSchema.optional(),
 });
 
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
 export function validateGcpSecretManagerAccess(args: GcpSecretManagerAccessArgs): string[] {
   const problems = zodProblems(argsSchema, args);
+  if (args.serviceAccounts === undefined) problems.push("serviceAccounts: list at least one service account (a store's own account)");
+  problems.push(...duplicateAccountProblems("serviceAccounts", args.serviceAccounts));
   const seen = new Set<string>();
   (Array.isArray(args.secrets) ? args.secrets : []).forEach((s, i) => {
     if (typeof s !== "string") return;
@@ -57,14 +62,14 @@ function defaultAccountId(name: string): string {
 }
 
 /**
- * A Google service account for ESO with `roles/secretmanager.secretAccessor` on each listed secret (not
- * on the project) and `roles/iam.workloadIdentityUser` for ESO's Kubernetes service account through GKE
- * Workload Identity. Give `serviceAccountAnnotations` to the operator's `serviceAccount.annotations`.
+ * A Google service account with `roles/secretmanager.secretAccessor` on each listed secret (not on the
+ * project) and `roles/iam.workloadIdentityUser` for exactly the listed Kubernetes service accounts (the
+ * stores' own) through GKE Workload Identity. Give `serviceAccountAnnotations` to those accounts.
  */
 export class GcpSecretManagerAccess extends pulumi.ComponentResource {
   /** Email of the Google service account. */
   public readonly serviceAccountEmail: pulumi.Output<string>;
-  /** `{ "iam.gke.io/gcp-service-account": <email> }` for ESO's service account. */
+  /** `{ "iam.gke.io/gcp-service-account": <email> }` for the stores' accounts (ESO impersonates it with their tokens). */
   public readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: GcpSecretManagerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -91,15 +96,18 @@ export class GcpSecretManagerAccess extends pulumi.ComponentResource {
       );
     }
 
-    new gcp.serviceaccount.IAMMember(
-      childName(name, "workload-identity"),
-      {
-        serviceAccountId: account.name,
-        role: "roles/iam.workloadIdentityUser",
-        member: pulumi.interpolate`serviceAccount:${args.project}.svc.id.goog[${args.namespace ?? DEFAULT_ESO_NAMESPACE}/${args.serviceAccountName ?? DEFAULT_ESO_SERVICE_ACCOUNT}]`,
-      },
-      { parent: this },
-    );
+    const accounts = args.serviceAccounts!;
+    for (const a of accounts) {
+      new gcp.serviceaccount.IAMMember(
+        childName(name, `workload-identity-${a.namespace}-${a.name}`),
+        {
+          serviceAccountId: account.name,
+          role: "roles/iam.workloadIdentityUser",
+          member: pulumi.interpolate`serviceAccount:${args.project}.svc.id.goog[${a.namespace}/${a.name}]`,
+        },
+        { parent: this },
+      );
+    }
 
     this.serviceAccountEmail = account.email;
     this.serviceAccountAnnotations = account.email.apply((email): Record<string, string> => ({ "iam.gke.io/gcp-service-account": email }));

@@ -4,9 +4,10 @@ export {
   keepCrdsTransform,
   mergeValues,
   ESO_RELEASE_NAME,
+  CLOUD_IDENTITY_ANNOTATIONS,
 } from "./operator";
 export type { ExternalSecretsOperatorArgs, EsoResourcesArgs, EsoWorkloadResourcesArgs, EsoServiceMonitorArgs, EsoServiceAccountArgs } from "./operator";
-export { AwsSecretsManagerAccess, validateAwsSecretsManagerAccess, awsSecretsReadPolicy, AWS_ACCESS_MODES } from "./aws";
+export { AwsSecretsManagerAccess, validateAwsSecretsManagerAccess, awsSecretsReadPolicy, awsIrsaTrustPolicy, AWS_ACCESS_MODES } from "./aws";
 export type { AwsSecretsManagerAccessArgs, AwsOidcProviderArgs, AwsSecretsReadPolicyInput } from "./aws";
 export { GcpSecretManagerAccess, validateGcpSecretManagerAccess } from "./gcp";
 export type { GcpSecretManagerAccessArgs } from "./gcp";
@@ -18,7 +19,7 @@ export {
   MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
 } from "./azure";
 export type { AzureKeyVaultAccessArgs } from "./azure";
-export { SecretStore, validateSecretStore, secretStoreSpec } from "./secretStore";
+export { SecretStore, validateSecretStore, secretStoreSpec, storeServiceAccountName } from "./secretStore";
 export type {
   SecretStoreArgs,
   SecretStoreProviderArgs,
@@ -32,6 +33,7 @@ export type {
   CaProviderArgs,
   ClusterSecretStoreConditionArgs,
   ServiceAccountRefArgs,
+  SecretStoreServiceAccountArgs,
 } from "./secretStore";
 export {
   ExternalSecret,
@@ -60,4 +62,4 @@ export type {
 export { ExternalSecretsAlerts, validateExternalSecretsAlerts, externalSecretsAlertRules } from "./alerts";
 export type { ExternalSecretsAlertsArgs, AlertRule, AlertRuleOptions } from "./alerts";
 export { ESO_API_VERSION, ESO_PUSH_API_VERSION } from "./common";
-export type { LabelSelectorArgs, LabelSelectorRequirementArgs } from "./common";
+export type { LabelSelectorArgs, LabelSelectorRequirementArgs, BoundServiceAccountArgs } from "./common";

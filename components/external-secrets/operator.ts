@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CHARTS, chartSource, retainCrdsTransform } from "../internal/charts";
 import { childName, typeToken } from "../internal/naming";
-import { assertValid, input, zodProblems } from "../internal/validation";
+import { assertValid, input, known, zodProblems } from "../internal/validation";
 import { HardenedNamespace } from "../platform/hardenedNamespace";
 import { DEFAULT_ESO_NAMESPACE, DEFAULT_ESO_SERVICE_ACCOUNT, labelName, stringMap } from "./common";
 
@@ -46,10 +46,17 @@ export interface EsoServiceAccountArgs {
    */
   name?: string;
   /**
-   * Annotations, e.g. the `serviceAccountAnnotations` output of `AwsSecretsManagerAccess`,
-   * `GcpSecretManagerAccess` or `AzureKeyVaultAccess`. Default none.
+   * Annotations. Default none. Cloud identity annotations (`eks.amazonaws.com/role-arn`,
+   * `iam.gke.io/gcp-service-account`, `azure.workload.identity/client-id`) are refused unless
+   * `allowCloudIdentity`: stores authenticate as their own service accounts, never as the controller.
    */
   annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Explicit opt-in to a cloud identity on the controller itself. Every SecretStore without auth then
+   * reads with it, and ESO aggregates creating stores into `edit`: anyone with `edit` in any namespace reads
+   * whatever that identity reaches. Default `false`.
+   */
+  allowCloudIdentity?: boolean;
 }
 
 /** Arguments of {@link ExternalSecretsOperator}. */
@@ -75,10 +82,16 @@ export interface ExternalSecretsOperatorArgs {
   /** The controller's service account. */
   serviceAccount?: EsoServiceAccountArgs;
   /**
-   * Extra pod labels for the controller, e.g. `{ "azure.workload.identity/use": "true" }` from
-   * `AzureKeyVaultAccess.podLabels`. Default none.
+   * Extra pod labels for the controller. Default none. `azure.workload.identity/use` (the webhook's cue to
+   * inject the controller's Azure identity) needs `serviceAccount.allowCloudIdentity`.
    */
   podLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Keep the chart's cluster-wide `create` on `serviceaccounts/token` for the controller (it could then mint
+   * a token for any service account of the cluster that a store names). Default `false`: each store's own
+   * account gets a Role naming exactly that account (`SecretStore` `serviceAccount`).
+   */
+  clusterWideTokenCreate?: boolean;
   /** Resource requests and limits; see each workload's default. */
   resources?: EsoWorkloadResourcesArgs;
   /** Metrics Services for controller, webhook and cert controller. Default `true`. */
@@ -103,7 +116,8 @@ const argsSchema = z.strictObject({
   certControllerReplicas: replicas.optional(),
   podDisruptionBudgets: z.boolean().optional(),
   concurrent: z.number().int({ message: "must be an integer" }).min(1, { message: "must be at least 1" }).optional(),
-  serviceAccount: z.strictObject({ name: z.string().optional(), annotations: stringMap.optional() }).optional(),
+  serviceAccount: z.strictObject({ name: z.string().optional(), annotations: stringMap.optional(), allowCloudIdentity: z.boolean().optional() }).optional(),
+  clusterWideTokenCreate: z.boolean().optional(),
   podLabels: stringMap.optional(),
   resources: z
     .strictObject({ controller: resourcesSchema.optional(), webhook: resourcesSchema.optional(), certController: resourcesSchema.optional() })
@@ -126,6 +140,22 @@ export function validateExternalSecretsOperator(args: ExternalSecretsOperatorArg
   if (typeof sa === "string" && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa)) {
     problems.push(`serviceAccount.name: must be an RFC 1123 subdomain, got "${sa}"`);
   }
+  if (!args.serviceAccount?.allowCloudIdentity) {
+    const annotations = known(args.serviceAccount?.annotations);
+    if (annotations && typeof annotations === "object") {
+      for (const key of CLOUD_IDENTITY_ANNOTATIONS) {
+        if (key in annotations) {
+          problems.push(
+            `serviceAccount.annotations: "${key}" gives ESO's controller a cloud identity that every store without auth uses; bind the stores' own service accounts instead, or set serviceAccount.allowCloudIdentity: true to opt in`,
+          );
+        }
+      }
+    }
+    const labels = known(args.podLabels);
+    if (labels && typeof labels === "object" && "azure.workload.identity/use" in labels) {
+      problems.push('podLabels: "azure.workload.identity/use" injects a cloud identity into the controller; set serviceAccount.allowCloudIdentity: true to opt in');
+    }
+  }
   if (args.podDisruptionBudgets === true) {
     for (const field of ["replicas", "webhookReplicas", "certControllerReplicas"] as const) {
       if (args[field] === 1) problems.push(`${field}: a PodDisruptionBudget with minAvailable 1 on a single replica blocks node drains; use 2 or more replicas or podDisruptionBudgets: false`);
@@ -133,6 +163,9 @@ export function validateExternalSecretsOperator(args: ExternalSecretsOperatorArg
   }
   return problems;
 }
+
+/** Service account annotations that hand a pod a cloud identity (IRSA, GKE Workload Identity, Azure workload identity). */
+export const CLOUD_IDENTITY_ANNOTATIONS = ["eks.amazonaws.com/role-arn", "iam.gke.io/gcp-service-account", "azure.workload.identity/client-id"] as const;
 
 /** The release name of the chart: ESO's objects are called `external-secrets`, `external-secrets-webhook`, … */
 export const ESO_RELEASE_NAME = "external-secrets";
@@ -235,6 +268,8 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
           podDisruptionBudget: pdb(controllerReplicas),
           topologySpreadConstraints: spread("external-secrets"),
           serviceAccount: { create: true, name: saName, annotations: saAnnotations },
+          // No cluster-wide token minting: stores' own accounts get a Role naming exactly them.
+          rbac: { serviceAccountTokenCreate: args.clusterWideTokenCreate ?? false },
           podLabels,
           resources: controllerRes,
           metrics: metricsService,

@@ -5,16 +5,48 @@ import { standardLabels } from "../internal/labels";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, isDeferred, known, zodProblems } from "../internal/validation";
 import { conditionsAdmittingEveryNamespace, regexAdmitsEveryNamespace, type NamespaceSelectorLike } from "../internal/namespaceConditions";
-import { ESO_API_VERSION, compact, labelSelectorSchema, oneOf, selectorIsEmpty, type LabelSelectorArgs } from "./common";
+import { DEFAULT_ESO_NAMESPACE, DEFAULT_ESO_SERVICE_ACCOUNT, ESO_API_VERSION, compact, labelName, labelSelectorSchema, objectName, oneOf, selectorIsEmpty, type LabelSelectorArgs } from "./common";
 
-/** A reference to a service account whose token the provider exchanges (instead of the controller's own). */
+/**
+ * A reference to a service account whose token the provider exchanges (instead of the controller's own).
+ * ESO mints the token with the TokenRequest API (`serviceaccounts/token` create), so the controller needs
+ * that permission for exactly this account: {@link SecretStoreServiceAccountArgs} creates both.
+ */
 export interface ServiceAccountRefArgs {
   /** Service account name. */
   name: pulumi.Input<string>;
-  /** Its namespace (ClusterSecretStore only). */
+  /**
+   * Its namespace. Required on a ClusterSecretStore (without it ESO takes the namespace of each
+   * ExternalSecret, so every admitted namespace picks the account); a SecretStore uses its own namespace.
+   */
   namespace?: pulumi.Input<string>;
-  /** Token audiences. Default: the provider's. */
+  /**
+   * Token audiences. Default: the provider's (AWS `sts.amazonaws.com`, GCP `<project>.svc.id.goog`,
+   * Azure `api://AzureADTokenExchange`, added by ESO; Vault: none, the API server's own audience).
+   */
   audiences?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * The store's own service account, created with the store: no mounted token
+ * (`automountServiceAccountToken: false`; ESO mints short-lived tokens for it), the cloud identity
+ * annotations of the store, and a Role + RoleBinding letting exactly ESO's controller `create` on
+ * `serviceaccounts/token` of exactly this account (resourceNames). The provider's `serviceAccountRef` is
+ * filled in from it.
+ */
+export interface SecretStoreServiceAccountArgs {
+  /** Name. Default `eso-<storeName>` (or `eso-<resource name>` when storeName is not a plain string). */
+  name?: string;
+  /** Namespace: required for a ClusterSecretStore (e.g. the operator's); a SecretStore's own namespace otherwise. */
+  namespace?: string;
+  /** Annotations, e.g. `AwsSecretsManagerAccess.serviceAccountAnnotations`. Default none. */
+  annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Token audiences written to the `serviceAccountRef` (Vault: the role's audience). Default: the provider's. */
+  audiences?: pulumi.Input<string>[];
+  /** Namespace of ESO's controller (the subject allowed to mint tokens). Default `external-secrets`. */
+  controllerNamespace?: pulumi.Input<string>;
+  /** ESO's controller service account. Default `external-secrets`. */
+  controllerServiceAccountName?: pulumi.Input<string>;
 }
 
 /** AWS Secrets Manager or Parameter Store. */
@@ -26,8 +58,10 @@ export interface AwsStoreProviderArgs {
   /** Role to assume after authenticating (cross-account). Default none. */
   role?: pulumi.Input<string>;
   /**
-   * Authenticate with this service account's IRSA token. Default none: the controller's own identity
-   * (Pod Identity or IRSA annotations from `AwsSecretsManagerAccess`).
+   * Authenticate as this service account through IRSA (`auth.jwt.serviceAccountRef`: ESO reads the
+   * account's `eks.amazonaws.com/role-arn` annotation and calls AssumeRoleWithWebIdentity with a token it
+   * mints; EKS Pod Identity cannot be used this way). Default: the store's `serviceAccount`; one of the two
+   * is required unless `allowControllerIdentity`.
    */
   serviceAccountRef?: ServiceAccountRefArgs;
 }
@@ -40,8 +74,8 @@ export interface GcpWorkloadIdentityArgs {
   clusterName?: pulumi.Input<string>;
   /** Project of the cluster. */
   clusterProjectId?: pulumi.Input<string>;
-  /** The Kubernetes service account bound to a Google service account. */
-  serviceAccountRef: ServiceAccountRefArgs;
+  /** The Kubernetes service account bound to a Google service account. Default: the store's `serviceAccount`. */
+  serviceAccountRef?: ServiceAccountRefArgs;
 }
 
 /** Google Secret Manager. */
@@ -50,7 +84,11 @@ export interface GcpStoreProviderArgs {
   projectId: pulumi.Input<string>;
   /** Location for regional secrets. Default: global secrets. */
   location?: pulumi.Input<string>;
-  /** Default none: the controller's own Workload Identity (`GcpSecretManagerAccess`). */
+  /**
+   * Workload Identity as a service account of the store (`auth.workloadIdentity`). Default: filled in from
+   * the store's `serviceAccount` (cluster fields then come from the metadata server); without either the
+   * store would use the controller's own identity, refused unless `allowControllerIdentity`.
+   */
   workloadIdentity?: GcpWorkloadIdentityArgs;
 }
 
@@ -63,8 +101,8 @@ export interface AzureStoreProviderArgs {
   /** Azure cloud: `PublicCloud`, `USGovernmentCloud`, `ChinaCloud` or `GermanCloud`. Default `PublicCloud`. */
   environmentType?: pulumi.Input<string>;
   /**
-   * Service account carrying the workload identity annotations. Default none: the controller's own
-   * (annotated from `AzureKeyVaultAccess`).
+   * Service account carrying the `azure.workload.identity/client-id` annotation (ESO exchanges a token it
+   * mints for it). Default: the store's `serviceAccount`; one of the two unless `allowControllerIdentity`.
    */
   serviceAccountRef?: ServiceAccountRefArgs;
 }
@@ -87,7 +125,11 @@ export interface VaultStoreKubernetesAuthArgs {
   mountPath?: pulumi.Input<string>;
   /** Vault role bound to the service account (required). */
   role: pulumi.Input<string>;
-  /** Authenticate with this service account's token. Default: the controller's own service account. */
+  /**
+   * Authenticate with a token minted for this service account (with `audiences`, matching the Vault role's
+   * `audience`). Default: the store's `serviceAccount`; one of the two unless `allowControllerIdentity`
+   * (the controller's own mounted token).
+   */
   serviceAccountRef?: ServiceAccountRefArgs;
 }
 
@@ -153,6 +195,17 @@ export interface SecretStoreArgs {
   conditions?: ClusterSecretStoreConditionArgs[];
   /** Explicit opt-in to a `ClusterSecretStore` any namespace may use. Default `false`. */
   allowAllNamespaces?: boolean;
+  /**
+   * Create the store's own service account (and the RBAC letting ESO mint its tokens) and authenticate
+   * as it. Default none: then the provider's `serviceAccountRef` must be given.
+   */
+  serviceAccount?: SecretStoreServiceAccountArgs;
+  /**
+   * Explicit opt-in to a store without a service account of its own: it authenticates as ESO's controller
+   * (its cloud identity or its own Vault token), so everyone who may create a store in any namespace
+   * (ESO aggregates that into `edit`) reads what the controller can. Default `false`.
+   */
+  allowControllerIdentity?: boolean;
   /** Seconds between the controller's store health checks. Default: ESO's (none; validated on change). */
   refreshIntervalSeconds?: pulumi.Input<number>;
   /** Labels for the store. */
@@ -179,7 +232,7 @@ const providerSchema = z.strictObject({
           clusterLocation: input(z.string()).optional(),
           clusterName: input(z.string()).optional(),
           clusterProjectId: input(z.string()).optional(),
-          serviceAccountRef: saRef,
+          serviceAccountRef: saRef.optional(),
         })
         .optional(),
     })
@@ -233,6 +286,17 @@ const argsSchema = z.strictObject({
     )
     .optional(),
   allowAllNamespaces: z.boolean().optional(),
+  serviceAccount: z
+    .strictObject({
+      name: objectName.optional(),
+      namespace: labelName.optional(),
+      annotations: z.any().optional(),
+      audiences: z.array(input(z.string().min(1))).optional(),
+      controllerNamespace: input(z.string().min(1)).optional(),
+      controllerServiceAccountName: input(z.string().min(1)).optional(),
+    })
+    .optional(),
+  allowControllerIdentity: z.boolean().optional(),
   refreshIntervalSeconds: input(z.number().int().min(0)).optional(),
   labels: z.any().optional(),
 });
@@ -262,22 +326,46 @@ export function validateSecretStore(args: SecretStoreArgs): string[] {
   if (p.vault?.caBundle !== undefined && p.vault.caProvider !== undefined) problems.push("provider.vault: set caBundle or caProvider, not both");
 
   const cluster = args.clusterScoped ?? false;
+  const refs: Array<[string, ServiceAccountRefArgs | undefined]> = [
+    ["provider.aws.serviceAccountRef", p.aws?.serviceAccountRef],
+    ["provider.gcpsm.workloadIdentity.serviceAccountRef", p.gcpsm?.workloadIdentity?.serviceAccountRef],
+    ["provider.azurekv.serviceAccountRef", p.azurekv?.serviceAccountRef],
+    ["provider.vault.auth.kubernetes.serviceAccountRef", p.vault?.auth?.kubernetes?.serviceAccountRef],
+  ];
+  const explicit = refs.filter(([, ref]) => ref !== undefined);
+  if (args.serviceAccount !== undefined) {
+    for (const [field] of explicit) problems.push(`${field}: set either this or serviceAccount (the store's own account), not both`);
+    if (cluster && args.serviceAccount.namespace === undefined) {
+      problems.push("serviceAccount.namespace: required for a ClusterSecretStore (the namespace the store's account lives in, e.g. the operator's)");
+    }
+    const ns = known(args.namespace);
+    if (!cluster && args.serviceAccount.namespace !== undefined && typeof ns === "string" && args.serviceAccount.namespace !== ns) {
+      problems.push(`serviceAccount.namespace: a SecretStore's account lives in its own namespace ${ns}, got "${args.serviceAccount.namespace}"`);
+    }
+  } else if (chosen.length === 1 && explicit.length === 0 && !args.allowControllerIdentity) {
+    const field = { aws: "provider.aws.serviceAccountRef", gcpsm: "provider.gcpsm.workloadIdentity.serviceAccountRef", azurekv: "provider.azurekv.serviceAccountRef", vault: "provider.vault.auth.kubernetes.serviceAccountRef" }[chosen[0]];
+    problems.push(
+      `serviceAccount: the store has no service account of its own and would authenticate as ESO's controller (anyone who may create a store reads what the controller can); set serviceAccount or ${field}, or allowControllerIdentity: true to opt in`,
+    );
+  }
+  if (args.allowControllerIdentity && (args.serviceAccount !== undefined || explicit.length > 0)) {
+    problems.push("allowControllerIdentity: contradicts the store's own service account");
+  }
   if (!cluster) {
     if (args.namespace === undefined) problems.push("namespace: required for a namespaced SecretStore");
     if (args.conditions !== undefined) problems.push("conditions: only a ClusterSecretStore has namespace conditions");
     if (args.allowAllNamespaces !== undefined) problems.push("allowAllNamespaces: only applies to a ClusterSecretStore");
-    const refs: Array<[string, ServiceAccountRefArgs | undefined]> = [
-      ["provider.aws.serviceAccountRef", p.aws?.serviceAccountRef],
-      ["provider.gcpsm.workloadIdentity.serviceAccountRef", p.gcpsm?.workloadIdentity?.serviceAccountRef],
-      ["provider.azurekv.serviceAccountRef", p.azurekv?.serviceAccountRef],
-      ["provider.vault.auth.kubernetes.serviceAccountRef", p.vault?.auth?.kubernetes?.serviceAccountRef],
-    ];
     for (const [field, ref] of refs) {
       if (ref?.namespace !== undefined) problems.push(`${field}.namespace: a SecretStore can only use service accounts of its own namespace`);
     }
     if (p.vault?.caProvider?.namespace !== undefined) problems.push("provider.vault.caProvider.namespace: a SecretStore reads its CA from its own namespace");
   } else {
     if (args.namespace !== undefined) problems.push("namespace: a ClusterSecretStore is not namespaced");
+    for (const [field, ref] of refs) {
+      if (ref !== undefined && ref.namespace === undefined) {
+        problems.push(`${field}.namespace: required on a ClusterSecretStore (without it ESO uses each ExternalSecret's namespace, so every admitted namespace picks the account)`);
+      }
+    }
     const conditions = args.conditions ?? [];
     if (conditions.length === 0 && !args.allowAllNamespaces) {
       problems.push("conditions: a ClusterSecretStore must restrict the namespaces that may use it (or set allowAllNamespaces: true to opt in)");
@@ -312,6 +400,30 @@ export function validateSecretStore(args: SecretStoreArgs): string[] {
 
 function serviceAccountRef(ref: ServiceAccountRefArgs | undefined): Record<string, unknown> | undefined {
   return ref ? compact({ name: ref.name, namespace: ref.namespace, audiences: ref.audiences }) : undefined;
+}
+
+/** The store's own account name: `serviceAccount.name`, else `eso-<storeName>` (or `eso-<resource name>`). */
+export function storeServiceAccountName(resourceName: string, args: Pick<SecretStoreArgs, "storeName" | "serviceAccount">): string {
+  if (args.serviceAccount?.name) return args.serviceAccount.name;
+  const store = known(args.storeName);
+  return `eso-${typeof store === "string" ? store : resourceName}`;
+}
+
+/** The provider args with the store's own `serviceAccount` filled in as its `serviceAccountRef`. */
+function withOwnServiceAccount(resourceName: string, args: SecretStoreArgs): SecretStoreProviderArgs {
+  const own = args.serviceAccount;
+  const p = args.provider;
+  if (!own) return p;
+  const ref: ServiceAccountRefArgs = compact({
+    name: storeServiceAccountName(resourceName, args),
+    namespace: args.clusterScoped ? own.namespace : undefined,
+    audiences: own.audiences,
+  });
+  if (p.aws) return { aws: { ...p.aws, serviceAccountRef: ref } };
+  if (p.gcpsm) return { gcpsm: { ...p.gcpsm, workloadIdentity: { ...p.gcpsm.workloadIdentity, serviceAccountRef: ref } } };
+  if (p.azurekv) return { azurekv: { ...p.azurekv, serviceAccountRef: ref } };
+  const v = p.vault!;
+  return { vault: { ...v, auth: { kubernetes: { ...v.auth.kubernetes, serviceAccountRef: ref } } } };
 }
 
 function providerSpec(p: SecretStoreProviderArgs): Record<string, unknown> {
@@ -366,8 +478,8 @@ function providerSpec(p: SecretStoreProviderArgs): Record<string, unknown> {
   };
 }
 
-/** The `spec` of the store for `args` (exported for reuse and tests). */
-export function secretStoreSpec(args: SecretStoreArgs): Record<string, unknown> {
+/** The `spec` of the store for `args` (exported for reuse and tests); `resourceName` names the store's own account by default. */
+export function secretStoreSpec(args: SecretStoreArgs, resourceName = "store"): Record<string, unknown> {
   const conditions = args.clusterScoped
     ? (args.conditions ?? []).map((c) =>
         compact({
@@ -378,7 +490,7 @@ export function secretStoreSpec(args: SecretStoreArgs): Record<string, unknown> 
       )
     : [];
   return compact({
-    provider: providerSpec(args.provider),
+    provider: providerSpec(withOwnServiceAccount(resourceName, args)),
     conditions: conditions.length > 0 ? conditions : undefined,
     refreshInterval: args.refreshIntervalSeconds,
   });
@@ -388,7 +500,9 @@ export function secretStoreSpec(args: SecretStoreArgs): Record<string, unknown> 
  * An ESO `SecretStore` (namespaced, the default) or `ClusterSecretStore` at `external-secrets.io/v1` for
  * AWS Secrets Manager / Parameter Store, Google Secret Manager, Azure Key Vault (workload identity) or
  * Vault (Kubernetes auth, KV v2 by default). A cluster store must carry namespace `conditions` unless
- * `allowAllNamespaces` is set. Pass the `ExternalSecretsOperator` in `dependsOn` so the CRDs exist first.
+ * `allowAllNamespaces` is set. Every store authenticates as a service account of its own (`serviceAccount`,
+ * created here with the RBAC ESO needs to mint its tokens, or a provider `serviceAccountRef`), never as ESO's
+ * controller unless `allowControllerIdentity` opts in. Pass the `ExternalSecretsOperator` in `dependsOn` so the CRDs exist first.
  */
 export class SecretStore extends pulumi.ComponentResource {
   /** The store's name. */
@@ -402,15 +516,51 @@ export class SecretStore extends pulumi.ComponentResource {
 
     const kind = args.clusterScoped ? "ClusterSecretStore" : "SecretStore";
     const labels = pulumi.output(args.labels ?? {}).apply((l) => ({ ...l, ...standardLabels("secret-store", name) }));
+    const own = args.serviceAccount;
+    const dependsOn: pulumi.Resource[] = [];
+    if (own) {
+      const saName = storeServiceAccountName(name, args);
+      const saNamespace = (args.clusterScoped ? own.namespace : args.namespace)!;
+      const saLabels = standardLabels("secret-store-account", name);
+      const sa = new k8s.core.v1.ServiceAccount(
+        childName(name, "sa"),
+        { metadata: compact({ name: saName, namespace: saNamespace, labels: saLabels, annotations: own.annotations }), automountServiceAccountToken: false },
+        { parent: this },
+      );
+      const role = new k8s.rbac.v1.Role(
+        childName(name, "token-role"),
+        {
+          metadata: { name: `${saName}-token`, namespace: saNamespace, labels: saLabels },
+          rules: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: [saName] }],
+        },
+        { parent: this },
+      );
+      const binding = new k8s.rbac.v1.RoleBinding(
+        childName(name, "token-binding"),
+        {
+          metadata: { name: `${saName}-token`, namespace: saNamespace, labels: saLabels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+          subjects: [
+            {
+              kind: "ServiceAccount",
+              name: own.controllerServiceAccountName ?? DEFAULT_ESO_SERVICE_ACCOUNT,
+              namespace: own.controllerNamespace ?? DEFAULT_ESO_NAMESPACE,
+            },
+          ],
+        },
+        { parent: this },
+      );
+      dependsOn.push(sa, binding);
+    }
     const store = new k8s.apiextensions.CustomResource(
       childName(name, "store"),
       {
         apiVersion: ESO_API_VERSION,
         kind,
         metadata: compact({ name: args.storeName ?? name, namespace: args.clusterScoped ? undefined : args.namespace, labels }),
-        spec: secretStoreSpec(args),
+        spec: secretStoreSpec(args, name),
       },
-      { parent: this },
+      { parent: this, dependsOn },
     );
     this.storeName = store.metadata.name;
     this.kind = pulumi.output(kind);

@@ -4,9 +4,23 @@ import { z } from "zod";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
+import { DNS_EGRESS } from "./networkPolicies";
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export const POD_SECURITY_LEVELS = ["privileged", "baseline", "restricted"] as const;
+
+/**
+ * The Pod Security Standards version namespaces pin when nothing else is known (not `latest`, which changes
+ * meaning with every API server upgrade). SecretsPlatform pins the cluster's own minor version when its
+ * `kubernetesVersion` is known. A version newer than the API server is evaluated as its latest.
+ */
+export const DEFAULT_POD_SECURITY_VERSION = "v1.33";
+
+/** `v1.<minor>` of a Kubernetes version such as `1.33`, `v1.33.2` or `1.31.4-eks-abc`, or undefined. */
+export function podSecurityVersion(kubernetesVersion: string | undefined): string | undefined {
+  const m = /^v?1\.(\d+)(\.|-|$)/.exec(kubernetesVersion ?? "");
+  return m ? `v1.${m[1]}` : undefined;
+}
 
 /** Pod Security Admission settings of a namespace. */
 export interface PodSecurityArgs {
@@ -16,7 +30,10 @@ export interface PodSecurityArgs {
   audit?: pulumi.Input<string>;
   /** Level whose violations are returned as warnings to clients. Default: the `enforce` level. */
   warn?: pulumi.Input<string>;
-  /** Pod Security Standards version the levels refer to (`latest` or `v1.<minor>`). Default `latest`. */
+  /**
+   * Pod Security Standards version the levels refer to (`v1.<minor>`, or `latest` as an explicit choice).
+   * Default {@link DEFAULT_POD_SECURITY_VERSION}.
+   */
   version?: pulumi.Input<string>;
 }
 
@@ -24,13 +41,14 @@ export interface PodSecurityArgs {
 export interface HardenedNamespaceArgs {
   /** Namespace name (RFC 1123 label). Default: the resource name. */
   namespace?: pulumi.Input<string>;
-  /** Pod Security Admission labels. Default: `restricted` enforced, audited and warned at `latest`. */
+  /** Pod Security Admission labels. Default: `restricted` enforced, audited and warned at {@link DEFAULT_POD_SECURITY_VERSION}. */
   podSecurity?: PodSecurityArgs;
   /**
    * Adds a NetworkPolicy selecting every pod that denies all ingress and egress not allowed by another
-   * policy. Default `false`: the components living in a namespace add their own allow rules before turning
-   * it on, because a bare default-deny also blocks DNS and the API server. A plain value: it decides
-   * whether a resource exists.
+   * policy, and one allowing egress to the cluster DNS (kube-system `k8s-app: kube-dns`, port 53) so names
+   * still resolve. Default `false` here: the components living in a namespace need their own allow rules
+   * first (SecretsPlatform adds them and turns this on for every namespace it creates). A plain value: it
+   * decides whether a resource exists.
    */
   defaultDenyNetworkPolicy?: boolean;
   /** Extra labels for the namespace (the PSA and `app.kubernetes.io/*` labels win on conflict). */
@@ -74,7 +92,8 @@ export function validateHardenedNamespace(args: HardenedNamespaceArgs, resourceN
  * A Namespace hardened for workloads that handle secrets: Pod Security Admission labels (`restricted`
  * by default), its `default` ServiceAccount patched to `automountServiceAccountToken: false`
  * (CIS Kubernetes Benchmark 5.1.5), standard `app.kubernetes.io/*` labels, and optionally a default-deny
- * NetworkPolicy. Every component of this package puts its workloads in one.
+ * NetworkPolicy (with DNS egress). PSA versions are pinned (`v1.<minor>`), never `latest` by default.
+ * Every component of this package puts its workloads in one.
  */
 export class HardenedNamespace extends pulumi.ComponentResource {
   /** The namespace name. */
@@ -86,7 +105,7 @@ export class HardenedNamespace extends pulumi.ComponentResource {
 
     const psa = args.podSecurity ?? {};
     const enforce = pulumi.output(psa.enforce ?? "restricted");
-    const version = pulumi.output(psa.version ?? "latest");
+    const version = pulumi.output(psa.version ?? DEFAULT_POD_SECURITY_VERSION);
     const labels = pulumi
       .all([args.labels ?? {}, enforce, pulumi.output(psa.audit ?? enforce), pulumi.output(psa.warn ?? enforce), version])
       .apply(([extra, e, a, w, v]) => ({
@@ -122,6 +141,14 @@ export class HardenedNamespace extends pulumi.ComponentResource {
         {
           metadata: { name: "default-deny", namespace: this.namespaceName, labels: standardLabels("network-policy", name) },
           spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        },
+        { parent: this, dependsOn: [ns] },
+      );
+      new k8s.networking.v1.NetworkPolicy(
+        childName(name, "allow-dns"),
+        {
+          metadata: { name: "allow-dns", namespace: this.namespaceName, labels: standardLabels("network-policy", name) },
+          spec: { podSelector: {}, policyTypes: ["Egress"], egress: [DNS_EGRESS] },
         },
         { parent: this, dependsOn: [ns] },
       );

@@ -1,6 +1,17 @@
-export { HardenedNamespace, POD_SECURITY_LEVELS, validateHardenedNamespace } from "./hardenedNamespace";
+export { HardenedNamespace, POD_SECURITY_LEVELS, DEFAULT_POD_SECURITY_VERSION, podSecurityVersion, validateHardenedNamespace } from "./hardenedNamespace";
+export {
+  esoNetworkPolicies,
+  vaultNetworkPolicies,
+  csiProviderNetworkPolicies,
+  apiOnlyNetworkPolicies,
+  sealedSecretsNetworkPolicies,
+  networkPolicySettings,
+  DNS_EGRESS,
+  LINK_LOCAL_CIDR,
+} from "./networkPolicies";
+export type { PlatformNetworkPoliciesArgs, NetworkPolicyObject, EsoNetworkInput, VaultNetworkInput } from "./networkPolicies";
 export type { HardenedNamespaceArgs, PodSecurityArgs } from "./hardenedNamespace";
-export { SecretsPlatform, validateSecretsPlatform, AUDIT_POLICY_CONFIGMAP, AUDIT_FLAGS_ANNOTATION, CLUSTER_KINDS } from "./secretsPlatform";
+export { SecretsPlatform, validateSecretsPlatform, platformStoreArgs, storeBoundAccount, controllerIdentityKinds, AUDIT_POLICY_CONFIGMAP, AUDIT_FLAGS_ANNOTATION, CLUSTER_KINDS } from "./secretsPlatform";
 export type {
   SecretsPlatformArgs,
   PlatformEncryptionArgs,

@@ -16,7 +16,8 @@ import { ExternalSecretsAlerts, type ExternalSecretsAlertsArgs } from "../extern
 import { ExternalSecret, type ExternalSecretArgs } from "../external-secrets/externalSecret";
 import { GcpSecretManagerAccess, type GcpSecretManagerAccessArgs } from "../external-secrets/gcp";
 import { ESO_RELEASE_NAME, ExternalSecretsOperator, type ExternalSecretsOperatorArgs } from "../external-secrets/operator";
-import { SecretStore, type SecretStoreArgs } from "../external-secrets/secretStore";
+import { SecretStore, storeServiceAccountName, type SecretStoreArgs } from "../external-secrets/secretStore";
+import type { BoundServiceAccountArgs } from "../external-secrets/common";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
 import { assertValid, known } from "../internal/validation";
@@ -32,9 +33,20 @@ import {
   type VaultDatabaseCredentialsArgs,
   type VaultKvEngineArgs,
 } from "../vault/engines";
-import { VaultKubernetesAuth } from "../vault/kubernetesAuth";
+import { VAULT_TOKEN_AUDIENCE, VaultKubernetesAuth } from "../vault/kubernetesAuth";
 import { VaultPolicy, vaultPolicyProblems, type VaultPolicyRule } from "../vault/policy";
-import { HardenedNamespace, type HardenedNamespaceArgs } from "./hardenedNamespace";
+import { DEFAULT_POD_SECURITY_VERSION, HardenedNamespace, podSecurityVersion, type HardenedNamespaceArgs } from "./hardenedNamespace";
+import {
+  apiOnlyNetworkPolicies,
+  csiProviderNetworkPolicies,
+  esoNetworkPolicies,
+  networkPolicySettings,
+  sealedSecretsNetworkPolicies,
+  urlPort,
+  vaultNetworkPolicies,
+  type NetworkPolicyObject,
+  type PlatformNetworkPoliciesArgs,
+} from "./networkPolicies";
 
 /** Cluster kinds a platform can target. */
 export const CLUSTER_KINDS = ["self-managed", "eks", "gke", "aks"] as const;
@@ -86,6 +98,11 @@ export interface PlatformVaultRoleArgs {
   tokenTtlSeconds?: number;
   /** Token max TTL in seconds. Default 86400. */
   tokenMaxTtlSeconds?: number;
+  /**
+   * Audience the login token must carry (the role's `audience`; the role's SecretProviderClass asks the CSI
+   * provider for a token with it). Default `vault`.
+   */
+  audience?: string;
   /** Values mounted with the CSI driver in the role's first namespace (a SecretProviderClass named like the role). */
   csiObjects?: VaultSecretObjectArgs[];
 }
@@ -166,8 +183,9 @@ export interface PlatformVaultArgs {
 }
 
 /**
- * A SecretStore per namespace on the platform's Vault, logging in as External Secrets' controller service
- * account through a Vault role the platform creates with read access to `paths` only.
+ * A SecretStore per namespace on the platform's Vault, each logging in as its own service account
+ * (`eso-<storeName>` in that namespace, token audience `vault`) through a Vault role the platform creates,
+ * bound to exactly those accounts, with read access to `paths` only.
  */
 export interface PlatformVaultStoreArgs {
   /** Namespaces that get a SecretStore. At least one. */
@@ -180,15 +198,20 @@ export interface PlatformVaultStoreArgs {
   paths?: string[];
 }
 
-/** External Secrets Operator, its cloud identity, stores and ExternalSecrets. */
+/**
+ * External Secrets Operator, the cloud identities of its stores, the stores and ExternalSecrets. The
+ * controller gets no cloud identity: every store without a service account of its own gets one
+ * (`eso-<storeName>`, in the store's namespace or, for a ClusterSecretStore, the operator's), which the
+ * store's cloud identity trusts and carries the identity's annotations.
+ */
 export interface PlatformExternalSecretsArgs {
-  /** The operator. Default: ExternalSecretsOperator's defaults (HA, kept CRDs). */
+  /** The operator. Default: ExternalSecretsOperator's defaults (HA, kept CRDs, no cloud identity). */
   operator?: ExternalSecretsOperatorArgs;
-  /** AWS Secrets Manager access (its annotations go on the controller's service account). */
+  /** AWS Secrets Manager access: trusts the `aws` stores' accounts (added to its `serviceAccounts`). */
   aws?: AwsSecretsManagerAccessArgs;
-  /** Google Secret Manager access (Workload Identity annotation on the controller's service account). */
+  /** Google Secret Manager access: Workload Identity for the `gcpsm` stores' accounts. */
   gcp?: GcpSecretManagerAccessArgs;
-  /** Azure Key Vault access (annotations and the workload identity pod label). */
+  /** Azure Key Vault access: a federated credential per `azurekv` store account. */
   azure?: AzureKeyVaultAccessArgs;
   /** Stores on the platform's own Vault (needs `vault`; the Vault role comes with `vault.configuration`). */
   vaultStore?: PlatformVaultStoreArgs;
@@ -260,8 +283,23 @@ export interface SecretsPlatformArgs {
   clusterName: string;
   /** `self-managed`, `eks`, `gke` or `aks`. Default `self-managed`. */
   clusterKind?: string;
-  /** Hardened namespaces for application workloads (each with its `namespace` set). */
+  /**
+   * Hardened namespaces for application workloads (each with its `namespace` set). Default-deny (plus DNS
+   * egress) unless `defaultDenyNetworkPolicy: false`, while `networkPolicies.enabled`; PSA pinned at the
+   * cluster's version unless `podSecurity.version` is given.
+   */
   namespaces?: HardenedNamespaceArgs[];
+  /**
+   * The cluster's Kubernetes version (`1.33`, `v1.33.2`): the Pod Security Admission version its namespaces
+   * pin. Default: {@link DEFAULT_POD_SECURITY_VERSION}.
+   */
+  kubernetesVersion?: pulumi.Input<string>;
+  /**
+   * NetworkPolicies: default-deny plus exactly the traffic each controller needs, in every namespace the
+   * platform creates (External Secrets, Vault, the CSI provider and driver, the re-encryption Job, the
+   * application namespaces) and on the Sealed Secrets controller's pods. Default on.
+   */
+  networkPolicies?: PlatformNetworkPoliciesArgs;
   encryption?: PlatformEncryptionArgs;
   vault?: PlatformVaultArgs;
   externalSecrets?: PlatformExternalSecretsArgs;
@@ -277,6 +315,56 @@ export const AUDIT_POLICY_CONFIGMAP = "kube-secrets-platform-audit-policy";
 /** Annotation on that ConfigMap listing the kube-apiserver flags. */
 export const AUDIT_FLAGS_ANNOTATION = "audit.kube-secrets-platform.io/kube-apiserver-flags";
 
+/** Which provider a store uses. */
+function storeProviderKind(s: SecretStoreArgs): "aws" | "gcpsm" | "azurekv" | "vault" | undefined {
+  return (["aws", "gcpsm", "azurekv", "vault"] as const).find((k) => s.provider?.[k] !== undefined);
+}
+
+/** True when the store names an account itself (a provider `serviceAccountRef`). */
+function hasProviderRef(s: SecretStoreArgs): boolean {
+  const p = s.provider ?? {};
+  return Boolean(p.aws?.serviceAccountRef ?? p.gcpsm?.workloadIdentity?.serviceAccountRef ?? p.azurekv?.serviceAccountRef ?? p.vault?.auth?.kubernetes?.serviceAccountRef);
+}
+
+/**
+ * The store with the platform's defaults for its own account: a store that names no account (and does not
+ * opt in to the controller's identity) gets `serviceAccount` (`eso-<storeName>`; a ClusterSecretStore's in
+ * the operator's namespace), minted for by the platform's ESO controller; Vault stores ask for audience `vault`.
+ */
+export function platformStoreArgs(s: SecretStoreArgs, esoNamespace: string, esoServiceAccount: string, controllerIdentityKinds: readonly string[] = []): SecretStoreArgs {
+  if (s.allowControllerIdentity || hasProviderRef(s)) return s;
+  // The identity itself was opted in to the controller (AWS Pod Identity): its stores use it, explicitly.
+  if (s.serviceAccount === undefined && controllerIdentityKinds.includes(storeProviderKind(s) ?? "")) return { ...s, allowControllerIdentity: true };
+  const own = s.serviceAccount ?? {};
+  return {
+    ...s,
+    serviceAccount: {
+      ...own,
+      namespace: own.namespace ?? (s.clusterScoped ? esoNamespace : undefined),
+      audiences: own.audiences ?? (storeProviderKind(s) === "vault" ? [VAULT_TOKEN_AUDIENCE] : undefined),
+      controllerNamespace: own.controllerNamespace ?? esoNamespace,
+      controllerServiceAccountName: own.controllerServiceAccountName ?? esoServiceAccount,
+    },
+  };
+}
+
+/** Provider kinds whose identity is ESO's controller's own (an explicit opt-in on the identity). */
+export function controllerIdentityKinds(eso: Pick<PlatformExternalSecretsArgs, "aws">): string[] {
+  return eso.aws?.mode === "pod-identity" && eso.aws.allowControllerIdentity ? ["aws"] : [];
+}
+
+/** The resource name of a platform store (also what names its account by default). */
+function storeResourceName(name: string, s: SecretStoreArgs, i: number): string {
+  return childName(name, `store-${String(known(s.storeName) ?? i)}-${String(known(s.namespace) ?? "cluster")}`);
+}
+
+/** The account a store (after {@link platformStoreArgs}) authenticates as, when it has one of its own. */
+export function storeBoundAccount(resourceName: string, s: SecretStoreArgs): BoundServiceAccountArgs | undefined {
+  if (!s.serviceAccount) return undefined;
+  const namespace = s.clusterScoped ? s.serviceAccount.namespace : known(s.namespace);
+  return typeof namespace === "string" ? { namespace, name: storeServiceAccountName(resourceName, s) } : undefined;
+}
+
 /**
  * The platform's default Vault audit devices: a file on the audit volume and stdout. Vault blocks a request only
  * when no enabled audit device records it (Vault docs, "Audit devices": blocked audit devices), so with two a full
@@ -290,6 +378,11 @@ export const DEFAULT_VAULT_AUDIT_DEVICES: VaultAuditDeviceArgs[] = [
 /** The Vault role External Secrets logs in with (default `external-secrets`). */
 function vaultStoreRole(store: PlatformVaultStoreArgs): string {
   return store.role ?? "external-secrets";
+}
+
+/** The service account each vaultStore SecretStore logs in as (`eso-<storeName>`, one per namespace). */
+function vaultStoreAccount(store: PlatformVaultStoreArgs): string {
+  return `eso-${store.storeName ?? "vault"}`;
 }
 
 /** The KV v2 data paths External Secrets may read (default `secret/data/platform/*`). */
@@ -339,6 +432,20 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
   problems.push(
     ...validateKubernetesAuditPolicyOptions(auditPolicyOptions(audit)).map((p) => `audit.${p}`),
   );
+  const eso = args.externalSecrets;
+  if (eso) {
+    const esoNs = String(known(eso.operator?.namespace) ?? "external-secrets");
+    const esoSa = String(known(eso.operator?.serviceAccount?.name) ?? ESO_RELEASE_NAME);
+    const stores = (eso.stores ?? []).map((s) => platformStoreArgs(s, esoNs, esoSa, controllerIdentityKinds(eso)));
+    const identities = [["aws", "aws", eso.aws], ["gcp", "gcpsm", eso.gcp], ["azure", "azurekv", eso.azure]] as const;
+    for (const [field, kind, identity] of identities) {
+      if (!identity) continue;
+      const bound = stores.filter((s) => storeProviderKind(s) === kind && s.serviceAccount !== undefined);
+      if (bound.length === 0 && (identity.serviceAccounts ?? []).length === 0 && !controllerIdentityKinds(eso).includes(kind)) {
+        problems.push(`externalSecrets.${field}: no ${kind} store authenticates with it (the controller has no cloud identity); add a ${kind} store or serviceAccounts`);
+      }
+    }
+  }
   const conf = args.vault?.configuration;
   if (conf) {
     const logins = [conf.token !== undefined && "token", conf.appRoleLogin !== undefined && "appRoleLogin"].filter(Boolean);
@@ -374,6 +481,16 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`vault.configuration.roles[${i}].csiObjects: needs the CSI provider (vault.cluster.csiProvider.enabled)`);
     }
   });
+  const kv = known(args.kubernetesVersion);
+  if (typeof kv === "string" && podSecurityVersion(kv) === undefined) {
+    problems.push(`kubernetesVersion: must be a Kubernetes version such as 1.33, got "${kv}"`);
+  }
+  const net = networkPolicySettings(args.networkPolicies);
+  if (net.enabled && (args.vault?.configuration?.remoteClusters ?? []).length > 0 && net.vaultClientCidrs.length === 0) {
+    problems.push(
+      "networkPolicies.vaultClientCidrs: the clusters of vault.configuration.remoteClusters reach Vault from outside this cluster; list their egress CIDRs (or disable networkPolicies)",
+    );
+  }
   const sealed = new Set<string>();
   (args.sealedSecrets?.secrets ?? []).forEach((x, i) => {
     if (sealed.has(`${x.namespace}/${x.name}`)) problems.push(`sealedSecrets.secrets[${i}]: duplicate ${x.namespace}/${x.name}`);
@@ -395,12 +512,14 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
  *
  * Wiring done here, so stacks do not have to:
  * - the re-encryption Job's trigger is the encryption key, so a new key rewrites every Secret again;
- * - the cloud identity's service-account annotations (and Azure's pod label) go on ESO's controller;
+ * - every store gets a service account of its own (no mounted token) and a Role letting ESO's controller mint
+ *   tokens for exactly it; the cloud identities trust exactly those accounts and annotate them; the
+ *   controller itself has no cloud identity;
  * - Vault in two stages: `vault.cluster` alone is stage 1 (no call to Vault's API); `vault.configuration` is
  *   stage 2, for a Vault that is initialized and reachable at `configuration.address` (docs/vault-bootstrap.md);
  * - `externalSecrets.vaultStore` creates a SecretStore per namespace on the platform's Vault (its in-cluster
- *   address and CA) and, in stage 2, a Vault role bound to exactly ESO's controller service account with a
- *   policy reading only the given paths;
+ *   address and CA), each logging in as its own account, and, in stage 2, a Vault role bound to exactly those
+ *   accounts (audience `vault`) with a policy reading only the given paths;
  * - the SecretProviderClasses of Vault roles use the CSI provider's auth mount;
  * - `exemptSubjects` lists the controllers that must read Secrets (ESO, Sealed Secrets, the rewrite Job,
  *   Vault's CSI provider): pass it to the policy pack's who-can-read-secrets `exemptSubjects`.
@@ -435,7 +554,27 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     const exempt: pulumi.Output<string[]>[] = [];
     const none = pulumi.output(undefined);
 
-    const appNamespaces = (args.namespaces ?? []).map((ns) => new HardenedNamespace(childName(name, `ns-${String(known(ns.namespace))}`), ns, child));
+    const net = networkPolicySettings(args.networkPolicies);
+    const psaVersion = pulumi.output(args.kubernetesVersion).apply((v) => podSecurityVersion(v) ?? DEFAULT_POD_SECURITY_VERSION);
+    const appNamespaces = (args.namespaces ?? []).map(
+      (ns) =>
+        new HardenedNamespace(
+          childName(name, `ns-${String(known(ns.namespace))}`),
+          { ...ns, podSecurity: { ...ns.podSecurity, version: ns.podSecurity?.version ?? psaVersion }, defaultDenyNetworkPolicy: ns.defaultDenyNetworkPolicy ?? net.enabled },
+          child,
+        ),
+    );
+    // NetworkPolicies of the controllers' namespaces, created once the controller's component exists.
+    const netpols = (list: NetworkPolicyObject[], after: pulumi.Resource) => {
+      if (!net.enabled) return;
+      for (const np of list) {
+        new k8s.networking.v1.NetworkPolicy(
+          childName(name, `netpol-${np.namespace}-${np.name}`),
+          { metadata: { name: np.name, namespace: np.namespace, labels: standardLabels("network-policy", name) }, spec: np.spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec },
+          { parent: this, dependsOn: [after] },
+        );
+      }
+    };
 
     // Encryption at rest.
     const enc = args.encryption ?? {};
@@ -471,6 +610,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         child,
       );
       exempt.push(job.exemptSubjects);
+      netpols(apiOnlyNetworkPolicies(enc.reencryption.jobNamespace ?? "secrets-reencryption", net), job);
     }
 
     // Vault.
@@ -494,6 +634,30 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       this.vaultAddress = vc.address;
       this.vaultCaCertificatePem = vc.caCertificatePem;
       exempt.push(vc.exemptSubjects);
+      if (driver) netpols(apiOnlyNetworkPolicies(String(known(vaultArgs.csiDriver?.namespace) ?? "secrets-store-csi"), net), driver);
+      const vaultNs = String(known(vaultArgs.cluster?.namespace) ?? "vault");
+      const csiNs = String(known(vaultArgs.cluster?.csiProvider?.namespace) ?? `${vaultNs}-csi-provider`);
+      const unseal = vaultArgs.cluster?.autoUnseal;
+      const conf0 = vaultArgs.configuration;
+      netpols(
+        vaultNetworkPolicies(
+          {
+            namespace: vaultNs,
+            // Who calls Vault: ESO's controller (stores on this Vault), the CSI provider, the roles' workloads.
+            clientNamespaces: [
+              ...(args.externalSecrets?.vaultStore ? [esoNamespace] : []),
+              ...(csiOn ? [csiNs] : []),
+              ...(conf0?.roles ?? []).flatMap((r) => r.namespaces),
+            ],
+            injector: vaultArgs.cluster?.injector?.enabled ?? false,
+            cloudKms: unseal !== undefined && Object.keys(unseal).length > 0,
+            metadataAgent: unseal?.awsKms?.podIdentity ? "eks-pod-identity" : unseal?.gcpCkms ? "gke-metadata" : undefined,
+          },
+          net,
+        ),
+        vc,
+      );
+      if (csiOn) netpols(csiProviderNetworkPolicies(csiNs, vaultNs, net), vc);
 
       const conf = vaultArgs.configuration;
       if (conf) {
@@ -528,11 +692,13 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         const roles: PlatformVaultRoleArgs[] = [...(conf.roles ?? [])];
         const store = args.externalSecrets?.vaultStore;
         if (store) {
+          // One account name (the store's) in each store namespace: exactly the intended pairs.
           roles.push({
             name: vaultStoreRole(store),
-            serviceAccounts: [esoServiceAccount],
-            namespaces: [esoNamespace],
+            serviceAccounts: [vaultStoreAccount(store)],
+            namespaces: store.namespaces,
             rules: vaultStoreRules(vaultStorePaths(store)),
+            audience: VAULT_TOKEN_AUDIENCE,
           });
         }
         const policies = roles.map((r) => new VaultPolicy(childName(name, `vault-policy-${r.name}`), { name: r.name, rules: r.rules }, { ...vaultOpts, dependsOn: [vc, kv] }));
@@ -549,6 +715,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
                 policies: [policies[i].policyName],
                 tokenTtlSeconds: r.tokenTtlSeconds,
                 tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
+                audience: r.audience ?? VAULT_TOKEN_AUDIENCE,
               })),
             },
             vaultOpts,
@@ -574,6 +741,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
                 policies: [remotePolicies[i].policyName],
                 tokenTtlSeconds: r.tokenTtlSeconds,
                 tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
+                audience: r.audience ?? VAULT_TOKEN_AUDIENCE,
               })),
             },
             vaultOpts,
@@ -582,7 +750,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         for (const r of roles.filter((x) => (x.csiObjects?.length ?? 0) > 0)) {
           new VaultSecretProviderClass(
             childName(name, `spc-${r.name}`),
-            { name: r.name, namespace: r.namespaces[0], roleName: r.name, authMountPath: vaultAuthPath, vaultAddress: vc.address, objects: r.csiObjects! },
+            { name: r.name, namespace: r.namespaces[0], roleName: r.name, authMountPath: vaultAuthPath, vaultAddress: vc.address, audience: r.audience ?? VAULT_TOKEN_AUDIENCE, objects: r.csiObjects! },
             { parent: this, dependsOn: driver ? [driver] : [] },
           );
         }
@@ -593,27 +761,46 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     this.externalSecretsNamespace = none;
     const eso = args.externalSecrets;
     if (eso) {
-      const annotations: pulumi.Output<Record<string, string>>[] = [pulumi.output(eso.operator?.serviceAccount?.annotations ?? {})];
-      let podLabels: pulumi.Output<Record<string, string>> | undefined;
-      if (eso.aws) annotations.push(new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, namespace: eso.aws.namespace ?? esoNamespace }, child).serviceAccountAnnotations);
-      if (eso.gcp) annotations.push(new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, namespace: eso.gcp.namespace ?? esoNamespace }, child).serviceAccountAnnotations);
-      if (eso.azure) {
-        const azure = new AzureKeyVaultAccess(childName(name, "eso-azure"), { ...eso.azure, namespace: eso.azure.namespace ?? esoNamespace }, child);
-        annotations.push(azure.serviceAccountAnnotations);
-        podLabels = azure.podLabels;
+      // Every store authenticates as its own account; the cloud identities trust exactly those accounts.
+      const controllerKinds = controllerIdentityKinds(eso);
+      const storeArgs = (eso.stores ?? []).map((s) => platformStoreArgs(s, esoNamespace, esoServiceAccount, controllerKinds));
+      const storeNames = (eso.stores ?? []).map((s, i) => storeResourceName(name, s, i));
+      const accountsOf = (kind: string) =>
+        storeArgs.flatMap((s, i) => (storeProviderKind(s) === kind ? [storeBoundAccount(storeNames[i], s)].filter((a): a is BoundServiceAccountArgs => a !== undefined) : []));
+      const merge = (given: BoundServiceAccountArgs[] | undefined, kind: string) => {
+        const all = [...(given ?? []), ...accountsOf(kind)];
+        return all.filter((a, i) => all.findIndex((b) => b.namespace === a.namespace && b.name === a.name) === i);
+      };
+      const identityAnnotations: Record<string, pulumi.Output<Record<string, string>>> = {};
+      let azureTenant: pulumi.Output<string> | undefined;
+      if (eso.aws) {
+        // Pod Identity (opted in) binds the controller itself; IRSA the stores' own accounts.
+        const accounts = controllerKinds.includes("aws") ? (eso.aws.serviceAccounts ?? [{ namespace: esoNamespace, name: esoServiceAccount }]) : merge(eso.aws.serviceAccounts, "aws");
+        identityAnnotations.aws = new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, serviceAccounts: accounts }, child).serviceAccountAnnotations;
       }
-      const operator = new ExternalSecretsOperator(
-        childName(name, "eso"),
-        {
-          ...eso.operator,
-          namespace: esoNamespace,
-          serviceAccount: { ...eso.operator?.serviceAccount, annotations: pulumi.all(annotations).apply((all) => Object.assign({}, ...all) as Record<string, string>) },
-          podLabels: podLabels ?? eso.operator?.podLabels,
-        },
-        child,
-      );
+      if (eso.gcp) {
+        identityAnnotations.gcpsm = new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, serviceAccounts: merge(eso.gcp.serviceAccounts, "gcpsm") }, child).serviceAccountAnnotations;
+      }
+      if (eso.azure) {
+        const azure = new AzureKeyVaultAccess(childName(name, "eso-azure"), { ...eso.azure, serviceAccounts: merge(eso.azure.serviceAccounts, "azurekv") }, child);
+        identityAnnotations.azurekv = azure.storeServiceAccountAnnotations;
+        azureTenant = azure.tenantId;
+      }
+      const operator = new ExternalSecretsOperator(childName(name, "eso"), { ...eso.operator, namespace: esoNamespace }, child);
       this.externalSecretsNamespace = operator.namespace;
       exempt.push(operator.exemptSubjects);
+      const externalPorts = storeArgs.flatMap((st) => {
+        const server = known(st.provider.vault?.server);
+        const port = typeof server === "string" ? urlPort(server) : undefined;
+        return port !== undefined ? [port] : [];
+      });
+      netpols(
+        esoNetworkPolicies(
+          { namespace: esoNamespace, vaultNamespace: eso.vaultStore && vaultCluster ? String(known(vaultArgs?.cluster?.namespace) ?? "vault") : undefined, externalPorts: [...new Set(externalPorts)].sort((a, b) => a - b) },
+          net,
+        ),
+        operator,
+      );
       const stores: pulumi.Resource[] = [];
       if (eso.vaultStore && vaultCluster) {
         for (const ns of eso.vaultStore.namespaces) {
@@ -623,6 +810,12 @@ export class SecretsPlatform extends pulumi.ComponentResource {
               {
                 namespace: ns,
                 storeName: eso.vaultStore.storeName ?? "vault",
+                serviceAccount: {
+                  name: vaultStoreAccount(eso.vaultStore),
+                  audiences: [VAULT_TOKEN_AUDIENCE],
+                  controllerNamespace: esoNamespace,
+                  controllerServiceAccountName: esoServiceAccount,
+                },
                 provider: {
                   vault: {
                     server: vaultCluster.address,
@@ -638,7 +831,20 @@ export class SecretsPlatform extends pulumi.ComponentResource {
           );
         }
       }
-      (eso.stores ?? []).forEach((s, i) => stores.push(new SecretStore(childName(name, `store-${String(known(s.storeName) ?? i)}-${String(known(s.namespace) ?? "cluster")}`), s, { parent: this, dependsOn: [operator, ...appNamespaces] })));
+      storeArgs.forEach((s, i) => {
+        const kind = storeProviderKind(s);
+        const annotations = kind ? identityAnnotations[kind] : undefined;
+        let withIdentity: SecretStoreArgs = s;
+        if (s.serviceAccount && annotations) {
+          const own = s.serviceAccount.annotations ?? {};
+          withIdentity = { ...s, serviceAccount: { ...s.serviceAccount, annotations: pulumi.all([annotations, own]).apply(([a, o]) => ({ ...a, ...o })) } };
+        }
+        // ESO refuses a tenant given both on the account and in the store: the store carries it.
+        if (kind === "azurekv" && azureTenant && withIdentity.provider.azurekv!.tenantId === undefined) {
+          withIdentity = { ...withIdentity, provider: { azurekv: { ...withIdentity.provider.azurekv!, tenantId: azureTenant } } };
+        }
+        stores.push(new SecretStore(storeNames[i], withIdentity, { parent: this, dependsOn: [operator, ...appNamespaces] }));
+      });
       (eso.externalSecrets ?? []).forEach((e, i) =>
         new ExternalSecret(childName(name, `es-${String(known(e.namespace) ?? "ns")}-${String(known(e.externalSecretName) ?? i)}`), e, { parent: this, dependsOn: [operator, ...stores] }),
       );
@@ -651,6 +857,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       const controller = new SealedSecretsController(childName(name, "sealed-secrets"), args.sealedSecrets.controller ?? {}, child);
       this.sealingCertificatePem = controller.certificatePem;
       exempt.push(controller.exemptSubjects);
+      netpols(sealedSecretsNetworkPolicies(String(known(args.sealedSecrets.controller?.namespace) ?? "kube-system"), net), controller);
       for (const s of args.sealedSecrets.secrets ?? []) {
         new SealedSecret(
           childName(name, `sealed-${s.namespace}-${s.name}`),

@@ -4,6 +4,14 @@ import { z } from "zod";
 import { childName, dns1123LabelProblems, dns1123SubdomainProblems, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
 
+/**
+ * The audience the platform's Vault logins carry: roles check it (`audience`), and the platform's clients
+ * ask for tokens with it (ESO's `serviceAccountRef.audiences`, the CSI provider's `audience` parameter).
+ * A token minted for the API server (or for another service) then cannot log in to Vault, nor a Vault
+ * login token be replayed against the API server.
+ */
+export const VAULT_TOKEN_AUDIENCE = "vault";
+
 /** A Kubernetes auth role: who (service accounts in namespaces) gets which policies, for how long. */
 export interface VaultKubernetesAuthRoleArgs {
   /** Role name (what pods log in as). */
@@ -18,10 +26,22 @@ export interface VaultKubernetesAuthRoleArgs {
   tokenTtlSeconds?: number;
   /** Token max TTL in seconds. Default 86400 (24 h). */
   tokenMaxTtlSeconds?: number;
-  /** Audience the service account JWT must carry. Default: not checked. */
+  /**
+   * Audience the service account JWT must carry (vault-plugin-auth-kubernetes path_login.go checks the
+   * `aud` claim contains it and hands the token's own audiences to the TokenReview). Default `vault`
+   * ({@link VAULT_TOKEN_AUDIENCE}): clients must request tokens with it (ESO `serviceAccountRef.audiences`,
+   * the SecretProviderClass `audience` parameter, a projected token volume for the agent injector).
+   */
   audience?: pulumi.Input<string>;
   /** Allow `*` in serviceAccountNames / namespaces. Default false. */
   allowWildcards?: boolean;
+  /**
+   * Allow several service account names *and* several namespaces in one role. Vault admits every
+   * combination (any listed name in any listed namespace), so a role for `api` in `a` and `worker` in `b`
+   * also admits `worker` in `a`. Default false: use one role per (namespace, service account) pair, or one
+   * name across namespaces, or several names in one namespace.
+   */
+  allowCrossProduct?: boolean;
 }
 
 /** Arguments of {@link VaultKubernetesAuth}. */
@@ -61,6 +81,7 @@ const roleSchema = z.strictObject({
   tokenMaxTtlSeconds: z.number().int().positive().optional(),
   audience: input(z.string().min(1)).optional(),
   allowWildcards: z.boolean().optional(),
+  allowCrossProduct: z.boolean().optional(),
 });
 const argsSchema = z.strictObject({
   path: z.string().optional(),
@@ -85,13 +106,13 @@ export function validateVaultKubernetesAuth(args: VaultKubernetesAuthArgs): stri
   if (args.tokenReviewerJwt !== undefined && args.kubernetesHost === undefined) {
     problems.push("kubernetesHost: is required with tokenReviewerJwt (Vault does not run in that cluster)");
   }
-  const names = new Set<string>();
+  const roleNames = new Set<string>();
   (Array.isArray(args.roles) ? args.roles : []).forEach((role, i) => {
     const at = `roles[${i}]`;
     if (typeof role?.name !== "string" || !ROLE_NAME.test(role.name)) {
       problems.push(`${at}.name: must be letters, digits, '.', '-' or '_', got ${JSON.stringify(role?.name)}`);
-    } else if (names.has(role.name)) problems.push(`${at}.name: duplicate role name "${role.name}"`);
-    else names.add(role.name);
+    } else if (roleNames.has(role.name)) problems.push(`${at}.name: duplicate role name "${role.name}"`);
+    else roleNames.add(role.name);
     const check = (field: "serviceAccountNames" | "namespaces", validate: (v: string) => string[]) => {
       (Array.isArray(role?.[field]) ? role[field] : []).forEach((value, j) => {
         if (typeof value !== "string") return;
@@ -103,6 +124,13 @@ export function validateVaultKubernetesAuth(args: VaultKubernetesAuthArgs): stri
       });
     };
     check("serviceAccountNames", dns1123SubdomainProblems);
+    const names = Array.isArray(role?.serviceAccountNames) ? role.serviceAccountNames : [];
+    const spaces = Array.isArray(role?.namespaces) ? role.namespaces : [];
+    if (names.length > 1 && spaces.length > 1 && !role.allowCrossProduct) {
+      problems.push(
+        `${at}: binds every combination of serviceAccountNames ${JSON.stringify(names)} and namespaces ${JSON.stringify(spaces)} (Vault checks each list on its own); use one role per (namespace, service account) pair, or set allowCrossProduct: true to opt in`,
+      );
+    }
     check("namespaces", dns1123LabelProblems);
     const ttl = role?.tokenTtlSeconds ?? 3600;
     const max = role?.tokenMaxTtlSeconds ?? 86400;
@@ -118,8 +146,8 @@ export function validateVaultKubernetesAuth(args: VaultKubernetesAuthArgs): stri
 /**
  * A Kubernetes auth mount for one cluster (`auth/<path>`), its config (API host, CA, issuer; for a
  * cluster Vault does not run in, a token reviewer JWT stored as a secret and local-JWT use disabled) and
- * roles bound to named service accounts in named namespaces with token policies and TTLs (1 h / 24 h by
- * default). Takes the `vault.Provider` through `opts`.
+ * roles bound to named service accounts in named namespaces (no cross products unless opted in) with an
+ * audience (`vault` by default), token policies and TTLs (1 h / 24 h by default). Takes the `vault.Provider` through `opts`.
  */
 export class VaultKubernetesAuth extends pulumi.ComponentResource {
   /** The auth mount path (`kubernetes`). */
@@ -164,7 +192,7 @@ export class VaultKubernetesAuth extends pulumi.ComponentResource {
             tokenPolicies: role.policies,
             tokenTtl: role.tokenTtlSeconds ?? 3600,
             tokenMaxTtl: role.tokenMaxTtlSeconds ?? 86400,
-            audience: role.audience,
+            audience: role.audience ?? VAULT_TOKEN_AUDIENCE,
             tokenType: "default",
             namespace: args.vaultNamespace,
           },

@@ -1,5 +1,6 @@
 /** Control-plane audit logging on the managed clusters (raw resource inputs). */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { ADOPTED_CLUSTER_TYPE, adoptedState } from "./cloudEncryption";
 
 export const eksAuditLogging: ResourceValidationPolicy = {
   name: "eks-audit-logging",
@@ -8,9 +9,11 @@ export const eksAuditLogging: ResourceValidationPolicy = {
   severity: "high",
   remediationSteps: "Add \"audit\" to `enabledClusterLogTypes` (EksAuditLogging does this).",
   validateResource: (args, reportViolation) => {
-    if (args.type !== "aws:eks/cluster:Cluster") return;
-    const types: string[] = args.props.enabledClusterLogTypes ?? [];
-    if (!types.includes("audit")) reportViolation(`EKS cluster ${args.name}: enabledClusterLogTypes must include "audit", got ${JSON.stringify(types)}`);
+    const adopted = adoptedState(args, "eks");
+    if (args.type !== "aws:eks/cluster:Cluster" && !adopted) return;
+    const types: string[] = (adopted ? adopted.enabledClusterLogTypes : args.props.enabledClusterLogTypes) ?? [];
+    const what = adopted ? `adopted EKS cluster ${adopted.name} (as read)` : `EKS cluster ${args.name}`;
+    if (!types.includes("audit")) reportViolation(`${what}: enabledClusterLogTypes must include "audit", got ${JSON.stringify(types)}`);
   },
 };
 
@@ -38,7 +41,7 @@ export const gkeDataAccessAudit: StackValidationPolicy = {
   severity: "high",
   remediationSteps: "Add a gcp.projects.IAMAuditConfig for service `container.googleapis.com` (or `allServices`) with DATA_READ and DATA_WRITE (GkeAuditLogging does this).",
   validateStack: (args, reportViolation) => {
-    const clusters = args.resources.filter((r) => r.type === "gcp:container/cluster:Cluster");
+    const clusters = args.resources.filter((r) => r.type === "gcp:container/cluster:Cluster" || adoptedState(r, "gke") !== undefined);
     if (clusters.length === 0) return;
     const configs = args.resources.filter(
       (r) => r.type === "gcp:projects/iAMAuditConfig:IAMAuditConfig" && ["container.googleapis.com", "allServices"].includes(r.props.service),
@@ -47,6 +50,38 @@ export const gkeDataAccessAudit: StackValidationPolicy = {
     const missing = ["DATA_READ", "DATA_WRITE"].filter((t) => !types.has(t));
     if (missing.length > 0) {
       for (const c of clusters) reportViolation(`GKE cluster ${c.name}: no IAMAuditConfig for container.googleapis.com enables ${missing.join(" and ")}`, c.urn);
+    }
+  },
+};
+
+const kubeAuditEnabled = (logs: any[] | undefined) =>
+  (logs ?? []).some((l) => l?.enabled === true && (["kube-audit", "kube-audit-admin"].includes(l.category) || ["audit", "allLogs"].includes(l.categoryGroup)));
+
+/**
+ * Every adopted AKS cluster (as read) has a diagnostic setting shipping kube-audit: one the stack creates on
+ * it (`resourceUri` = the cluster's id as read) or one read from it (`adopted.diagnosticSettings`). Without
+ * one, Secret reads on the cluster leave no trace. (A cluster the stack creates gets its setting from the
+ * stack: create mode requires audit.aks.)
+ */
+export const aksAuditDiagnosticsPresent: StackValidationPolicy = {
+  name: "aks-audit-diagnostics-present",
+  description: "Every adopted AKS cluster has a diagnostic setting with an enabled kube-audit log category (created by the stack or read from the cluster).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps: "Add audit.aks (AksAuditLogging creates a diagnostic setting with kube-audit, kube-audit-admin and guard), or name the cluster's existing setting in adopted.diagnosticSettings.",
+  validateStack: (args, reportViolation) => {
+    const settings = args.resources.filter((r) => ["azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting"].includes(r.type) && kubeAuditEnabled(r.props.logs));
+    const covers = (id: string | undefined) => id !== undefined && settings.some((s) => String(s.props.resourceUri ?? "").toLowerCase() === id.toLowerCase());
+    for (const r of args.resources) {
+      // Created clusters get their setting from the stack itself (create mode requires audit.aks).
+      if (r.type === ADOPTED_CLUSTER_TYPE) {
+        const adopted = adoptedState(r, "aks");
+        if (!adopted) continue;
+        const read = (adopted.diagnosticSettings ?? []).some((d: any) => kubeAuditEnabled(d?.logs));
+        if (!read && !covers(adopted.id)) {
+          reportViolation(`adopted AKS cluster ${adopted.name} (as read): no diagnostic setting ships kube-audit (none created by the stack on ${adopted.id}, none read); Secret reads leave no trace`, r.urn);
+        }
+      }
     }
   },
 };

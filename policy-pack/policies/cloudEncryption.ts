@@ -4,6 +4,20 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 
+/**
+ * The component an adopted cluster's observed state is registered on (stacks/adopted.ts): Pulumi sends
+ * neither read resources nor invoke results to a pack, so the stack records what it read as this
+ * component's `observed` input, with the cloud resource's field names.
+ */
+export const ADOPTED_CLUSTER_TYPE = "kube-secrets-platform:index:AdoptedCluster";
+
+/** The observed state of an adopted cluster of `kind`, when `args` is one. */
+export function adoptedState(args: { type: string; props: Record<string, any> }, kind: string): Record<string, any> | undefined {
+  if (args.type !== ADOPTED_CLUSTER_TYPE) return undefined;
+  const observed = args.props.observed;
+  return observed?.kind === kind ? observed : undefined;
+}
+
 export const eksSecretsEncryption: ResourceValidationPolicy = {
   name: "eks-secrets-encryption",
   description: "EKS clusters envelope-encrypt `secrets` with a KMS key (encryptionConfig).",
@@ -11,11 +25,13 @@ export const eksSecretsEncryption: ResourceValidationPolicy = {
   severity: "critical",
   remediationSteps: "Set `encryptionConfig: { resources: [\"secrets\"], provider: { keyArn } }` (EksSecretsEncryption outputs it). It cannot be removed once enabled.",
   validateResource: (args, reportViolation) => {
-    if (args.type !== "aws:eks/cluster:Cluster") return;
-    const cfg = args.props.encryptionConfig;
-    if (!cfg) return reportViolation(`EKS cluster ${args.name}: encryptionConfig is not set, Secrets are stored unencrypted by a customer key`);
-    if (!(cfg.resources ?? []).includes("secrets")) reportViolation(`EKS cluster ${args.name}: encryptionConfig.resources must include "secrets", got ${JSON.stringify(cfg.resources ?? [])}`);
-    if (!cfg.provider?.keyArn) reportViolation(`EKS cluster ${args.name}: encryptionConfig.provider.keyArn is not set`);
+    const adopted = adoptedState(args, "eks");
+    if (args.type !== "aws:eks/cluster:Cluster" && !adopted) return;
+    const cfg = adopted ? adopted.encryptionConfig : args.props.encryptionConfig;
+    const what = adopted ? `adopted EKS cluster ${adopted.name} (as read)` : `EKS cluster ${args.name}`;
+    if (!cfg) return reportViolation(`${what}: encryptionConfig is not set, Secrets are stored unencrypted by a customer key`);
+    if (!(cfg.resources ?? []).includes("secrets")) reportViolation(`${what}: encryptionConfig.resources must include "secrets", got ${JSON.stringify(cfg.resources ?? [])}`);
+    if (!cfg.provider?.keyArn) reportViolation(`${what}: encryptionConfig.provider.keyArn is not set`);
   },
 };
 
@@ -55,10 +71,12 @@ export const gkeDatabaseEncryption: ResourceValidationPolicy = {
   severity: "critical",
   remediationSteps: "Set `databaseEncryption: { state: \"ENCRYPTED\", keyName }` (GkeSecretsEncryption outputs it).",
   validateResource: (args, reportViolation) => {
-    if (args.type !== "gcp:container/cluster:Cluster") return;
-    const db = args.props.databaseEncryption;
-    if (db?.state !== "ENCRYPTED") reportViolation(`GKE cluster ${args.name}: databaseEncryption.state must be ENCRYPTED, got ${db?.state ?? "unset"}`);
-    else if (!db.keyName) reportViolation(`GKE cluster ${args.name}: databaseEncryption.keyName is not set`);
+    const adopted = adoptedState(args, "gke");
+    if (args.type !== "gcp:container/cluster:Cluster" && !adopted) return;
+    const db = adopted ? adopted.databaseEncryption : args.props.databaseEncryption;
+    const what = adopted ? `adopted GKE cluster ${adopted.name} (as read)` : `GKE cluster ${args.name}`;
+    if (db?.state !== "ENCRYPTED") reportViolation(`${what}: databaseEncryption.state must be ENCRYPTED, got ${db?.state ?? "unset"}`);
+    else if (!db.keyName) reportViolation(`${what}: databaseEncryption.keyName is not set`);
   },
 };
 
@@ -69,10 +87,12 @@ export const aksKmsEncryption: ResourceValidationPolicy = {
   severity: "critical",
   remediationSteps: "Set `securityProfile.azureKeyVaultKms: { enabled: true, keyId, keyVaultNetworkAccess }` (AksSecretsEncryption outputs it).",
   validateResource: (args, reportViolation) => {
-    if (args.type !== "azure-native:containerservice:ManagedCluster") return;
-    const kms = args.props.securityProfile?.azureKeyVaultKms;
-    if (kms?.enabled !== true) reportViolation(`AKS cluster ${args.name}: securityProfile.azureKeyVaultKms.enabled must be true, got ${String(kms?.enabled)}`);
-    else if (!kms.keyId) reportViolation(`AKS cluster ${args.name}: securityProfile.azureKeyVaultKms.keyId is not set`);
+    const adopted = adoptedState(args, "aks");
+    if (args.type !== "azure-native:containerservice:ManagedCluster" && !adopted) return;
+    const kms = (adopted ? adopted.securityProfile : args.props.securityProfile)?.azureKeyVaultKms;
+    const what = adopted ? `adopted AKS cluster ${adopted.name} (as read)` : `AKS cluster ${args.name}`;
+    if (kms?.enabled !== true) reportViolation(`${what}: securityProfile.azureKeyVaultKms.enabled must be true, got ${String(kms?.enabled)}`);
+    else if (!kms.keyId) reportViolation(`${what}: securityProfile.azureKeyVaultKms.keyId is not set`);
   },
 };
 

@@ -8,7 +8,7 @@
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { auditPolicyBodies } from "./auditPolicyBodies";
-import { aksAuditDiagnostics, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
+import { aksAuditDiagnostics, aksAuditDiagnosticsPresent, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
 import { aksKmsEncryption, eksSecretsEncryption, gkeDatabaseEncryption, keyVaultPurgeProtection, kmsKeyRotation } from "./cloudEncryption";
 import { awsBroadManagedPolicies, azureKeyVaultRoleScope, esoIamNoWildcardResources, gcpSecretIamScope, kmsKeyPolicyPrincipals } from "./cloudIam";
 import { clusterSecretStoreConditions, esoStoreExplicitAuth, externalSecretRefreshInterval, pushSecretScope } from "./externalSecrets";
@@ -47,6 +47,7 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   // Audit
   eksAuditLogging,
   aksAuditDiagnostics,
+  aksAuditDiagnosticsPresent,
   gkeDataAccessAudit,
   auditPolicyBodies,
   // External Secrets, Vault, Sealed Secrets

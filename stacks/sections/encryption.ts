@@ -89,6 +89,8 @@ const stringMap = z.record(z.string(), z.string());
 /** EKS: EksSecretsEncryption's arguments (see its JSDoc for defaults). */
 const eks = z.strictObject({
   clusterRoleArn: z.string(),
+  /** strict (default: the account root administers the key, never uses it) or account-root (kms:*, opt-in). */
+  keyPolicyMode: z.string().optional(),
   administratorArns: z.array(z.string()).optional(),
   clusterCreatorArns: z.array(z.string()).optional(),
   rotationPeriodInDays: z.number().int().optional(),

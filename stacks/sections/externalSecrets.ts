@@ -1,6 +1,7 @@
 /**
- * Stack section `externalSecrets` of a cluster: the External Secrets Operator, optionally a cloud identity
- * for it (AWS / GCP / Azure), its SecretStores, example or real ExternalSecrets, and alerts.
+ * Stack section `externalSecrets` of a cluster: the External Secrets Operator, cloud identities for its
+ * stores (AWS / GCP / Azure, each trusting the stores' own service accounts `eso-<store>`), its
+ * SecretStores, example or real ExternalSecrets, and alerts.
  *
  *   externalSecrets:
  *     operator: { replicas: 2 }
@@ -28,7 +29,9 @@ import {
   type SecretStoreArgs,
 } from "../../components/external-secrets";
 import { DNS1123_SUBDOMAIN } from "../../components/internal/naming";
-import type { PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
+import type { BoundServiceAccountArgs } from "../../components/external-secrets/common";
+import { ESO_RELEASE_NAME } from "../../components/external-secrets/operator";
+import { controllerIdentityKinds, platformStoreArgs, storeBoundAccount, type PlatformExternalSecretsArgs } from "../../components/platform/secretsPlatform";
 import { fieldPathParts, type ClusterContext, labelSchema } from "./context";
 import { boundedGoDuration } from "./rules";
 
@@ -57,7 +60,9 @@ const operatorConfig = z.strictObject({
 const identityConfig = z.strictObject({
   aws: z
     .strictObject({
-      mode: z.enum(["pod-identity", "irsa"]).default("pod-identity"),
+      /** irsa (the stores' own accounts) or pod-identity (the controller's: needs allowControllerIdentity). */
+      mode: z.enum(["irsa", "pod-identity"]).default("irsa"),
+      allowControllerIdentity: z.boolean().optional(),
       clusterName: z.string().min(1).optional(),
       oidcProviderArn: z.string().min(1).optional(),
       oidcProviderUrl: z.string().min(1).optional(),
@@ -107,8 +112,22 @@ const storeConfig = z.strictObject({
     })
     .optional(),
   aws: z.strictObject({ region: z.string().min(1), service: z.enum(["SecretsManager", "ParameterStore"]).default("SecretsManager"), role: z.string().optional() }).optional(),
-  gcpsm: z.strictObject({ projectId: z.string().min(1), location: z.string().optional() }).optional(),
+  gcpsm: z
+    .strictObject({
+      projectId: z.string().min(1),
+      location: z.string().optional(),
+      /** The GKE cluster ESO's tokens are exchanged for (default: read from the metadata server). */
+      clusterLocation: z.string().min(1).optional(),
+      clusterName: z.string().min(1).optional(),
+      clusterProjectId: z.string().min(1).optional(),
+    })
+    .optional(),
   azurekv: z.strictObject({ vaultUrl: z.string(), tenantId: z.string().optional() }).optional(),
+  /**
+   * Opt-in: authenticate as ESO's controller instead of the store's own account (`eso-<name>`, which the
+   * platform creates otherwise). Default false.
+   */
+  allowControllerIdentity: z.boolean().optional(),
 });
 
 const externalSecretConfig = z.strictObject({
@@ -146,12 +165,13 @@ function operatorArgs(c: OperatorConfig): ExternalSecretsOperatorArgs {
   };
 }
 
-function awsArgs(c: NonNullable<IdentityConfig["aws"]>, namespace: string): AwsSecretsManagerAccessArgs {
+function awsArgs(c: NonNullable<IdentityConfig["aws"]>, serviceAccounts?: BoundServiceAccountArgs[]): AwsSecretsManagerAccessArgs {
   return {
     mode: c.mode,
+    allowControllerIdentity: c.allowControllerIdentity,
     clusterName: c.clusterName,
     oidcProvider: c.oidcProviderArn !== undefined && c.oidcProviderUrl !== undefined ? { arn: c.oidcProviderArn, url: c.oidcProviderUrl } : undefined,
-    namespace,
+    serviceAccounts,
     secretArns: c.secretArns,
     parameterArns: c.parameterArns,
     kmsKeyArns: c.kmsKeyArns,
@@ -165,6 +185,7 @@ function storeArgs(s: StoreConfig): SecretStoreArgs {
     storeName: s.name,
     conditions: s.conditions,
     allowAllNamespaces: s.allowAllNamespaces,
+    allowControllerIdentity: s.allowControllerIdentity,
     provider: {
       vault: s.vault && {
         server: s.vault.server,
@@ -175,10 +196,33 @@ function storeArgs(s: StoreConfig): SecretStoreArgs {
         auth: { kubernetes: { mountPath: s.vault.mountPath, role: s.vault.role } },
       },
       aws: s.aws && { region: s.aws.region, service: s.aws.service, role: s.aws.role },
-      gcpsm: s.gcpsm && { projectId: s.gcpsm.projectId, location: s.gcpsm.location },
+      gcpsm: s.gcpsm && {
+        projectId: s.gcpsm.projectId,
+        location: s.gcpsm.location,
+        workloadIdentity:
+          s.gcpsm.clusterLocation ?? s.gcpsm.clusterName ?? s.gcpsm.clusterProjectId
+            ? { clusterLocation: s.gcpsm.clusterLocation, clusterName: s.gcpsm.clusterName, clusterProjectId: s.gcpsm.clusterProjectId }
+            : undefined,
+      },
       azurekv: s.azurekv && { vaultUrl: s.azurekv.vaultUrl, tenantId: s.azurekv.tenantId },
     },
   };
+}
+
+/** Provider kinds whose identity is the controller's (opted in), as the platform decides it. */
+function controllerKinds(section: SectionValue): string[] {
+  return controllerIdentityKinds({ aws: section.identity.aws && awsArgs(section.identity.aws) });
+}
+
+/** The stores' own accounts per provider, as the platform creates them (`eso-<name>`). */
+function storeAccounts(section: SectionValue): Record<string, BoundServiceAccountArgs[] | undefined> {
+  const out: Record<string, BoundServiceAccountArgs[]> = {};
+  for (const s of section.stores) {
+    const kind = (["aws", "gcpsm", "azurekv", "vault"] as const).find((k) => s[k] !== undefined);
+    const account = kind && storeBoundAccount(s.name, platformStoreArgs(storeArgs(s), section.operator.namespace, ESO_RELEASE_NAME, controllerKinds(section)));
+    if (kind && account) (out[kind] ??= []).push(account);
+  }
+  return out;
 }
 
 function externalSecretArgs(e: ExternalSecretConfig, store: StoreConfig | undefined): ExternalSecretArgs {
@@ -232,7 +276,7 @@ const sectionShape = z.strictObject({
   operator: operatorConfig.default(() => operatorConfig.parse({})),
   /** Stores on this cluster's Vault (needs the vault section with configuration.enabled). */
   vaultStore: vaultStoreConfig.optional(),
-  /** A cloud identity for the controller (its annotations go on the controller's service account). */
+  /** Cloud identities for the stores (trusting the stores' own accounts; the controller gets none). */
   identity: identityConfig.default({}),
   stores: z.array(storeConfig).default([]),
   externalSecrets: z.array(externalSecretConfig).default([]),
@@ -261,14 +305,18 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
         ctx.addIssue({ code: "custom", path: [...path, ...fieldPathParts(rename.reduce((f, [re, to]) => f.replace(re, to), field))], message });
       });
     add(["operator"], validateExternalSecretsOperator(operatorArgs(section.operator)));
-    if (section.identity.aws) add(["identity", "aws"], validateAwsSecretsManagerAccess(awsArgs(section.identity.aws, section.operator.namespace)));
-    if (section.identity.gcp) add(["identity", "gcp"], validateGcpSecretManagerAccess(section.identity.gcp));
-    if (section.identity.azure) add(["identity", "azure"], validateAzureKeyVaultAccess(section.identity.azure));
+    const accounts = storeAccounts(section);
+    if (section.identity.aws?.mode === "pod-identity") accounts.aws = [{ namespace: section.operator.namespace, name: ESO_RELEASE_NAME }];
+    const identityProblems = (kind: string, problems: string[]) =>
+      problems.map((p) => (p.startsWith("serviceAccounts: list at least one") ? `serviceAccounts: no ${kind} store of this section authenticates with it (the controller has no cloud identity); add one to externalSecrets.stores` : p));
+    if (section.identity.aws) add(["identity", "aws"], identityProblems("aws", validateAwsSecretsManagerAccess(awsArgs(section.identity.aws, accounts.aws))));
+    if (section.identity.gcp) add(["identity", "gcp"], identityProblems("gcpsm", validateGcpSecretManagerAccess({ ...section.identity.gcp, serviceAccounts: accounts.gcpsm })));
+    if (section.identity.azure) add(["identity", "azure"], identityProblems("azurekv", validateAzureKeyVaultAccess({ ...section.identity.azure, serviceAccounts: accounts.azurekv })));
     const stores = new Map<string, StoreConfig>();
     section.stores.forEach((s, i) => {
       if (stores.has(s.name)) add(["stores", i, "name"], [`duplicate store "${s.name}"`]);
       stores.set(s.name, s);
-      add(["stores", i], validateSecretStore(storeArgs(s)), STORE_FIELDS);
+      add(["stores", i], validateSecretStore(platformStoreArgs(storeArgs(s), section.operator.namespace, ESO_RELEASE_NAME, controllerKinds(section))), STORE_FIELDS);
     });
     section.externalSecrets.forEach((e, i) => {
       const store = stores.get(e.store);
@@ -292,9 +340,10 @@ export function externalSecretsArgs(_ctx: ClusterContext, section: ExternalSecre
   const storeByName = new Map(section.stores.map((s) => [s.name, s]));
   return {
     operator: operatorArgs(section.operator),
-    aws: section.identity.aws && awsArgs(section.identity.aws, namespace),
-    gcp: section.identity.gcp && { ...section.identity.gcp, namespace },
-    azure: section.identity.azure && { ...section.identity.azure, namespace },
+    // The platform adds its stores' own accounts to each identity.
+    aws: section.identity.aws && awsArgs(section.identity.aws),
+    gcp: section.identity.gcp && { ...section.identity.gcp },
+    azure: section.identity.azure && { ...section.identity.azure },
     vaultStore: section.vaultStore,
     stores: section.stores.map(storeArgs),
     externalSecrets: section.externalSecrets.map((e) => externalSecretArgs(e, storeByName.get(e.store))),

@@ -75,7 +75,8 @@ test("two clusters: per-cluster sections, exemptions from the --policy-config th
   );
 
   const md = readFileSync(join(r.dir, "report.md"), "utf8");
-  assert.match(md, /\| \[east\]\(#cluster-east\) \| 9 \| 1 \| 0 \|\n\| \[west\]\(#cluster-west\) \| 5 \| 0 \| 0 \|/);
+  // east's 11 include its apps namespace's default-deny and allow-dns NetworkPolicies (on by default).
+  assert.match(md, /\| \[east\]\(#cluster-east\) \| 11 \| 1 \| 0 \|\n\| \[west\]\(#cluster-west\) \| 5 \| 0 \| 0 \|/);
   assert.match(section(md, "Exemptions applied"), /- exemptSubjects: `ServiceAccount apps\/ci`, `ServiceAccount deploy\/\*`/);
 
   const east = section(md, "Cluster `east`");

@@ -14,7 +14,8 @@ test("create-eks with Pod Identity: every association depends on the created clu
   const file = parse(readFileSync(join(__dirname, "..", "fixtures", "stacks", "Pulumi.create-eks.yaml"), "utf8"));
   const [cluster] = file.config["kube-secrets-platform:clusters"];
   cluster.externalSecrets = {
-    identity: { aws: { mode: "pod-identity", clusterName: "prod-eks", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] } },
+    // Pod Identity can only serve ESO's controller: an explicit opt-in.
+    identity: { aws: { mode: "pod-identity", allowControllerIdentity: true, clusterName: "prod-eks", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] } },
   };
   cluster.vault = {
     autoUnseal: { awsKms: { keyArn: "arn:aws:kms:us-east-1:123456789012:key/1b2c3d4e-0000-4000-8000-0000000000aa", podIdentity: { clusterName: "prod-eks" } } },

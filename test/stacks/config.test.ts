@@ -18,7 +18,7 @@ test("defaults are applied", () => {
   assert.equal(cfg.environment, "dev");
   assert.deepEqual(cfg.clusters[0].kind, "self-managed");
   assert.deepEqual(cfg.clusters[0].kubernetes, {});
-  assert.deepEqual(cfg.clusters[0].namespaces, [{ name: "apps", podSecurity: "restricted", defaultDenyNetworkPolicy: false }]);
+  assert.deepEqual(cfg.clusters[0].namespaces, [{ name: "apps", podSecurity: "restricted" }]);
 });
 
 test("every problem at once, each naming its key path", () => {

@@ -52,6 +52,27 @@ test("externalSecrets section: defaults applied to the local stack's section", (
   assert.deepEqual(section.alerts, { enabled: false, labels: {} });
 });
 
+test("externalSecrets section: the controller's own identity (Pod Identity, a store without auth, identity annotations) needs explicit opt-ins", () => {
+  const p = "kube-secrets-platform:clusters[0].externalSecrets";
+  assert.deepEqual(
+    problemsOf(
+      cluster({
+        operator: { serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" } },
+        identity: { aws: { mode: "pod-identity", clusterName: "prod", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"] } },
+        stores: [{ name: "aws", namespace: "apps", aws: { region: "us-east-1" } }],
+      }),
+    ).sort(),
+    [
+      `${p}.identity.aws.mode: pod-identity can only bind ESO's controller (ESO cannot use a store's own account through Pod Identity), so every store without auth reads with this role; use irsa, or set allowControllerIdentity: true to opt in`,
+      `${p}.operator.serviceAccount.annotations: "eks.amazonaws.com/role-arn" gives ESO's controller a cloud identity that every store without auth uses; bind the stores' own service accounts instead, or set serviceAccount.allowCloudIdentity: true to opt in`,
+    ].sort(),
+  );
+  assert.deepEqual(
+    problemsOf(cluster({ identity: { gcp: { project: "p", secrets: ["db"] } }, stores: [{ name: "v", namespace: "apps", vault: vaultStore.vault }] })),
+    [`${p}.identity.gcp.serviceAccounts: no gcpsm store of this section authenticates with it (the controller has no cloud identity); add one to externalSecrets.stores`],
+  );
+});
+
 test("externalSecrets section: component rules are reported at their config paths", () => {
   const problems = problemsOf(
     cluster({
@@ -103,7 +124,8 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
     assert.equal(values.leaderElect, true);
     assert.equal(values.replicaCount, 2);
     assert.deepEqual(values.crds, { annotations: { "helm.sh/resource-policy": "keep" } });
-    assert.equal(values.serviceAccount.name, "external-secrets", "the Vault role binds this service account");
+    assert.equal(values.serviceAccount.name, "external-secrets", "the controller that mints the stores' tokens");
+    assert.deepEqual(values.serviceAccount.annotations, {}, "no cloud identity on the controller");
 
     const store = one("kubernetes:external-secrets.io/v1:SecretStore");
     assert.deepEqual((store.inputs as any).metadata.namespace, "apps");
@@ -115,7 +137,7 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
           version: "v2",
           // Vault's own CA (the offline plan's placeholder certificate), inline: no ConfigMap to copy around.
           caBundle: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64"),
-          auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets" } },
+          auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets", serviceAccountRef: { name: "eso-vault", audiences: ["vault"] } } },
         },
       },
     });
@@ -139,8 +161,9 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
   }
 });
 
-test("cloud wiring: EKS Pod Identity for ESO's service account, a conditioned ClusterSecretStore, ServiceMonitor and alerts", async () => {
+test("cloud wiring: IRSA for the ClusterSecretStore's own account (not ESO's controller), ServiceMonitor and alerts", async () => {
   const out = mkdtempSync(join(tmpdir(), "eso-plan-"));
+  const issuer = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE";
   const clusters = [
     {
       name: "prod",
@@ -152,7 +175,11 @@ test("cloud wiring: EKS Pod Identity for ESO's service account, a conditioned Cl
       externalSecrets: {
         operator: { serviceMonitor: true },
         identity: {
-          aws: { clusterName: "prod-eks", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"] },
+          aws: {
+            oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${issuer}`,
+            oidcProviderUrl: `https://${issuer}`,
+            secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"],
+          },
         },
         stores: [
           { name: "aws", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaces: ["apps"] }] },
@@ -173,13 +200,26 @@ test("cloud wiring: EKS Pod Identity for ESO's service account, a conditioned Cl
     assert.equal(outcome.exitCode, 0, outcome.messages.join("\n"));
     const resources = outcome.plan!.resources;
     const of = (type: string) => resources.filter((r) => r.type === type).map((r) => r.inputs as any);
-    const [assoc] = of("aws:eks/podIdentityAssociation:PodIdentityAssociation");
-    assert.deepEqual([assoc.clusterName, assoc.namespace, assoc.serviceAccount], ["prod-eks", "external-secrets", "external-secrets"]);
+    assert.deepEqual(of("aws:eks/podIdentityAssociation:PodIdentityAssociation"), [], "no Pod Identity for ESO's controller");
+    const [role] = of("aws:iam/role:Role");
+    assert.deepEqual(JSON.parse(role.assumeRolePolicy).Statement[0].Condition, {
+      StringEquals: { [`${issuer}:sub`]: "system:serviceaccount:external-secrets:eso-aws", [`${issuer}:aud`]: "sts.amazonaws.com" },
+    });
     const [chart] = of("kubernetes:helm.sh/v4:Chart");
     assert.equal(chart.values.serviceMonitor.enabled, true);
-    assert.deepEqual(chart.values.serviceAccount.annotations, {}, "Pod Identity needs no annotation");
+    assert.deepEqual(chart.values.serviceAccount.annotations, {}, "the controller has no AWS identity");
+    const accounts = of("kubernetes:core/v1:ServiceAccount")
+      .map((a) => [a.metadata.namespace, a.metadata.name, a.automountServiceAccountToken, a.metadata.annotations])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+    assert.deepEqual(accounts, [
+      ["external-secrets", "eso-aws", false, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/prod-eso-aws-role" }],
+      ["apps", "eso-vault", false, undefined],
+    ]);
     const [css] = of("kubernetes:external-secrets.io/v1:ClusterSecretStore");
-    assert.deepEqual(css.spec, { provider: { aws: { service: "SecretsManager", region: "us-east-1" } }, conditions: [{ namespaces: ["apps"] }] });
+    assert.deepEqual(css.spec, {
+      provider: { aws: { service: "SecretsManager", region: "us-east-1", auth: { jwt: { serviceAccountRef: { name: "eso-aws", namespace: "external-secrets" } } } } },
+      conditions: [{ namespaces: ["apps"] }],
+    });
     const [es] = of("kubernetes:external-secrets.io/v1:ExternalSecret");
     assert.deepEqual(es.spec.secretStoreRef, { name: "aws", kind: "ClusterSecretStore" });
     assert.deepEqual(es.spec.dataFrom, [{ extract: { key: "prod/db" } }]);

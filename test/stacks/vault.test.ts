@@ -158,7 +158,7 @@ test("local stack (shipped, stage 1): Vault, TLS and CSI without a single call t
   // The External Secrets store points at the in-cluster Vault already (it turns Ready once stage 2 made its role).
   const store = stack.one("kubernetes:external-secrets.io/v1:SecretStore");
   assert.equal(store.inputs.spec.provider.vault.server, "https://vault.vault.svc:8200");
-  assert.deepEqual(store.inputs.spec.provider.vault.auth, { kubernetes: { mountPath: "kubernetes", role: "external-secrets" } });
+  assert.deepEqual(store.inputs.spec.provider.vault.auth, { kubernetes: { mountPath: "kubernetes", role: "external-secrets", serviceAccountRef: { name: "eso-vault", audiences: ["vault"] } } });
   assert.deepEqual(stack.all("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"), [], "SecretProviderClasses come with their roles in stage 2");
 });
 
@@ -181,8 +181,8 @@ test("stage-2 fixture: the configuration through a vault.Provider at the configu
     roles.map((r) => [r.roleName, r.boundServiceAccountNames, r.boundServiceAccountNamespaces, r.tokenPolicies, r.tokenTtl, r.tokenMaxTtl]),
     [
       ["demo-app", ["demo-app"], ["apps"], ["demo-app"], 3600, 86400],
-      // Added by the platform for externalSecrets.vaultStore: bound to exactly ESO's controller.
-      ["external-secrets", ["external-secrets"], ["external-secrets"], ["external-secrets"], 3600, 86400],
+      // Added by the platform for externalSecrets.vaultStore: bound to exactly the stores' own accounts.
+      ["external-secrets", ["eso-vault"], ["apps"], ["external-secrets"], 3600, 86400],
     ],
   );
   const policies = Object.fromEntries(stack.all("vault:index/policy:Policy").map((p) => [p.inputs.name, p.inputs.policy]));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as aws from "@pulumi/aws";
-import { EksSecretsEncryption, InvalidArgumentsError } from "../../../components";
+import { EksSecretsEncryption, InvalidArgumentsError, KMS_KEY_ADMIN_ACTIONS } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0b6f6a8e-0000-4000-8000-000000000001";
@@ -11,7 +11,11 @@ const kmsState = {
     args.type === "aws:kms/key:Key" ? { arn: KEY_ARN, keyId: "0b6f6a8e-0000-4000-8000-000000000001" } : undefined,
 };
 
-test("EksSecretsEncryption: symmetric key, rotation, deletion window, alias, root-only admin, cluster-role-only use", async () => {
+// The hole: AWS's default root statement (kms:* for the account root) lets any IAM principal of the account
+// whose identity policy allows kms:Decrypt decrypt with the key, whatever the key policy says about the
+// cluster role. Strict mode (default) leaves the root administration only; creating the policy still passes
+// KMS's lockout safety check because the caller keeps kms:PutKeyPolicy through its IAM policy (root delegation).
+test("EksSecretsEncryption: symmetric key, rotation, deletion window, alias, strict key policy (root administers, never uses), cluster-role-only use", async () => {
   let enc: EksSecretsEncryption | undefined;
   const stack = await runProgram(() => {
     enc = new EksSecretsEncryption("prod", { clusterRoleArn: ROLE });
@@ -33,7 +37,7 @@ test("EksSecretsEncryption: symmetric key, rotation, deletion window, alias, roo
   assert.deepEqual(JSON.parse(policy), {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "AccountRootAdministration", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+      { Sid: "AccountAdministrationOnly", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: [...KMS_KEY_ADMIN_ACTIONS], Resource: "*" },
       {
         Sid: "EksClusterRoleEnvelopeEncryption",
         Effect: "Allow",
@@ -41,8 +45,20 @@ test("EksSecretsEncryption: symmetric key, rotation, deletion window, alias, roo
         Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
         Resource: "*",
       },
+      {
+        Sid: "EksClusterCreatorGrants",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::123456789012:root" },
+        Action: ["kms:CreateGrant", "kms:DescribeKey"],
+        Resource: "*",
+        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+      },
     ],
   });
+  for (const crypto of ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant", "kms:*"]) {
+    assert.ok(!KMS_KEY_ADMIN_ACTIONS.includes(crypto as never), `root administration must not include ${crypto}`);
+  }
+  assert.ok(KMS_KEY_ADMIN_ACTIONS.includes("kms:PutKeyPolicy"), "the lockout safety check needs PutKeyPolicy for the caller");
   const alias = stack.one("aws:kms/alias:Alias", "prod-alias");
   assert.deepEqual(alias.inputs, { name: "alias/eks/prod-secrets", targetKeyId: "0b6f6a8e-0000-4000-8000-000000000001" });
   assert.equal(await unwrap(enc!.keyArn), KEY_ARN);
@@ -88,6 +104,21 @@ test("EksSecretsEncryption: listed administrators replace the root statement and
   assert.equal(key.deletionWindowInDays, 7);
   assert.equal(stack.one("aws:kms/alias:Alias").inputs.name, "alias/prod/eks-secrets");
   assert.equal(await unwrap(enc!.aliasName), "alias/prod/eks-secrets");
+});
+
+test("EksSecretsEncryption: account-root mode is AWS's kms:* root statement, an explicit opt-in; it cannot be combined with administrators", async () => {
+  const stack = await runProgram(() => {
+    new EksSecretsEncryption("legacy", { clusterRoleArn: ROLE, keyPolicyMode: "account-root" });
+    assert.throws(
+      () => new EksSecretsEncryption("bad", { clusterRoleArn: ROLE, keyPolicyMode: "account-root", administratorArns: ["arn:aws:iam::123456789012:role/kms-admin"] }),
+      (e: unknown) => e instanceof InvalidArgumentsError && e.problems.join("|") === "keyPolicyMode: account-root gives the account root kms:* and cannot be combined with administratorArns (use strict)",
+    );
+    assert.throws(() => new EksSecretsEncryption("bad2", { clusterRoleArn: ROLE, keyPolicyMode: "open" }), /keyPolicyMode: must be one of strict, account-root, got "open"/);
+  }, kmsState);
+  assert.deepEqual(JSON.parse(stack.one("aws:kms/key:Key").inputs.policy).Statement.map((s: any) => [s.Sid, s.Action]), [
+    ["AccountRootAdministration", "kms:*"],
+    ["EksClusterRoleEnvelopeEncryption", ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]],
+  ]);
 });
 
 test("EksSecretsEncryption composed with aws.eks.Cluster: the cluster receives the encryption config", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PLACEHOLDER } from "../../../cli/lib/invokes";
-import { AwsSecretsManagerAccess, InvalidArgumentsError } from "../../../components";
+import { AwsSecretsManagerAccess, InvalidArgumentsError, awsIrsaTrustPolicy } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 
 const SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf";
@@ -11,11 +11,21 @@ const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234
 const roleState = (args: { type: string; name: string }) =>
   args.type === "aws:iam/role:Role" ? { arn: `arn:aws:iam::123456789012:role/${args.name}` } : undefined;
 
-test("AwsSecretsManagerAccess (Pod Identity, default): trust on pods.eks.amazonaws.com scoped by session tags, read-only policy, association", async () => {
+const OIDC = { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123", url: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123" };
+const STORE_SA = { namespace: "payments", name: "eso-aws-secrets-manager" };
+
+test("AwsSecretsManagerAccess (Pod Identity, controller opt-in): trust on pods.eks.amazonaws.com scoped by session tags, read-only policy, association", async () => {
   let access: AwsSecretsManagerAccess | undefined;
   const stack = await runProgram(
     () => {
-      access = new AwsSecretsManagerAccess("eso-aws", { clusterName: "prod-eks", secretArns: [SECRET, SECRET_PREFIX], kmsKeyArns: [KEY] });
+      access = new AwsSecretsManagerAccess("eso-aws", {
+        mode: "pod-identity",
+        allowControllerIdentity: true,
+        serviceAccounts: [{ namespace: "external-secrets", name: "external-secrets" }],
+        clusterName: "prod-eks",
+        secretArns: [SECRET, SECRET_PREFIX],
+        kmsKeyArns: [KEY],
+      });
     },
     { resourceState: roleState },
   );
@@ -64,7 +74,7 @@ test("AwsSecretsManagerAccess (Pod Identity, default): trust on pods.eks.amazona
     ],
   });
 
-  const assoc = stack.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "eso-aws-pod-identity");
+  const assoc = stack.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "eso-aws-pod-identity-external-secrets-external-secrets");
   assert.deepEqual(
     { clusterName: assoc.inputs.clusterName, namespace: assoc.inputs.namespace, serviceAccount: assoc.inputs.serviceAccount, roleArn: assoc.inputs.roleArn },
     { clusterName: "prod-eks", namespace: "external-secrets", serviceAccount: "external-secrets", roleArn: "arn:aws:iam::123456789012:role/eso-aws-role" },
@@ -73,18 +83,16 @@ test("AwsSecretsManagerAccess (Pod Identity, default): trust on pods.eks.amazona
   assert.deepEqual(await unwrap(access!.serviceAccountAnnotations), {}, "Pod Identity needs no annotation");
 });
 
-test("AwsSecretsManagerAccess (IRSA): exact sub and aud conditions on the OIDC provider, Parameter Store statements, role annotation", async () => {
+// ESO 2.9 (providers/v1/aws/auth/auth.go credsFromServiceAccount) reads the store account's
+// eks.amazonaws.com/role-arn annotation and calls AssumeRoleWithWebIdentity with a token it mints for
+// audience sts.amazonaws.com (defaultTokenAudience): the trust must name exactly that sub and aud.
+test("AwsSecretsManagerAccess (IRSA, default): exact sub of the store's account and aud sts.amazonaws.com, Parameter Store statements, role annotation", async () => {
   let access: AwsSecretsManagerAccess | undefined;
   const stack = await runProgram(
     () => {
       access = new AwsSecretsManagerAccess("irsa", {
-        mode: "irsa",
-        oidcProvider: {
-          arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123",
-          url: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123",
-        },
-        namespace: "eso",
-        serviceAccountName: "eso-controller",
+        oidcProvider: OIDC,
+        serviceAccounts: [STORE_SA],
         parameterArns: [PARAM],
         kmsKeyArns: [KEY],
       });
@@ -93,13 +101,13 @@ test("AwsSecretsManagerAccess (IRSA): exact sub and aud conditions on the OIDC p
   );
   assert.deepEqual(JSON.parse(stack.one("aws:iam/role:Role").inputs.assumeRolePolicy).Statement, [
     {
-      Sid: "EsoServiceAccountViaIrsa",
+      Sid: "StoreServiceAccountsViaIrsa",
       Effect: "Allow",
       Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123" },
       Action: "sts:AssumeRoleWithWebIdentity",
       Condition: {
         StringEquals: {
-          "oidc.eks.us-east-1.amazonaws.com/id/ABC123:sub": "system:serviceaccount:eso:eso-controller",
+          "oidc.eks.us-east-1.amazonaws.com/id/ABC123:sub": "system:serviceaccount:payments:eso-aws-secrets-manager",
           "oidc.eks.us-east-1.amazonaws.com/id/ABC123:aud": "sts.amazonaws.com",
         },
       },
@@ -124,12 +132,66 @@ test("AwsSecretsManagerAccess (IRSA): exact sub and aud conditions on the OIDC p
   assert.deepEqual(await unwrap(access!.serviceAccountAnnotations), { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/irsa-role" });
 });
 
+test("awsIrsaTrustPolicy: several store accounts are one StringEquals list (an OR), never a wildcard", () => {
+  assert.deepEqual(
+    awsIrsaTrustPolicy(OIDC.arn, OIDC.url + "/", [STORE_SA, { namespace: "orders", name: "eso-aws-secrets-manager" }]),
+    {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "StoreServiceAccountsViaIrsa",
+          Effect: "Allow",
+          Principal: { Federated: OIDC.arn },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: {
+            StringEquals: {
+              "oidc.eks.us-east-1.amazonaws.com/id/ABC123:sub": ["system:serviceaccount:payments:eso-aws-secrets-manager", "system:serviceaccount:orders:eso-aws-secrets-manager"],
+              "oidc.eks.us-east-1.amazonaws.com/id/ABC123:aud": "sts.amazonaws.com",
+            },
+          },
+        },
+      ],
+    },
+  );
+});
+
+test("AwsSecretsManagerAccess: the attacker's shape (Pod Identity for ESO's controller, so every store without auth reads with it) is refused without the opt-in", async () => {
+  const stack = await runProgram(() => {
+    assert.throws(
+      () =>
+        new AwsSecretsManagerAccess("ambient", {
+          mode: "pod-identity",
+          clusterName: "prod-eks",
+          serviceAccounts: [{ namespace: "external-secrets", name: "external-secrets" }],
+          secretArns: [SECRET],
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentsError);
+        assert.deepEqual(e.problems, [
+          "mode: pod-identity can only bind ESO's controller (ESO cannot use a store's own account through Pod Identity), so every store without auth reads with this role; use irsa, or set allowControllerIdentity: true to opt in",
+        ]);
+        return true;
+      },
+    );
+    assert.throws(
+      () => new AwsSecretsManagerAccess("nosa", { oidcProvider: OIDC, secretArns: [SECRET] }),
+      (e: unknown) => e instanceof InvalidArgumentsError && e.problems.join("|") === "serviceAccounts: list at least one service account (a store's own account)",
+    );
+    assert.throws(
+      () => new AwsSecretsManagerAccess("dup", { oidcProvider: OIDC, serviceAccounts: [STORE_SA, STORE_SA], secretArns: [SECRET] }),
+      (e: unknown) => e instanceof InvalidArgumentsError && e.problems.join("|") === "serviceAccounts[1]: duplicate service account payments/eso-aws-secrets-manager",
+    );
+  });
+  assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
 test("AwsSecretsManagerAccess: wildcards, IRSA without an OIDC provider and malformed ARNs are rejected by name", async () => {
   const stack = await runProgram(() => {
     assert.throws(
       () =>
         new AwsSecretsManagerAccess("bad", {
           mode: "irsa",
+          serviceAccounts: [STORE_SA],
           secretArns: ["*", "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*", "arn:aws:s3:::bucket"],
           kmsKeyArns: ["arn:aws:kms:us-east-1:123456789012:alias/db"],
         }),
@@ -145,10 +207,13 @@ test("AwsSecretsManagerAccess: wildcards, IRSA without an OIDC provider and malf
         return true;
       },
     );
-    assert.throws(() => new AwsSecretsManagerAccess("none", { clusterName: "c" }), /secretArns: list at least one secret ARN \(or parameterArns\)/);
-    assert.throws(() => new AwsSecretsManagerAccess("pi", { secretArns: [SECRET] }), /clusterName: required when mode is pod-identity/);
-    assert.throws(() => new AwsSecretsManagerAccess("m", { mode: "keys", clusterName: "c", secretArns: [SECRET] }), /mode: must be one of pod-identity, irsa, got "keys"/);
-    assert.throws(() => new AwsSecretsManagerAccess("p", { clusterName: "c", parameterArns: [`${PARAM}*`] }), /parameterArns\[0\]: wildcards are not allowed/);
+    assert.throws(() => new AwsSecretsManagerAccess("none", { oidcProvider: OIDC, serviceAccounts: [STORE_SA] }), /secretArns: list at least one secret ARN \(or parameterArns\)/);
+    assert.throws(
+      () => new AwsSecretsManagerAccess("pi", { mode: "pod-identity", allowControllerIdentity: true, serviceAccounts: [STORE_SA], secretArns: [SECRET] }),
+      /clusterName: required when mode is pod-identity/,
+    );
+    assert.throws(() => new AwsSecretsManagerAccess("m", { mode: "keys", oidcProvider: OIDC, serviceAccounts: [STORE_SA], secretArns: [SECRET] }), /mode: must be one of irsa, pod-identity, got "keys"/);
+    assert.throws(() => new AwsSecretsManagerAccess("p", { oidcProvider: OIDC, serviceAccounts: [STORE_SA], parameterArns: [`${PARAM}*`] }), /parameterArns\[0\]: wildcards are not allowed/);
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
 });

@@ -3,11 +3,22 @@ import { test } from "node:test";
 import { AzureKeyVaultAccess, GcpSecretManagerAccess, InvalidArgumentsError } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 
-test("GcpSecretManagerAccess: accessor on each listed secret (never the project) and Workload Identity for ESO's KSA", async () => {
+// ESO (providers/v1/gcp/secretmanager/workload_identity.go TokenSource) mints a token for the store's
+// account with audience <project>.svc.id.goog, exchanges it, then impersonates the account's
+// iam.gke.io/gcp-service-account: the Google account must trust exactly that KSA, one binding each.
+test("GcpSecretManagerAccess: accessor on each listed secret (never the project) and workloadIdentityUser for exactly the stores' accounts", async () => {
   let access: GcpSecretManagerAccess | undefined;
   const stack = await runProgram(
     () => {
-      access = new GcpSecretManagerAccess("eso-gcp", { project: "platform-prod", secretProject: "secrets-prod", secrets: ["db-password", "api_key"] });
+      access = new GcpSecretManagerAccess("eso-gcp", {
+        project: "platform-prod",
+        secretProject: "secrets-prod",
+        secrets: ["db-password", "api_key"],
+        serviceAccounts: [
+          { namespace: "payments", name: "eso-gcp-secret-manager" },
+          { namespace: "orders", name: "eso-gcp-secret-manager" },
+        ],
+      });
     },
     { resourceState: (a) => (a.type === "gcp:serviceaccount/account:Account" ? { email: `${a.inputs.accountId}@platform-prod.iam.gserviceaccount.com`, name: `projects/platform-prod/serviceAccounts/${a.inputs.accountId}@platform-prod.iam.gserviceaccount.com` } : undefined) },
   );
@@ -24,14 +35,23 @@ test("GcpSecretManagerAccess: accessor on each listed secret (never the project)
     ],
   );
   assert.deepEqual(stack.all("gcp:projects/iAMMember:IAMMember"), [], "no project-level grant");
-  const wi = stack.one("gcp:serviceaccount/iAMMember:IAMMember", "eso-gcp-workload-identity");
   assert.deepEqual(
-    { serviceAccountId: wi.inputs.serviceAccountId, role: wi.inputs.role, member: wi.inputs.member },
-    {
-      serviceAccountId: `projects/platform-prod/serviceAccounts/${email}`,
-      role: "roles/iam.workloadIdentityUser",
-      member: "serviceAccount:platform-prod.svc.id.goog[external-secrets/external-secrets]",
-    },
+    stack.all("gcp:serviceaccount/iAMMember:IAMMember").map((wi) => ({ name: wi.name, serviceAccountId: wi.inputs.serviceAccountId, role: wi.inputs.role, member: wi.inputs.member })),
+    [
+      {
+        name: "eso-gcp-workload-identity-payments-eso-gcp-secret-manager",
+        serviceAccountId: `projects/platform-prod/serviceAccounts/${email}`,
+        role: "roles/iam.workloadIdentityUser",
+        member: "serviceAccount:platform-prod.svc.id.goog[payments/eso-gcp-secret-manager]",
+      },
+      {
+        name: "eso-gcp-workload-identity-orders-eso-gcp-secret-manager",
+        serviceAccountId: `projects/platform-prod/serviceAccounts/${email}`,
+        role: "roles/iam.workloadIdentityUser",
+        member: "serviceAccount:platform-prod.svc.id.goog[orders/eso-gcp-secret-manager]",
+      },
+    ],
+    "no binding for ESO's controller (external-secrets/external-secrets)",
   );
   assert.deepEqual(await unwrap(access!.serviceAccountAnnotations), { "iam.gke.io/gcp-service-account": email });
 });
@@ -39,7 +59,7 @@ test("GcpSecretManagerAccess: accessor on each listed secret (never the project)
 test("GcpSecretManagerAccess: wildcard, malformed and duplicate secrets are rejected", async () => {
   await runProgram(() => {
     assert.throws(
-      () => new GcpSecretManagerAccess("g", { project: "p", secrets: ["*", "projects/p/secrets/x", "a", "a"], accountId: "Bad" }),
+      () => new GcpSecretManagerAccess("g", { project: "p", secrets: ["*", "projects/p/secrets/x", "a", "a"], accountId: "Bad", serviceAccounts: [{ namespace: "a", name: "s" }] }),
       (e: unknown) => {
         assert.ok(e instanceof InvalidArgumentsError);
         assert.deepEqual(e.problems, [
@@ -51,17 +71,26 @@ test("GcpSecretManagerAccess: wildcard, malformed and duplicate secrets are reje
         return true;
       },
     );
-    assert.throws(() => new GcpSecretManagerAccess("g", { project: "p", secrets: [] }), /secrets: list at least one secret id/);
+    assert.throws(() => new GcpSecretManagerAccess("g", { project: "p", secrets: [], serviceAccounts: [{ namespace: "a", name: "s" }] }), /secrets: list at least one secret id/);
+    assert.throws(() => new GcpSecretManagerAccess("g", { project: "p", secrets: ["a"] }), /serviceAccounts: list at least one service account \(a store's own account\)/);
   });
 });
 
 const VAULT_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/secrets/providers/Microsoft.KeyVault/vaults/prod-kv";
 
-test("AzureKeyVaultAccess: identity, federated credential for ESO's SA, Key Vault Secrets User on the vault, annotations and pod label", async () => {
+// ESO (providers/v1/azure/keyvault/keyvault.go) reads azure.workload.identity/client-id from the store's
+// account and mints its token for audience api://AzureADTokenExchange (AzureDefaultAudience): the federated
+// credential's subject is that account, its audience exactly that one.
+test("AzureKeyVaultAccess: identity, one federated credential per store account, Key Vault Secrets User on the vault, annotations", async () => {
   let access: AzureKeyVaultAccess | undefined;
   const stack = await runProgram(
     () => {
-      access = new AzureKeyVaultAccess("eso-az", { resourceGroupName: "aks-prod", keyVaultId: VAULT_ID, oidcIssuerUrl: "https://eastus.oic.prod-aks.azure.com/tenant/issuer/" });
+      access = new AzureKeyVaultAccess("eso-az", {
+        resourceGroupName: "aks-prod",
+        keyVaultId: VAULT_ID,
+        oidcIssuerUrl: "https://eastus.oic.prod-aks.azure.com/tenant/issuer/",
+        serviceAccounts: [{ namespace: "payments", name: "eso-azure-key-vault" }],
+      });
     },
     {
       resourceState: (a) =>
@@ -72,14 +101,15 @@ test("AzureKeyVaultAccess: identity, federated credential for ESO's SA, Key Vaul
   );
   const id = stack.one("azure-native:managedidentity:UserAssignedIdentity", "eso-az-identity");
   assert.equal(id.inputs.resourceName, "eso-az-eso");
-  const fic = stack.one("azure-native:managedidentity:FederatedIdentityCredential", "eso-az-federated");
+  const fic = stack.one("azure-native:managedidentity:FederatedIdentityCredential", "eso-az-federated-payments-eso-azure-key-vault");
   assert.deepEqual(
-    { issuer: fic.inputs.issuer, subject: fic.inputs.subject, audiences: fic.inputs.audiences, resourceName: fic.inputs.resourceName },
+    { issuer: fic.inputs.issuer, subject: fic.inputs.subject, audiences: fic.inputs.audiences, resourceName: fic.inputs.resourceName, credential: fic.inputs.federatedIdentityCredentialResourceName },
     {
       issuer: "https://eastus.oic.prod-aks.azure.com/tenant/issuer/",
-      subject: "system:serviceaccount:external-secrets:external-secrets",
+      subject: "system:serviceaccount:payments:eso-azure-key-vault",
       audiences: ["api://AzureADTokenExchange"],
       resourceName: "eso-az-eso",
+      credential: "payments-eso-azure-key-vault",
     },
   );
   const ra = stack.one("azure-native:authorization:RoleAssignment", "eso-az-secrets-user");
@@ -96,18 +126,26 @@ test("AzureKeyVaultAccess: identity, federated credential for ESO's SA, Key Vaul
     "azure.workload.identity/client-id": "11111111-1111-1111-1111-111111111111",
     "azure.workload.identity/tenant-id": "00000000-0000-0000-0000-000000000000",
   });
+  assert.deepEqual(await unwrap(access!.storeServiceAccountAnnotations), { "azure.workload.identity/client-id": "11111111-1111-1111-1111-111111111111" });
   assert.deepEqual(await unwrap(access!.podLabels), { "azure.workload.identity/use": "true" });
 });
 
 test("AzureKeyVaultAccess: a non-vault scope and a non-https issuer are rejected", async () => {
   await runProgram(() => {
     assert.throws(
-      () => new AzureKeyVaultAccess("a", { resourceGroupName: "rg", keyVaultId: "/subscriptions/x", oidcIssuerUrl: "http://issuer" }),
+      () =>
+        new AzureKeyVaultAccess("a", {
+          resourceGroupName: "rg",
+          keyVaultId: "/subscriptions/x",
+          oidcIssuerUrl: "http://issuer",
+          serviceAccounts: Array.from({ length: 21 }, (_, i) => ({ namespace: `ns${i}`, name: "eso" })),
+        }),
       (e: unknown) => {
         assert.ok(e instanceof InvalidArgumentsError);
         assert.deepEqual(e.problems, [
           "keyVaultId: must be a Key Vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)",
           "oidcIssuerUrl: must be an https:// URL",
+          "serviceAccounts: an identity holds at most 20 federated credentials",
         ]);
         return true;
       },

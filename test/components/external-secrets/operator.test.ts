@@ -16,12 +16,10 @@ function spread(app: string) {
   ];
 }
 
-test("ExternalSecretsOperator: pinned chart in a restricted HardenedNamespace with HA, leader election, PDBs and kept CRDs", async () => {
+test("ExternalSecretsOperator: pinned chart in a restricted HardenedNamespace with HA, leader election, PDBs, kept CRDs, no cloud identity and no cluster-wide token minting", async () => {
   let op: ExternalSecretsOperator | undefined;
   const stack = await runProgram(() => {
-    op = new ExternalSecretsOperator("eso", {
-      serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" } },
-    });
+    op = new ExternalSecretsOperator("eso", {});
   });
   const component = stack.one("kube-secrets-platform:index:ExternalSecretsOperator", "eso");
   const chart = stack.one(CHART, "eso-chart");
@@ -41,7 +39,9 @@ test("ExternalSecretsOperator: pinned chart in a restricted HardenedNamespace wi
     concurrent: 1,
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
     topologySpreadConstraints: spread("external-secrets"),
-    serviceAccount: { create: true, name: "external-secrets", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" } },
+    serviceAccount: { create: true, name: "external-secrets", annotations: {} },
+    // templates/rbac.yaml of the 2.9.0 chart: serviceaccounts/token create only when this is true.
+    rbac: { serviceAccountTokenCreate: false },
     podLabels: {},
     resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
     metrics,
@@ -78,7 +78,8 @@ test("ExternalSecretsOperator: options, ServiceMonitor, single replica without P
       replicas: 1,
       concurrent: 4,
       podLabels: { "azure.workload.identity/use": "true" },
-      serviceAccount: { name: "eso-controller" },
+      serviceAccount: { name: "eso-controller", allowCloudIdentity: true, annotations: { "azure.workload.identity/client-id": "11111111-1111-1111-1111-111111111111" } },
+      clusterWideTokenCreate: true,
       resources: { controller: { requests: { cpu: "100m", memory: "256Mi" } } },
       serviceMonitor: { enabled: true, interval: "60s", labels: { release: "kube-prometheus-stack" } },
       extraValues: { log: { level: "debug" }, webhook: { replicaCount: 3 }, serviceAccount: { name: "renamed" } },
@@ -89,7 +90,9 @@ test("ExternalSecretsOperator: options, ServiceMonitor, single replica without P
   assert.deepEqual(values.podDisruptionBudget, { enabled: false, minAvailable: 1 }, "no PDB on a single replica (it would block drains)");
   assert.equal(values.leaderElect, true);
   assert.equal(values.concurrent, 4);
-  assert.deepEqual(values.podLabels, { "azure.workload.identity/use": "true" });
+  assert.deepEqual(values.podLabels, { "azure.workload.identity/use": "true" }, "the controller's own identity, opted in");
+  assert.deepEqual(values.serviceAccount.annotations, { "azure.workload.identity/client-id": "11111111-1111-1111-1111-111111111111" });
+  assert.deepEqual(values.rbac, { serviceAccountTokenCreate: true });
   assert.deepEqual(values.resources, { requests: { cpu: "100m", memory: "256Mi" } });
   assert.deepEqual(values.serviceMonitor, { enabled: true, renderMode: "alwaysRender", interval: "60s", additionalLabels: { release: "kube-prometheus-stack" } });
   assert.deepEqual(values.log, { level: "debug" });
@@ -138,6 +141,24 @@ test("ExternalSecretsOperator: invalid args throw naming each field before anyth
       },
     );
     assert.throws(() => new ExternalSecretsOperator("bad2", { extra: 1 } as never), /extra: unknown field/);
+    // The attacker's shape: the controller holds a cloud identity, so every SecretStore without auth (which
+    // anyone with `edit` in any namespace may create) reads whatever it reaches.
+    assert.throws(
+      () =>
+        new ExternalSecretsOperator("ambient", {
+          serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso", "iam.gke.io/gcp-service-account": "eso@p.iam.gserviceaccount.com" } },
+          podLabels: { "azure.workload.identity/use": "true" },
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentsError);
+        assert.deepEqual(e.problems, [
+          `serviceAccount.annotations: "eks.amazonaws.com/role-arn" gives ESO's controller a cloud identity that every store without auth uses; bind the stores' own service accounts instead, or set serviceAccount.allowCloudIdentity: true to opt in`,
+          `serviceAccount.annotations: "iam.gke.io/gcp-service-account" gives ESO's controller a cloud identity that every store without auth uses; bind the stores' own service accounts instead, or set serviceAccount.allowCloudIdentity: true to opt in`,
+          'podLabels: "azure.workload.identity/use" injects a cloud identity into the controller; set serviceAccount.allowCloudIdentity: true to opt in',
+        ]);
+        return true;
+      },
+    );
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HardenedNamespace, InvalidArgumentsError } from "../../../components";
+import { HardenedNamespace, InvalidArgumentsError, podSecurityVersion } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 
-test("HardenedNamespace: PSA labels, standard labels, default SA patch, optional default-deny", async () => {
+test("HardenedNamespace: PSA labels pinned (not latest), standard labels, default SA patch, optional default-deny with DNS egress", async () => {
   let hn: HardenedNamespace | undefined;
   const stack = await runProgram(() => {
     hn = new HardenedNamespace("vault", { namespace: "vault-system", labels: { team: "platform" } });
@@ -23,11 +23,11 @@ test("HardenedNamespace: PSA labels, standard labels, default SA patch, optional
       "app.kubernetes.io/part-of": "kube-secrets-platform",
       "app.kubernetes.io/managed-by": "pulumi",
       "pod-security.kubernetes.io/enforce": "restricted",
-      "pod-security.kubernetes.io/enforce-version": "latest",
+      "pod-security.kubernetes.io/enforce-version": "v1.33",
       "pod-security.kubernetes.io/audit": "restricted",
-      "pod-security.kubernetes.io/audit-version": "latest",
+      "pod-security.kubernetes.io/audit-version": "v1.33",
       "pod-security.kubernetes.io/warn": "restricted",
-      "pod-security.kubernetes.io/warn-version": "latest",
+      "pod-security.kubernetes.io/warn-version": "v1.33",
     },
   });
   const patch = stack.one("kubernetes:core/v1:ServiceAccountPatch", "vault-default-sa");
@@ -57,6 +57,20 @@ test("HardenedNamespace: PSA labels, standard labels, default SA patch, optional
   const deny = stack.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "apps-default-deny");
   assert.deepEqual(deny.inputs.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
   assert.equal(deny.inputs.metadata.namespace, "apps");
+  // A bare default deny would also cut DNS: names must still resolve (CoreDNS/kube-dns is k8s-app=kube-dns).
+  assert.deepEqual(stack.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "apps-allow-dns").inputs.spec, {
+    podSelector: {},
+    policyTypes: ["Egress"],
+    egress: [
+      {
+        to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["kube-system"] }] }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+    ],
+  });
 });
 
 test("HardenedNamespace: invalid args throw at construction, naming each field, before anything registers", async () => {
@@ -82,4 +96,12 @@ test("HardenedNamespace: invalid args throw at construction, naming each field, 
     [],
     "no resource may be registered for invalid args",
   );
+});
+
+test("podSecurityVersion: v1.<minor> of the cluster's version in its usual spellings", () => {
+  assert.equal(podSecurityVersion("1.33"), "v1.33");
+  assert.equal(podSecurityVersion("v1.31.4"), "v1.31");
+  assert.equal(podSecurityVersion("1.30-eks-5a0e"), "v1.30");
+  assert.equal(podSecurityVersion("latest"), undefined);
+  assert.equal(podSecurityVersion(undefined), undefined);
 });

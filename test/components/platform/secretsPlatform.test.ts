@@ -3,7 +3,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidArgumentsError, SecretsPlatform, triggerHash, type SecretsPlatformArgs } from "../../../components";
+import {
+  InvalidArgumentsError,
+  SecretsPlatform,
+  esoNetworkPolicies,
+  networkPolicySettings,
+  triggerHash,
+  validateSecretsPlatform,
+  vaultNetworkPolicies,
+  type SecretsPlatformArgs,
+} from "../../../components";
 import { planResourceState, PLAN_PLACEHOLDER_CERTIFICATE } from "../../../cli/lib/planState";
 import { isSecretOutput, runProgram, unwrap, type TestStack } from "../../harness/pulumi";
 
@@ -60,7 +69,8 @@ test("self-managed platform: every part is a child of the platform and uses the 
   local = { stack, platform: platform! };
   const root = stack.one("kube-secrets-platform:index:SecretsPlatform", "c1");
   const provider = stack.one("pulumi:providers:kubernetes", "c1-k8s");
-  assert.deepEqual(sorted(stack.children(root).map((r) => r.name)), [
+  // NetworkPolicies (c1-netpol-*) are asserted by their own test.
+  assert.deepEqual(sorted(stack.children(root).map((r) => r.name).filter((n) => !n.startsWith("c1-netpol-"))), [
     "c1-audit-policy",
     "c1-csi-driver",
     "c1-encryption",
@@ -110,13 +120,14 @@ test("self-managed platform: the rewrite Job is triggered by the encryption key;
   assert.match((await unwrap(platform.encryptionConfigYaml))!, /secretbox:/);
 });
 
-test("self-managed platform: ESO logs in to the platform's Vault through a role bound to exactly its service account", async () => {
+test("self-managed platform: each Vault SecretStore logs in as its own account through a role bound to exactly those accounts, audience vault", async () => {
   const { stack, platform } = local;
   const roles = stack.all("vault:kubernetes/authBackendRole:AuthBackendRole").map((r) => r.inputs);
   const eso = roles.find((r) => r.roleName === "external-secrets");
   assert.ok(eso, "the platform creates the external-secrets role");
-  assert.deepEqual(eso.boundServiceAccountNames, ["external-secrets"]);
-  assert.deepEqual(eso.boundServiceAccountNamespaces, ["external-secrets"]);
+  assert.deepEqual(eso.boundServiceAccountNames, ["eso-vault"], "the store's account, never ESO's controller");
+  assert.deepEqual(eso.boundServiceAccountNamespaces, ["apps"]);
+  assert.equal(eso.audience, "vault");
   assert.deepEqual(eso.tokenPolicies, ["external-secrets"]);
   const policy = stack.one("vault:index/policy:Policy", "c1-vault-policy-external-secrets-policy").inputs.policy as string;
   assert.equal(
@@ -131,8 +142,12 @@ test("self-managed platform: ESO logs in to the platform's Vault through a role 
     path: "secret",
     version: "v2",
     caBundle: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64"),
-    auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets" } },
+    auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets", serviceAccountRef: { name: "eso-vault", audiences: ["vault"] } } },
   });
+  const storeSa = stack.all("kubernetes:core/v1:ServiceAccount").find((r) => r.inputs.metadata.name === "eso-vault");
+  assert.deepEqual({ ns: storeSa?.inputs.metadata.namespace, automount: storeSa?.inputs.automountServiceAccountToken }, { ns: "apps", automount: false });
+  const grant = stack.all("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").find((r) => r.inputs.metadata.name === "eso-vault-token");
+  assert.deepEqual(grant?.inputs.subjects, [{ kind: "ServiceAccount", name: "external-secrets", namespace: "external-secrets" }]);
   assert.equal(await unwrap(platform.vaultAddress), "https://vault.vault.svc:8200");
   const es = stack.one("kubernetes:external-secrets.io/v1:ExternalSecret");
   assert.deepEqual(es.inputs.spec.secretStoreRef, { name: "vault", kind: "SecretStore" });
@@ -140,6 +155,9 @@ test("self-managed platform: ESO logs in to the platform's Vault through a role 
   assert.equal(spc.inputs.spec.parameters.roleName, "demo");
   assert.equal(spc.inputs.spec.parameters.vaultAuthMountPath, "kubernetes");
   assert.equal(spc.inputs.spec.parameters.vaultAddress, "https://vault.vault.svc:8200");
+  // vault-csi-provider requests the pod's token with this audience; the role checks it.
+  assert.equal(spc.inputs.spec.parameters.audience, "vault");
+  assert.equal(roles.find((r) => r.roleName === "demo")?.audience, "vault");
 });
 
 test("self-managed platform: exemptions name exactly the controllers that must read Secrets", async () => {
@@ -161,7 +179,7 @@ test("self-managed platform: exemptions name exactly the controllers that must r
   assert.match(sealed.inputs.spec.encryptedData.user, /^Ag/, "sealed with the controller's 4096-bit certificate");
 });
 
-test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on ESO, EKS audit logs", async () => {
+test("EKS platform: KMS key, rewrite on the key ARN, IRSA on the store's own account (none on ESO's controller), EKS audit logs", async () => {
   let platform: SecretsPlatform | undefined;
   const keyArn = "arn:aws:kms:us-east-1:123456789012:key/abc";
   const stack = await runProgram(
@@ -172,6 +190,7 @@ test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on
         encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/eks-cluster" }, reencryption: {} },
         externalSecrets: {
           aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          stores: [{ clusterScoped: true, storeName: "aws", provider: { aws: { region: "us-east-1" } }, conditions: [{ namespaces: ["payments"] }] }],
         },
         audit: { eks: { clusterName: "prod" } },
       });
@@ -185,7 +204,18 @@ test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on
   const job = stack.one("kubernetes:batch/v1:Job");
   assert.equal(job.inputs.metadata.name, `secrets-reencrypt-${triggerHash(keyArn)}`);
   const chart = stack.all("kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "external-secrets");
-  assert.deepEqual(chart?.inputs.values.serviceAccount.annotations, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" });
+  assert.deepEqual(chart?.inputs.values.serviceAccount.annotations, {}, "ESO's controller has no AWS identity");
+  const storeSa = stack.one("kubernetes:core/v1:ServiceAccount", "prod-store-aws-cluster-sa");
+  assert.deepEqual(
+    { name: storeSa.inputs.metadata.name, namespace: storeSa.inputs.metadata.namespace, annotations: storeSa.inputs.metadata.annotations },
+    { name: "eso-aws", namespace: "external-secrets", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" } },
+  );
+  assert.deepEqual(JSON.parse(stack.one("aws:iam/role:Role").inputs.assumeRolePolicy).Statement[0].Condition, {
+    StringEquals: { "oidc.eks.us-east-1.amazonaws.com/id/X:sub": "system:serviceaccount:external-secrets:eso-aws", "oidc.eks.us-east-1.amazonaws.com/id/X:aud": "sts.amazonaws.com" },
+  });
+  assert.deepEqual(stack.one("kubernetes:external-secrets.io/v1:ClusterSecretStore").inputs.spec.provider.aws.auth, {
+    jwt: { serviceAccountRef: { name: "eso-aws", namespace: "external-secrets" } },
+  });
   assert.deepEqual(await unwrap(platform!.eksEnabledClusterLogTypes), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
   assert.deepEqual(stack.all("kubernetes:core/v1:ConfigMap").filter((c) => c.name === "prod-audit-policy"), [], "no self-managed audit ConfigMap on EKS");
   assert.deepEqual(await unwrap(platform!.exemptSubjects), [ESO_SA, "ServiceAccount external-secrets/external-secrets-cert-controller", "ServiceAccount secrets-reencryption/secrets-reencryption"]);
@@ -263,6 +293,7 @@ test("fleet: one Vault Kubernetes auth mount per remote cluster, verifying that 
     () => {
       new SecretsPlatform("hub", {
         clusterName: "hub",
+        networkPolicies: { vaultClientCidrs: ["203.0.113.0/28"] },
         vault: {
           configuration: {
             token: pulumi.secret("t"),
@@ -294,4 +325,102 @@ test("fleet: one Vault Kubernetes auth mount per remote cluster, verifying that 
   const role = stack.all("vault:kubernetes/authBackendRole:AuthBackendRole").find((r) => r.inputs.backend === "kubernetes-edge");
   assert.deepEqual([role?.inputs.roleName, role?.inputs.tokenPolicies], ["external-secrets", ["kubernetes-edge-external-secrets"]]);
   assert.ok(stack.all("vault:index/policy:Policy").some((p) => p.inputs.name === "kubernetes-edge-external-secrets"));
+});
+
+// Ports and pod labels from `helm template` of the pinned charts: vault 0.34.1 (server 8200 api, 8201
+// cluster; labels app.kubernetes.io/name=vault, component=server), external-secrets 2.9.0 (webhook
+// containerPort 10250), sealed-secrets 2.18.5 (http 8080), vault-csi-provider (no ingress: unix socket).
+const anyButLinkLocal = [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }];
+const API = { to: anyButLinkLocal, ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] };
+const DNS = {
+  to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["kube-system"] }] }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+  ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+};
+const SERVER = { matchLabels: { "app.kubernetes.io/name": "vault", component: "server" } };
+
+test("self-managed platform: default-deny in every namespace it creates, allow rules admitting exactly what each controller needs", async () => {
+  const { stack } = local;
+  const policies = stack.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs);
+  const find = (ns: string, name: string) => {
+    const found = policies.filter((p) => p.metadata.namespace === ns && p.metadata.name === name);
+    assert.equal(found.length, 1, `${ns}/${name}`);
+    return found[0].spec;
+  };
+  for (const ns of ["apps", "external-secrets", "vault", "vault-csi-provider", "secrets-store-csi", "secrets-reencryption"]) {
+    assert.deepEqual(find(ns, "default-deny"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] }, ns);
+  }
+  assert.deepEqual(find("vault", "vault-server"), {
+    podSelector: SERVER,
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      { from: [{ podSelector: SERVER }], ports: [{ protocol: "TCP", port: 8200 }, { protocol: "TCP", port: 8201 }] },
+      // ESO's controller (the vaultStore), the CSI provider, the demo role's namespace: no other namespace.
+      { from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["apps", "external-secrets", "vault-csi-provider"] }] } }], ports: [{ protocol: "TCP", port: 8200 }] },
+    ],
+    egress: [DNS, API, { to: [{ podSelector: SERVER }], ports: [{ protocol: "TCP", port: 8200 }, { protocol: "TCP", port: 8201 }] }],
+  });
+  assert.deepEqual(find("external-secrets", "external-secrets-webhook"), {
+    podSelector: { matchLabels: { "app.kubernetes.io/name": "external-secrets-webhook" } },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [{ from: anyButLinkLocal, ports: [{ protocol: "TCP", port: 10250 }] }],
+    egress: [DNS, API],
+  });
+  assert.deepEqual(find("external-secrets", "external-secrets-controller"), {
+    podSelector: { matchLabels: { "app.kubernetes.io/name": "external-secrets" } },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [],
+    egress: [
+      DNS,
+      API,
+      // Providers on 443, never the node's metadata service (169.254.0.0/16): no fallback to the node's identity.
+      { to: anyButLinkLocal, ports: [{ protocol: "TCP", port: 443 }] },
+      { to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["vault"] }] }, podSelector: SERVER }], ports: [{ protocol: "TCP", port: 8200 }] },
+    ],
+  });
+  assert.deepEqual(find("vault-csi-provider", "vault-csi-provider").egress[2], {
+    to: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["vault"] }] }, podSelector: SERVER }],
+    ports: [{ protocol: "TCP", port: 8200 }],
+  });
+  assert.deepEqual(find("vault-csi-provider", "vault-csi-provider").ingress, [], "the driver reaches the provider over a unix socket");
+  // kube-system is not the platform's: only the Sealed Secrets pods are selected (and so isolated).
+  assert.deepEqual(find("kube-system", "sealed-secrets-controller"), {
+    podSelector: { matchLabels: { "app.kubernetes.io/name": "sealed-secrets" } },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [{ from: anyButLinkLocal, ports: [{ protocol: "TCP", port: 8080 }] }],
+    egress: [DNS, API],
+  });
+  assert.deepEqual(policies.filter((p) => p.metadata.namespace === "kube-system").map((p) => p.metadata.name), ["sealed-secrets-controller"], "no default deny in kube-system");
+  for (const ns of stack.all("kubernetes:core/v1:Namespace")) {
+    assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce-version"], "v1.33", `${ns.inputs.metadata.name}: pinned, not latest`);
+  }
+});
+
+test("platform network policies: auto-unseal egress reaches the KMS and exactly its node agent; external Vault ports; fleet clients need explicit CIDRs", () => {
+  const s = networkPolicySettings({});
+  const [, server] = vaultNetworkPolicies({ namespace: "vault", clientNamespaces: ["b", "a", "a"], injector: false, cloudKms: true, metadataAgent: "eks-pod-identity" }, s);
+  assert.deepEqual((server.spec.egress as unknown[]).slice(3), [
+    { to: anyButLinkLocal, ports: [{ protocol: "TCP", port: 443 }] },
+    { to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+  ]);
+  assert.deepEqual((server.spec.ingress as any[])[1].from[0].namespaceSelector.matchExpressions[0].values, ["a", "b"]);
+  const gke = vaultNetworkPolicies({ namespace: "vault", clientNamespaces: [], injector: true, cloudKms: true, metadataAgent: "gke-metadata" }, networkPolicySettings({ vaultClientCidrs: ["203.0.113.0/28"] }));
+  assert.deepEqual((gke[1].spec.egress as unknown[]).slice(4), [
+    { to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+    { to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ protocol: "TCP", port: 988 }] },
+  ]);
+  assert.deepEqual((gke[1].spec.ingress as unknown[])[2], { from: [{ ipBlock: { cidr: "203.0.113.0/28" } }], ports: [{ protocol: "TCP", port: 8200 }] });
+  assert.deepEqual(gke[2].spec.ingress, [{ from: anyButLinkLocal, ports: [{ protocol: "TCP", port: 8080 }] }], "the injector webhook admits the API server");
+  const eso = esoNetworkPolicies({ namespace: "external-secrets", externalPorts: [8200] }, networkPolicySettings({ cloudApiCidrs: ["10.0.0.0/8"], apiServerCidrs: ["172.16.0.0/28"] }));
+  assert.deepEqual((eso[1].spec.egress as unknown[]).slice(1), [
+    { to: [{ ipBlock: { cidr: "172.16.0.0/28" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
+    { to: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 8200 }] },
+  ]);
+  const fleet = selfManagedArgs();
+  fleet.vault!.configuration!.remoteClusters = [
+    { path: "kubernetes-edge", kubernetesHost: "https://edge:6443", kubernetesCaCert: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----", tokenReviewerJwt: "a.b.c", roles: [] },
+  ];
+  assert.ok(validateSecretsPlatform(fleet).includes("networkPolicies.vaultClientCidrs: the clusters of vault.configuration.remoteClusters reach Vault from outside this cluster; list their egress CIDRs (or disable networkPolicies)"));
+  fleet.networkPolicies = { vaultClientCidrs: ["203.0.113.0/28"] };
+  assert.deepEqual(validateSecretsPlatform(fleet).filter((p) => p.startsWith("networkPolicies")), []);
+  assert.deepEqual(validateSecretsPlatform({ ...selfManagedArgs(), kubernetesVersion: "latest" }), ['kubernetesVersion: must be a Kubernetes version such as 1.33, got "latest"']);
 });

@@ -45,6 +45,8 @@ test("VaultKubernetesAuth: mount, in-cluster config, roles bound to named accoun
     tokenPolicies: ["external-secrets"],
     tokenTtl: 3600,
     tokenMaxTtl: 86400,
+    // Default audience: vault-plugin-auth-kubernetes path_login.go refuses a JWT whose aud lacks it.
+    audience: "vault",
     tokenType: "default",
   });
   const demo = stack.one("vault:kubernetes/authBackendRole:AuthBackendRole", "k8s-role-demo").inputs;
@@ -107,6 +109,28 @@ test("VaultKubernetesAuth: '*' and other bad input rejected naming the field; no
   );
   const stack = await runProgram(() => {
     assert.throws(() => new VaultKubernetesAuth("bad", base), (e: unknown) => e instanceof InvalidArgumentsError && /serviceAccountNames\[0\]: '\*'/.test(e.message));
+  });
+  assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+// Vault checks bound_service_account_names and bound_service_account_namespaces independently
+// (vault-plugin-auth-kubernetes path_login.go), so two names x two namespaces admit all four pairs.
+test("VaultKubernetesAuth: a role binding several names in several namespaces (a cross product) is refused; one pair per role passes", async () => {
+  const crossed = { roles: [{ name: "apps", serviceAccountNames: ["api", "worker"], namespaces: ["a", "b"], policies: ["p"] }] };
+  assert.deepEqual(validateVaultKubernetesAuth(crossed), [
+    `roles[0]: binds every combination of serviceAccountNames ["api","worker"] and namespaces ["a","b"] (Vault checks each list on its own); use one role per (namespace, service account) pair, or set allowCrossProduct: true to opt in`,
+  ]);
+  assert.deepEqual(validateVaultKubernetesAuth({ roles: [{ ...crossed.roles[0], allowCrossProduct: true }] }), []);
+  const pairs = {
+    roles: [
+      { name: "api-a", serviceAccountNames: ["api"], namespaces: ["a"], policies: ["p"] },
+      { name: "worker-b", serviceAccountNames: ["worker"], namespaces: ["b"], policies: ["p"] },
+      { name: "eso-vault", serviceAccountNames: ["eso-vault"], namespaces: ["a", "b"], policies: ["p"] },
+    ],
+  };
+  assert.deepEqual(validateVaultKubernetesAuth(pairs), []);
+  const stack = await runProgram(() => {
+    assert.throws(() => new VaultKubernetesAuth("crossed", crossed), (e: unknown) => e instanceof InvalidArgumentsError && /binds every combination/.test(e.message));
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
 });
