@@ -515,7 +515,7 @@ export class AuditDecoder {
     const denied = error !== undefined && /permission denied/i.test(error);
     const policyAllowed = typeof auth.policy_results?.allowed === "boolean" ? (auth.policy_results.allowed as boolean) : undefined;
     const decision: Decision = { allowed: denied ? false : (policyAllowed ?? true) };
-    if (error) decision.reason = error;
+    if (error) decision.reason = error.replace(/\s+/g, " ").trim();
     else if (Array.isArray(auth.policy_results?.granting_policies)) {
       const names = auth.policy_results.granting_policies.map((p: Obj) => p?.name).filter((n: unknown) => typeof n === "string");
       if (names.length > 0) decision.reason = `granted by policies ${names.join(", ")}`;
@@ -536,6 +536,9 @@ export class AuditDecoder {
       from: { sourceIPs: ip ? [ip] : [], ...(ip ? { trustedIP: ip } : {}), ...(ua ? { userAgent: ua } : {}) },
       decision,
     };
+    // The request entry's time is when the request arrived; its response is logged after the work.
+    const earlier = this.pending.get(`v ${record.id}`);
+    if (earlier && e.type === "response") record.time = earlier.record.time;
     this.staged(`v ${record.id}`, record, e.type === "response", ms!);
   }
 }
