@@ -7,10 +7,13 @@
 import type { AccessRecord } from "./types";
 import type { InventorySecret } from "./inventory";
 
-/** The RBAC engine's subject string for the identity the authorizer judged (the impersonated user, if any). */
+/**
+ * The RBAC engine's subject string for the identity the authorizer judged (the impersonated user, if any);
+ * Vault identities are prefixed `Vault ` (a Vault token, possibly from Kubernetes auth of a ServiceAccount).
+ */
 export function subjectOf(r: AccessRecord): string {
   const sa = r.who.serviceAccount;
-  if (r.what.system === "vault") return sa ? `ServiceAccount ${sa.namespace}/${sa.name}` : `Vault token ${r.who.user}`;
+  if (r.what.system === "vault") return sa ? `Vault ServiceAccount ${sa.namespace}/${sa.name}` : `Vault token ${r.who.user}`;
   if (sa) return `ServiceAccount ${sa.namespace}/${sa.name}`;
   return `User ${r.who.impersonatedUser ?? r.who.user}`;
 }

@@ -290,7 +290,7 @@ export function buildReport(result: ReadResult, o: BuildOptions): AccessReport {
   };
   if (inventory) {
     const window = { first: answers.window.first, last: answers.window.last };
-    const k8s = answers.identities.filter((id) => !id.identity.startsWith("Vault ") && (id.secrets.length > 0 || id.lists.length > 0 || id.denied.length > 0) && !id.vault.length);
+    const k8s = answers.identities.filter((id) => !id.identity.startsWith("Vault "));
     const identities = k8s.flatMap((id) => {
       const inv = invFor(id.cluster);
       return inv ? [couldVsDid(id, inv, window)] : [];

@@ -177,7 +177,9 @@ function pulumiSnippet(objects: Record<string, any>[]): string {
   objects.forEach((o) => {
     const ctor = o.kind === "Role" ? "Role" : "RoleBinding";
     const { apiVersion: _v, kind: _k, ...args } = o;
-    const body = JSON.stringify(args, null, 2).replace(/"([A-Za-z_][A-Za-z0-9_]*)":/g, "$1:");
+    const body = JSON.stringify(args, null, 2)
+      .replace(/"([A-Za-z_][A-Za-z0-9_]*)":/g, "$1:")
+      .replace(/\[\s*((?:"(?:[^"\\]|\\.)*"\s*,?\s*)+)\]/g, (_m, items: string) => `[${items.trim().split(/\s*,\s*(?=")/).join(", ")}]`);
     lines.push(`new k8s.rbac.v1.${ctor}(${JSON.stringify(`${o.metadata.namespace}-${o.metadata.name}`)}, ${body});`, "");
   });
   return lines.join("\n");
