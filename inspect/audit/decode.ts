@@ -142,6 +142,8 @@ export class AuditDecoder {
   /** Values that were recognised but are not Secret or Vault credential accesses. */
   otherEvents = 0;
   duplicates = 0;
+  /** Rows of the coverage queries' results (events per time bin) that were read. */
+  coverageRows = 0;
   private readonly done = new Map<string, number>();
   private readonly pending = new Map<string, Pending>();
   private maxTime = 0;
@@ -224,6 +226,7 @@ export class AuditDecoder {
       });
       return;
     }
+    if (this.coverageRow(v)) return;
     if ("@message" in v) {
       if (this.accepts("eks-insights", loc)) this.eventMessage(v["@message"], "eks-insights", eksCluster(v["@log"]) ?? this.options.cluster ?? "", loc);
       return;
@@ -259,6 +262,44 @@ export class AuditDecoder {
       return;
     }
     this.problem({ ...loc, message: "unknown format: not a Kubernetes audit Event, CloudWatch Logs export, GKE LogEntry, AKS Log Analytics row or Vault audit entry" });
+  }
+
+  /**
+   * A row of one of the coverage queries (queries.ts): events per time bin. Marks the bin's minutes as
+   * active for gap detection and adds the GKE / AKS counts. Returns false for any other value.
+   */
+  private coverageRow(v: Obj): boolean {
+    const mark = (stream: string, at: unknown, minutes: number) => {
+      const t = parseTime(at);
+      if (t === undefined) return;
+      for (let m = 0; m < minutes; m++) this.activityAt(stream, t + m * 60000);
+    };
+    const n = (x: unknown) => (typeof x === "number" ? x : typeof x === "string" && /^\d+$/.test(x) ? Number(x) : 0);
+    if ("period" in v && "events" in v && Object.keys(v).every((k) => k === "period" || k === "events")) {
+      if (n(v.events) > 0) mark(`eks ${this.options.cluster ?? ""}`, v.period, 5);
+      this.coverageRows++;
+      return true;
+    }
+    if ("secret_entries" in v && "logName" in v && "hour" in v) {
+      const cluster = str(v.cluster) ?? this.options.cluster ?? "";
+      const facts = (this.facts.gke[cluster] ??= { activity: 0, dataAccess: 0, secretReads: 0 });
+      const logName = String(v.logName);
+      if (/data_access$/.test(logName)) {
+        facts.dataAccess += n(v.entries);
+        facts.secretReads += n(v.secret_entries);
+      } else if (/activity$/.test(logName)) facts.activity += n(v.entries);
+      if (n(v.entries) > 0) mark(`gke ${cluster}`, v.hour, 60);
+      this.coverageRows++;
+      return true;
+    }
+    if ("Table" in v && "events" in v && "TimeGenerated" in v) {
+      const table = String(v.Table);
+      this.facts.aks[table] = (this.facts.aks[table] ?? 0) + n(v.events);
+      if (n(v.events) > 0 && (table === "AKSAudit" || table === "kube-audit")) mark(`aks ${this.options.cluster ?? ""}`, v.TimeGenerated, 5);
+      this.coverageRows++;
+      return true;
+    }
+    return false;
   }
 
   private subscriptionData(data: string, loc: Location): void {

@@ -53,17 +53,17 @@ export function eksQueries(o: QueryOptions = {}): QueryText[] {
   const coverage = [
     "fields @timestamp",
     "| filter @logStream like /^kube-apiserver-audit-/",
-    "| stats count(*) as events by bin(5m)",
-    "| sort @timestamp asc",
+    "| stats count(*) as events by bin(5m) as period",
+    "| sort period asc",
   ].join("\n");
-  const run = (q: string, out: string) =>
+  const run = (file: string, out: string) =>
     [
-      `aws logs start-query --log-group-name ${group} --start-time $(date -d '-${days} days' +%s) --end-time $(date +%s) --query-string '${q.replace(/'/g, "'\\''")}'`,
+      `aws logs start-query --log-group-name ${group} --start-time $(date -d '-${days} days' +%s) --end-time $(date +%s) --query-string "$(cat ${file})"`,
       `aws logs get-query-results --query-id <queryId> > ${out}`,
     ].join("\n");
   return [
-    { title: "Secret reads (get, list, watch)", engine: "CloudWatch Logs Insights", text: events, run: `${run(events, "secrets.json")}\n# Logs Insights returns at most 10,000 rows: split the time range until each part is below it.\nkube-secrets-platform access --out report secrets.json` },
-    { title: "Coverage: audit events per 5 minutes (empty bins are gaps)", engine: "CloudWatch Logs Insights", text: coverage, run: run(coverage, "coverage.json") },
+    { title: "Secret reads (get, list, watch)", engine: "CloudWatch Logs Insights", text: events, run: `${run("secrets.insights", "secrets.json")}\nkube-secrets-platform access --out report secrets.json\n# Logs Insights returns at most 10,000 rows: split the time range until each part is below it.` },
+    { title: "Coverage: audit events per 5 minutes (empty bins are gaps)", engine: "CloudWatch Logs Insights", text: coverage, run: `${run("coverage.insights", "coverage.json")}\nkube-secrets-platform access --cluster ${cluster} --out report secrets.json coverage.json` },
   ];
 }
 
@@ -115,9 +115,9 @@ export function gkeQueries(o: QueryOptions = {}): QueryText[] {
     "ORDER BY cluster, hour, logName",
   ].join("\n");
   return [
-    { title: "Secret reads (get, list, watch)", engine: "BigQuery", text: bq, run: `bq query --use_legacy_sql=false --format=json --max_rows=100000000 '<query>' > secrets.json\nkube-secrets-platform access --out report secrets.json` },
-    { title: "Coverage: entries per hour in the Admin Activity and Data Access logs (no data_access rows: Data Access logs are off)", engine: "BigQuery", text: coverage, run: "bq query --use_legacy_sql=false --format=json '<query>'" },
-    { title: "Secret reads (get, list, watch)", engine: "Cloud Logging filter", text: filter, run: `gcloud logging read '<filter>' --project=${project} --freshness=${days}d --format=json > secrets.json\nkube-secrets-platform access --out report secrets.json` },
+    { title: "Secret reads (get, list, watch)", engine: "BigQuery", text: bq, run: `bq query --use_legacy_sql=false --format=json --max_rows=100000000 "$(cat secrets.sql)" > secrets.json\nkube-secrets-platform access --out report secrets.json` },
+    { title: "Coverage: entries per hour in the Admin Activity and Data Access logs (no data_access rows: Data Access logs are off)", engine: "BigQuery", text: coverage, run: "bq query --use_legacy_sql=false --format=json \"$(cat coverage.sql)\" > coverage.json\nkube-secrets-platform access --out report secrets.json coverage.json" },
+    { title: "Secret reads (get, list, watch)", engine: "Cloud Logging filter", text: filter, run: `gcloud logging read "$(cat secrets.filter)" --project=${project} --freshness=${days}d --format=json > secrets.json\nkube-secrets-platform access --out report secrets.json` },
   ];
 }
 
@@ -151,11 +151,11 @@ export function aksQueries(o: QueryOptions = {}): QueryText[] {
     "| summarize events = count() by Table, bin(TimeGenerated, 5m)",
     "| order by TimeGenerated asc",
   ].join("\n");
-  const run = (out: string) => `az monitor log-analytics query --workspace <workspace-guid> --analytics-query '<query>' -o json > ${out}\nkube-secrets-platform access --out report ${out}`;
+  const run = (file: string, out: string) => `az monitor log-analytics query --workspace <workspace-guid> --analytics-query "$(cat ${file})" -o json > ${out}`;
   return [
-    { title: "Secret reads (get, list, watch), resource-specific table", engine: "KQL", text: table, run: run("secrets.json") },
-    { title: "Secret reads (get, list, watch), AzureDiagnostics (legacy collection mode)", engine: "KQL", text: diagnostics, run: run("secrets.json") },
-    { title: "Coverage: events per table/category per 5 minutes (only AKSAuditAdmin / kube-audit-admin: no reads logged)", engine: "KQL", text: coverage, run: "az monitor log-analytics query --workspace <workspace-guid> --analytics-query '<query>' -o json" },
+    { title: "Secret reads (get, list, watch), resource-specific table", engine: "KQL", text: table, run: `${run("secrets.kql", "secrets.json")}\nkube-secrets-platform access --out report secrets.json` },
+    { title: "Secret reads (get, list, watch), AzureDiagnostics (legacy collection mode)", engine: "KQL", text: diagnostics, run: `${run("secrets.kql", "secrets.json")}\nkube-secrets-platform access --out report secrets.json` },
+    { title: "Coverage: events per table/category per 5 minutes (only AKSAuditAdmin / kube-audit-admin: no reads logged)", engine: "KQL", text: coverage, run: `${run("coverage.kql", "coverage.json")}\nkube-secrets-platform access --out report secrets.json coverage.json` },
   ];
 }
 
@@ -163,6 +163,7 @@ export function queriesFor(platform: string, o: QueryOptions): QueryText[] | und
   return platform === "eks" ? eksQueries(o) : platform === "gke" ? gkeQueries(o) : platform === "aks" ? aksQueries(o) : undefined;
 }
 
+/** Each query, then how to run it (the query saved in the file the commands name). */
 export function renderQueries(qs: QueryText[]): string {
-  return qs.map((q) => `# ${q.engine}: ${q.title}\n${q.text}\n\n# Run:\n${q.run.split("\n").map((l) => (l.startsWith("#") ? l : `#   ${l}`)).join("\n")}\n`).join("\n");
+  return qs.map((q) => `# ${q.engine}: ${q.title}\n${q.text}\n\n# Run (with the query above saved in the file named below):\n${q.run.split("\n").map((l) => (l.startsWith("#") ? l : `#   ${l}`)).join("\n")}\n`).join("\n");
 }

@@ -5,20 +5,13 @@
  * hashicorp/vault audit/types.go).
  */
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { test } from "node:test";
-import { readAudit } from "../../../inspect/audit/command";
-import type { DecodeOptions } from "../../../inspect/audit/decode";
 import { nameFromFieldSelector, parseTime, selectorsOf } from "../../../inspect/audit/decode";
-import type { AccessRecord, ReadProblem } from "../../../inspect/audit/types";
+import type { AccessRecord } from "../../../inspect/audit/types";
+import { read } from "./helpers";
 import * as S from "../../fixtures/audit/scenario";
 
-export async function read(text: string | Buffer, options: DecodeOptions = {}, name = "input.json") {
-  const records: AccessRecord[] = [];
-  const result = await readAudit([{ name, open: () => Readable.from([typeof text === "string" ? Buffer.from(text) : text]) }], options, (r) => records.push(r));
-  return { records, problems: result.problems as ReadProblem[], result };
-}
 
 const SA = { namespace: "shop", name: "api" };
 const SA_GROUPS = ["system:serviceaccounts", "system:serviceaccounts:shop", "system:authenticated"];
