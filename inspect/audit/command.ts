@@ -190,8 +190,8 @@ export async function runAccess(argv: string[], io: AccessIO): Promise<number> {
     for (const f of files) {
       try {
         accessSync(f, constants.R_OK);
-      } catch {
-        io.stderr(`access: ${f}: cannot be read\n`);
+      } catch (err) {
+        io.stderr(`access: ${f}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "cannot be read"}\n`);
         return 2;
       }
       sources.push(fileSource(f));
