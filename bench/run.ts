@@ -1,13 +1,15 @@
 /**
- * `npm run bench [-- NAME...]`: runs every benchmark, or only the named ones (`rbac`, `fleet`).
+ * `npm run bench [-- NAME...]`: runs every benchmark, or only the named ones (`rbac`, `fleet`, `access`).
  * Never part of `npm test`; no timing assertions anywhere.
  */
+import { runAccessBench } from "./access";
 import { runFleetBench } from "./fleet";
 import { runRbacBench } from "./rbac";
 
 const BENCHES: Record<string, () => unknown> = {
   rbac: () => runRbacBench(),
   fleet: () => runFleetBench(),
+  access: () => runAccessBench(),
 };
 
 const wanted = process.argv.slice(2);

@@ -43,7 +43,8 @@ interface IdentityAcc extends Span {
   groups: Set<string>;
   pods: Set<string>;
   nodes: Set<string>;
-  secrets: Map<string, Span & { namespace: string; name: string; verbs: Set<string> }>;
+  /** namespace → name → reads. */
+  secrets: Map<string, Map<string, Span & { namespace: string; name: string; verbs: Set<string>; secret?: SecretAcc; reader?: ReaderAcc }>>;
   lists: Map<string, Span & { verb: string; namespace?: string; name?: string; fieldSelector?: string; labelSelector?: string }>;
   vault: Map<string, Span & { path: string; mount: string; ops: Set<string> }>;
   addresses: Map<string, Span>;
@@ -137,8 +138,37 @@ export interface Answers {
   unusual: UnusualRead[];
 }
 
-const iso = (t: number) => new Date(t).toISOString();
-const byKey = <T>(f: (x: T) => string) => (a: T, b: T) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0);
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+/** `Date.prototype.toISOString` for years 1970-9999 without a Date (answers format hundreds of thousands). */
+export function iso(time: number): string {
+  const t = Math.floor(time);
+  if (!(t >= 0 && t < 253402300800000)) return new Date(t).toISOString();
+  const ms = t % 1000;
+  let s = (t - ms) / 1000;
+  const sec = s % 60;
+  s = (s - sec) / 60;
+  const min = s % 60;
+  s = (s - min) / 60;
+  const hour = s % 24;
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+  const z = (s - hour) / 24 + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(min)}:${pad2(sec)}.${ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : ms}Z`;
+}
+/** Sorts by a string key computed once per element (comparators building strings dominate large answers). */
+function sortBy<T>(xs: T[], key: (x: T) => string): T[] {
+  const keyed = xs.map((x) => ({ k: key(x), x }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  for (let i = 0; i < keyed.length; i++) xs[i] = keyed[i].x;
+  return xs;
+}
 const sorted = (s: Iterable<string>) => [...s].sort();
 
 export interface AnswerOptions {
@@ -151,31 +181,72 @@ export interface AnswerOptions {
   baselineFraction?: number;
 }
 
+/** Nested maps: keys are the strings as parsed (no per-record key strings to build and hash). */
+function nested<V>(m: Map<string, Map<string, V>>, a: string): Map<string, V> {
+  let inner = m.get(a);
+  if (!inner) m.set(a, (inner = new Map()));
+  return inner;
+}
+
+interface SecretAcc {
+  cluster: string;
+  namespace: string;
+  name: string;
+  readers: Map<IdentityAcc, ReaderAcc>;
+  denied: number;
+}
+
 /** Feeds on records one at a time; {@link answers} computes the result. */
 export class AccessAggregator {
+  /** cluster → system → the user the authorizer judged → identity. */
+  private readonly byUser = new Map<string, Map<string, Map<string, IdentityAcc>>>();
+  /** subject key → identity (two user names can be one subject: a Vault token's display name vs its SA). */
   private readonly identities = new Map<string, IdentityAcc>();
-  private readonly secrets = new Map<string, { cluster: string; namespace: string; name: string; readers: Map<string, ReaderAcc>; denied: number }>();
+  /** cluster → namespace → name → Secret. */
+  private readonly secrets = new Map<string, Map<string, Map<string, SecretAcc>>>();
   records = 0;
   first = Infinity;
   last = -Infinity;
 
-  add(r: AccessRecord): void {
+  /** The last identity per user name: one lookup in the usual case of one cluster and system per user. */
+  private readonly lastByUser = new Map<string, IdentityAcc & { system: string; user: string }>();
+
+  private identity(r: AccessRecord, t: number): IdentityAcc {
+    const quick = this.lastByUser.get(r.who.user);
+    if (quick !== undefined && quick.cluster === r.cluster && quick.system === r.what.system && quick.user === (r.who.impersonatedUser ?? r.who.user) && r.what.system === "kubernetes") return quick;
+    const id = this.identitySlow(r, t);
+    if (r.what.system === "kubernetes") this.lastByUser.set(r.who.user, Object.assign(id, { system: r.what.system, user: r.who.impersonatedUser ?? r.who.user }));
+    return id;
+  }
+
+  private identitySlow(r: AccessRecord, t: number): IdentityAcc {
+    const users = nested(nested(this.byUser, r.cluster), r.what.system);
+    const user = r.what.system === "vault" ? `${r.who.user}\u0000${r.who.serviceAccount?.namespace ?? ""}\u0000${r.who.serviceAccount?.name ?? ""}` : (r.who.impersonatedUser ?? r.who.user);
+    let id = users.get(user);
+    if (id) return id;
+    const subject = subjectOf(r);
+    const key = `${r.cluster}\u0000${r.what.system}\u0000${subject}`;
+    id = this.identities.get(key);
+    if (!id) {
+      id = { count: 0, first: t, last: t, subject, cluster: r.cluster, users: new Set(), groups: new Set(), pods: new Set(), nodes: new Set(), secrets: new Map(), lists: new Map(), vault: new Map(), addresses: new Map(), denied: new Map(), unknownDecision: 0 };
+      this.identities.set(key, id);
+    }
+    users.set(user, id);
+    return id;
+  }
+
+  /** Adds one record; `t` is its time in ms when the caller has it (saves parsing `r.time`). */
+  add(r: AccessRecord, t: number = Date.parse(r.time)): void {
     this.records++;
-    const t = Date.parse(r.time);
     if (t < this.first) this.first = t;
     if (t > this.last) this.last = t;
-    const subject = subjectOf(r);
-    const idKey = `${r.cluster}\u0000${r.what.system}\u0000${subject}`;
-    let id = this.identities.get(idKey);
-    if (!id) {
-      id = { ...span(t), subject, cluster: r.cluster, users: new Set(), groups: new Set(), pods: new Set(), nodes: new Set(), secrets: new Map(), lists: new Map(), vault: new Map(), addresses: new Map(), denied: new Map(), unknownDecision: 0 };
-      this.identities.set(idKey, id);
-    }
+    const id = this.identity(r, t);
     touch(id, t);
-    addCapped(id.users, r.who.impersonatedUser ? `${r.who.user} as ${r.who.impersonatedUser}` : r.who.user);
-    for (const g of r.who.impersonatedUser ? (r.who.impersonatedGroups ?? []) : r.who.groups) addCapped(id.groups, g);
-    addCapped(id.pods, r.who.pod);
-    addCapped(id.nodes, r.who.node);
+    const who = r.who;
+    if (id.users.size < CAP) id.users.add(who.impersonatedUser ? `${who.user} as ${who.impersonatedUser}` : who.user);
+    if (id.groups.size < CAP) for (const g of who.impersonatedUser ? (who.impersonatedGroups ?? []) : who.groups) addCapped(id.groups, g);
+    addCapped(id.pods, who.pod);
+    addCapped(id.nodes, who.node);
     const ip = r.from.trustedIP;
     if (ip !== undefined) {
       let a = id.addresses.get(ip);
@@ -183,11 +254,11 @@ export class AccessAggregator {
       touch(a, t);
     }
     const w = r.what;
-    const target = w.system === "vault" ? w.path! : `${w.namespace ?? "*"}/${w.name ?? "*"}`;
     if (r.decision.allowed === false) {
+      const target = w.system === "vault" ? w.path! : `${w.namespace ?? "*"}/${w.name ?? "*"}`;
       const k = `${w.verb} ${target}`;
       let d = id.denied.get(k);
-      if (!d) id.denied.set(k, (d = { ...span(t), verb: w.verb, target, ...(r.decision.reason ? { reason: r.decision.reason } : {}) }));
+      if (!d) id.denied.set(k, (d = { count: 0, first: t, last: t, verb: w.verb, target, ...(r.decision.reason ? { reason: r.decision.reason } : {}) }));
       touch(d, t);
       if (w.system === "kubernetes" && w.namespace && w.name) this.secretAcc(r.cluster, w.namespace, w.name).denied++;
       return;
@@ -195,7 +266,7 @@ export class AccessAggregator {
     if (r.decision.allowed === null) id.unknownDecision++;
     if (w.system === "vault") {
       let v = id.vault.get(w.path!);
-      if (!v) id.vault.set(w.path!, (v = { ...span(t), path: w.path!, mount: w.mount ?? "", ops: new Set() }));
+      if (!v) id.vault.set(w.path!, (v = { count: 0, first: t, last: t, path: w.path!, mount: w.mount ?? "", ops: new Set() }));
       touch(v, t);
       v.ops.add(w.verb);
       return;
@@ -204,7 +275,7 @@ export class AccessAggregator {
       const k = `${w.verb}\u0000${w.namespace ?? ""}\u0000${w.name ?? ""}\u0000${w.fieldSelector ?? ""}\u0000${w.labelSelector ?? ""}`;
       let l = id.lists.get(k);
       if (!l) {
-        l = { ...span(t), verb: w.verb };
+        l = { count: 0, first: t, last: t, verb: w.verb };
         if (w.namespace) l.namespace = w.namespace;
         if (w.name) l.name = w.name;
         if (w.fieldSelector) l.fieldSelector = w.fieldSelector;
@@ -214,14 +285,18 @@ export class AccessAggregator {
       touch(l, t);
     }
     if (w.namespace && w.name) {
-      const sk = `${w.namespace}/${w.name}`;
-      let s = id.secrets.get(sk);
-      if (!s) id.secrets.set(sk, (s = { ...span(t), namespace: w.namespace, name: w.name, verbs: new Set() }));
+      const names = nested(id.secrets, w.namespace);
+      let s = names.get(w.name);
+      if (!s) names.set(w.name, (s = { count: 0, first: t, last: t, namespace: w.namespace, name: w.name, verbs: new Set() }));
       touch(s, t);
       s.verbs.add(w.verb);
-      const sec = this.secretAcc(r.cluster, w.namespace, w.name);
-      let rd = sec.readers.get(subject);
-      if (!rd) sec.readers.set(subject, (rd = { ...span(t), verbs: new Set(), addresses: new Map(), userAgents: new Set() }));
+      let rd = s.reader;
+      if (rd === undefined) {
+        const sec = (s.secret = this.secretAcc(r.cluster, w.namespace, w.name));
+        rd = sec.readers.get(id);
+        if (!rd) sec.readers.set(id, (rd = { count: 0, first: t, last: t, verbs: new Set(), addresses: new Map(), userAgents: new Set() }));
+        s.reader = rd;
+      }
       touch(rd, t);
       rd.verbs.add(w.verb);
       if (ip !== undefined) rd.addresses.set(ip, (rd.addresses.get(ip) ?? 0) + 1);
@@ -229,11 +304,15 @@ export class AccessAggregator {
     }
   }
 
-  private secretAcc(cluster: string, namespace: string, name: string) {
-    const k = `${cluster}\u0000${namespace}\u0000${name}`;
-    let s = this.secrets.get(k);
-    if (!s) this.secrets.set(k, (s = { cluster, namespace, name, readers: new Map(), denied: 0 }));
+  private secretAcc(cluster: string, namespace: string, name: string): SecretAcc {
+    const names = nested(nested(this.secrets, cluster), namespace);
+    let s = names.get(name);
+    if (!s) names.set(name, (s = { cluster, namespace, name, readers: new Map(), denied: 0 }));
     return s;
+  }
+
+  private *allSecrets(): Generator<SecretAcc> {
+    for (const byNs of this.secrets.values()) for (const names of byNs.values()) yield* names.values();
   }
 
   answers(options: AnswerOptions = {}): Answers {
@@ -250,23 +329,24 @@ export class AccessAggregator {
       if (!row) secretRows.set(k, (row = { cluster, namespace, name, reads: 0, first: "", last: "", readers: [], denied: 0 }));
       return row;
     };
-    for (const s of this.secrets.values()) {
+    for (const s of this.allSecrets()) {
       const row = secretRow(s.cluster, s.namespace, s.name);
       row.denied = s.denied;
-      for (const [identity, rd] of s.readers) {
+      for (const [reader, rd] of s.readers) {
         row.readers.push({
-          identity,
+          identity: reader.subject,
           via: "direct",
           count: rd.count,
           first: iso(rd.first),
           last: iso(rd.last),
           verbs: sorted(rd.verbs),
-          addresses: [...rd.addresses].map(([ip, count]) => ({ ip, count })).sort((a, b) => b.count - a.count || byKey<{ ip: string }>((x) => x.ip)(a, b)),
+          addresses: [...rd.addresses].map(([ip, count]) => ({ ip, count })).sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0)),
           userAgents: sorted(rd.userAgents),
         });
       }
     }
     const unusual: UnusualRead[] = [];
+    const cutoffText = iso(cutoff);
     for (const id of this.identities.values()) {
       const lists: ListAnswer[] = [...id.lists.values()].map((l) => {
         const answer: ListAnswer = { verb: l.verb, namespace: l.namespace ?? "*", ...(l.name ? { name: l.name } : {}), ...(l.fieldSelector ? { fieldSelector: l.fieldSelector } : {}), ...(l.labelSelector ? { labelSelector: l.labelSelector } : {}), count: l.count, first: iso(l.first), last: iso(l.last) };
@@ -288,7 +368,7 @@ export class AccessAggregator {
         }
         return answer;
       });
-      lists.sort(byKey((l) => `${l.namespace} ${l.verb} ${l.name ?? ""} ${l.fieldSelector ?? ""} ${l.labelSelector ?? ""}`));
+      sortBy(lists, (l) => `${l.namespace} ${l.verb} ${l.name ?? ""} ${l.fieldSelector ?? ""} ${l.labelSelector ?? ""}`);
       identities.push({
         identity: id.subject,
         cluster: id.cluster,
@@ -299,11 +379,11 @@ export class AccessAggregator {
         count: id.count,
         first: iso(id.first),
         last: iso(id.last),
-        secrets: [...id.secrets.values()].map((s) => ({ namespace: s.namespace, name: s.name, verbs: sorted(s.verbs), count: s.count, first: iso(s.first), last: iso(s.last) })).sort(byKey((s) => `${s.namespace}/${s.name}`)),
+        secrets: sortBy([...id.secrets.values()].flatMap((m) => [...m.values()]).map((s) => ({ namespace: s.namespace, name: s.name, verbs: sorted(s.verbs), count: s.count, first: iso(s.first), last: iso(s.last) })), (s) => `${s.namespace}/${s.name}`),
         lists,
-        vault: [...id.vault.values()].map((v) => ({ path: v.path, mount: v.mount, operations: sorted(v.ops), count: v.count, first: iso(v.first), last: iso(v.last) })).sort(byKey((v) => v.path)),
-        addresses: [...id.addresses].map(([ip, a]) => ({ ip, count: a.count, first: iso(a.first), last: iso(a.last) })).sort(byKey((a) => a.ip)),
-        denied: [...id.denied.values()].map((d) => ({ verb: d.verb, target: d.target, ...(d.reason ? { reason: d.reason } : {}), count: d.count, first: iso(d.first), last: iso(d.last) })).sort(byKey((d) => `${d.target} ${d.verb}`)),
+        vault: sortBy([...id.vault.values()].map((v) => ({ path: v.path, mount: v.mount, operations: sorted(v.ops), count: v.count, first: iso(v.first), last: iso(v.last) })), (v) => v.path),
+        addresses: sortBy([...id.addresses].map(([ip, a]) => ({ ip, count: a.count, first: iso(a.first), last: iso(a.last) })), (a) => a.ip),
+        denied: sortBy([...id.denied.values()].map((d) => ({ verb: d.verb, target: d.target, ...(d.reason ? { reason: d.reason } : {}), count: d.count, first: iso(d.first), last: iso(d.last) })), (d) => `${d.target} ${d.verb}`),
         undecided: id.unknownDecision,
       });
       // Unusual: denied attempts always; new Secrets / addresses after the baseline for identities seen before it.
@@ -314,33 +394,33 @@ export class AccessAggregator {
         if (id.first > cutoff) {
           unusual.push({ kind: "new-identity", identity: id.subject, cluster: id.cluster, target: id.subject, count: id.count, first: iso(id.first), detail: "first seen after the baseline period" });
         } else {
-          for (const s of id.secrets.values()) {
-            if (s.first > cutoff) unusual.push({ kind: "new-secret", identity: id.subject, cluster: id.cluster, target: `${s.namespace}/${s.name}`, count: s.count, first: iso(s.first), detail: `${sorted(s.verbs).join(", ")} of a Secret this identity did not read before ${iso(cutoff)}` });
+          for (const s of [...id.secrets.values()].flatMap((m) => [...m.values()])) {
+            if (s.first > cutoff) unusual.push({ kind: "new-secret", identity: id.subject, cluster: id.cluster, target: `${s.namespace}/${s.name}`, count: s.count, first: iso(s.first), detail: `${sorted(s.verbs).join(", ")} of a Secret this identity did not read before ${cutoffText}` });
           }
           for (const v of id.vault.values()) {
-            if (v.first > cutoff) unusual.push({ kind: "new-secret", identity: id.subject, cluster: id.cluster, target: v.path, count: v.count, first: iso(v.first), detail: `Vault ${sorted(v.ops).join(", ")} of a path this identity did not use before ${iso(cutoff)}` });
+            if (v.first > cutoff) unusual.push({ kind: "new-secret", identity: id.subject, cluster: id.cluster, target: v.path, count: v.count, first: iso(v.first), detail: `Vault ${sorted(v.ops).join(", ")} of a path this identity did not use before ${cutoffText}` });
           }
           for (const [ip, a] of id.addresses) {
-            if (a.first > cutoff) unusual.push({ kind: "new-address", identity: id.subject, cluster: id.cluster, target: ip, count: a.count, first: iso(a.first), detail: `requests from an address not seen for this identity before ${iso(cutoff)}` });
+            if (a.first > cutoff) unusual.push({ kind: "new-address", identity: id.subject, cluster: id.cluster, target: ip, count: a.count, first: iso(a.first), detail: `requests from an address not seen for this identity before ${cutoffText}` });
           }
         }
       }
     }
     for (const row of secretRows.values()) {
-      row.readers.sort(byKey((r) => `${r.identity} ${r.via}`));
+      sortBy(row.readers, (r) => `${r.identity} ${r.via}`);
       const direct = row.readers.filter((r) => r.via === "direct");
       row.reads = direct.reduce((n, r) => n + r.count, 0);
       const all = row.readers;
       row.first = all.length > 0 ? all.map((r) => r.first).sort()[0] : "";
       row.last = all.length > 0 ? all.map((r) => r.last).sort().reverse()[0] : "";
     }
-    identities.sort(byKey((i) => `${i.cluster} ${i.identity}`));
+    sortBy(identities, (i) => `${i.cluster} ${i.identity}`);
     const order: Record<UnusualKind, number> = { denied: 0, "new-identity": 1, "new-secret": 2, "new-address": 3 };
-    unusual.sort((a, b) => order[a.kind] - order[b.kind] || byKey<UnusualRead>((u) => `${u.cluster} ${u.identity} ${u.target}`)(a, b));
+    sortBy(unusual, (u) => `${order[u.kind]} ${u.cluster} ${u.identity} ${u.target}`);
     return {
       window: has ? { first: iso(this.first), last: iso(this.last), ...(this.last > this.first ? { baselineUntil: iso(cutoff) } : {}) } : {},
       records: this.records,
-      secrets: [...secretRows.values()].sort(byKey((s) => `${s.cluster} ${s.namespace}/${s.name}`)),
+      secrets: sortBy([...secretRows.values()], (s) => `${s.cluster} ${s.namespace}/${s.name}`),
       identities,
       unusual,
     };

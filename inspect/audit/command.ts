@@ -50,8 +50,8 @@ export async function readAudit(sources: InputSource[], options: DecodeOptions, 
   };
   const decoder = new AuditDecoder(
     options,
-    (r) => {
-      aggregator.add(r);
+    (r, at) => {
+      aggregator.add(r, at);
       onRecord?.(r);
     },
     problem,

@@ -19,7 +19,7 @@
 import { gunzipSync } from "node:zlib";
 import type { Location, ProblemSink } from "./stream";
 import { jsonErrorText } from "./stream";
-import type { AccessRecord, AuditFormat, CoverageFacts, Decision, FormatFamily, Who } from "./types";
+import type { AccessRecord, AuditFormat, CoverageFacts, Decision, FormatFamily, From, What, Who } from "./types";
 import { FAMILY_OF } from "./types";
 
 export interface DecodeOptions {
@@ -44,6 +44,14 @@ const COMPLETE_STAGES = new Set(["ResponseComplete", "Panic"]);
 const GRPC_TO_HTTP: Record<number, number> = { 0: 200, 3: 400, 5: 404, 6: 409, 7: 403, 16: 401, 8: 429, 13: 500, 14: 503, 4: 504 };
 
 type Obj = Record<string, any>;
+const NO_SELECTORS: Readonly<Record<string, any>> = Object.freeze({});
+
+/** The array itself when every element is a string (the usual case: no copy), else its strings. */
+function strings(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") return v.filter((x) => typeof x === "string");
+  return v as string[];
+}
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
@@ -120,13 +128,78 @@ function eksCluster(group: unknown): string | undefined {
   return m ? m[1] : undefined;
 }
 
-function isoTime(ms: number): string {
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+
+/** ISO 8601 UTC with milliseconds; an RFC 3339 UTC input is cut textually (the hot path: no Date). */
+function isoTime(ms: number, text?: unknown): string {
+  if (typeof text === "string" && CANONICAL.test(text)) {
+    if (text.length === 20) return `${text.slice(0, 19)}.000Z`;
+    const frac = text.slice(20, text.length - 1);
+    return `${text.slice(0, 20)}${frac.length >= 3 ? frac.slice(0, 3) : frac.padEnd(3, "0")}Z`;
+  }
   return new Date(ms).toISOString();
 }
 
 interface Pending {
   record: AccessRecord;
   at: number;
+}
+
+/**
+ * Once per request id: the final stage is emitted at once; earlier stages wait for it and are emitted when
+ * it never comes (at the end, or once older than the window). Ids older than the window are forgotten.
+ */
+class Dedupe {
+  private readonly done = new Map<string, number>();
+  private readonly pending = new Map<string, Pending>();
+  private maxTime = 0;
+  private sincePrune = 0;
+  duplicates = 0;
+
+  constructor(
+    private readonly window: number,
+    private readonly emit: (r: AccessRecord, at: number) => void,
+  ) {}
+
+  pendingOf(key: string): Pending | undefined {
+    return this.pending.get(key);
+  }
+
+  staged(key: string, record: AccessRecord, final: boolean, at: number): void {
+    if (at > this.maxTime) this.maxTime = at;
+    if (++this.sincePrune >= 65536) this.prune();
+    if (this.done.has(key)) {
+      this.duplicates++;
+      return;
+    }
+    if (final) {
+      if (this.pending.delete(key)) this.duplicates++;
+      this.done.set(key, at);
+      this.emit(record, at);
+    } else {
+      if (this.pending.has(key)) this.duplicates++;
+      this.pending.set(key, { record, at });
+    }
+  }
+
+  private prune(): void {
+    this.sincePrune = 0;
+    const horizon = this.maxTime - this.window;
+    for (const [k, t] of this.done) if (t < horizon) this.done.delete(k);
+    for (const [k, p] of this.pending) {
+      if (p.at < horizon) {
+        this.pending.delete(k);
+        this.done.set(k, p.at);
+        this.emit(p.record, p.at);
+      }
+    }
+  }
+
+  finish(): void {
+    const rest = [...this.pending.values()].sort((a, b) => a.at - b.at);
+    this.pending.clear();
+    for (const p of rest) this.emit(p.record, p.at);
+  }
 }
 
 /**
@@ -141,21 +214,27 @@ export class AuditDecoder {
   readonly formats: Partial<Record<AuditFormat, number>> = {};
   /** Values that were recognised but are not Secret or Vault credential accesses. */
   otherEvents = 0;
-  duplicates = 0;
+  get duplicates(): number {
+    return this.k8sSeen.duplicates + this.gkeSeen.duplicates + this.vaultSeen.duplicates;
+  }
   /** Rows of the coverage queries' results (events per time bin) that were read. */
   coverageRows = 0;
-  private readonly done = new Map<string, number>();
-  private readonly pending = new Map<string, Pending>();
-  private maxTime = 0;
-  private sincePrune = 0;
-  private readonly window: number;
+  /** Kubernetes audit IDs (the same event exported twice, e.g. CloudWatch and Insights, counts once). */
+  private readonly k8sSeen: Dedupe;
+  private readonly gkeSeen: Dedupe;
+  private readonly vaultSeen: Dedupe;
+  /** family → cluster → the minutes set in {@link activity}, with the last minute added. */
+  private readonly activityCache = new Map<string, Map<string, { set: Set<number>; last: number }>>();
 
   constructor(
     private readonly options: DecodeOptions,
-    private readonly emit: (r: AccessRecord) => void,
+    emit: (r: AccessRecord, at: number) => void,
     private readonly problem: ProblemSink,
   ) {
-    this.window = options.dedupeWindowMs ?? 2 * 3600 * 1000;
+    const window = options.dedupeWindowMs ?? 2 * 3600 * 1000;
+    this.k8sSeen = new Dedupe(window, emit);
+    this.gkeSeen = new Dedupe(window, emit);
+    this.vaultSeen = new Dedupe(window, emit);
   }
 
   /** One JSON value (or a base64 line) from the input. */
@@ -269,14 +348,14 @@ export class AuditDecoder {
    * active for gap detection and adds the GKE / AKS counts. Returns false for any other value.
    */
   private coverageRow(v: Obj): boolean {
-    const mark = (stream: string, at: unknown, minutes: number) => {
+    const mark = (family: string, cluster: string, at: unknown, minutes: number) => {
       const t = parseTime(at);
       if (t === undefined) return;
-      for (let m = 0; m < minutes; m++) this.activityAt(stream, t + m * 60000);
+      for (let m = 0; m < minutes; m++) this.activityAt(family, cluster, t + m * 60000);
     };
     const n = (x: unknown) => (typeof x === "number" ? x : typeof x === "string" && /^\d+$/.test(x) ? Number(x) : 0);
     if ("period" in v && "events" in v && Object.keys(v).every((k) => k === "period" || k === "events")) {
-      if (n(v.events) > 0) mark(`eks ${this.options.cluster ?? ""}`, v.period, 5);
+      if (n(v.events) > 0) mark("eks", this.options.cluster ?? "", v.period, 5);
       this.coverageRows++;
       return true;
     }
@@ -288,14 +367,14 @@ export class AuditDecoder {
         facts.dataAccess += n(v.entries);
         facts.secretReads += n(v.secret_entries);
       } else if (/activity$/.test(logName)) facts.activity += n(v.entries);
-      if (n(v.entries) > 0) mark(`gke ${cluster}`, v.hour, 60);
+      if (n(v.entries) > 0) mark("gke", cluster, v.hour, 60);
       this.coverageRows++;
       return true;
     }
     if ("Table" in v && "events" in v && "TimeGenerated" in v) {
       const table = String(v.Table);
       this.facts.aks[table] = (this.facts.aks[table] ?? 0) + n(v.events);
-      if (n(v.events) > 0 && (table === "AKSAudit" || table === "kube-audit")) mark(`aks ${this.options.cluster ?? ""}`, v.TimeGenerated, 5);
+      if (n(v.events) > 0 && (table === "AKSAudit" || table === "kube-audit")) mark("aks", this.options.cluster ?? "", v.TimeGenerated, 5);
       this.coverageRows++;
       return true;
     }
@@ -370,112 +449,102 @@ export class AuditDecoder {
     this.eventMessage(v.log_s, "aks-diagnostics", aksCluster(v.ResourceId ?? v._ResourceId) ?? this.options.cluster ?? "", loc);
   }
 
-  private activityAt(stream: string, ms: number): void {
-    let set = this.activity.get(stream);
-    if (!set) this.activity.set(stream, (set = new Set()));
-    set.add(Math.floor(ms / 60000));
+  /** serviceAccountOf, remembered per user name (bounded: cleared when it grows past 100,000 names). */
+  private readonly saCache = new Map<string, { namespace: string; name: string } | null>();
+  private serviceAccount(user: string): { namespace: string; name: string } | undefined {
+    let sa = this.saCache.get(user);
+    if (sa === undefined) {
+      if (this.saCache.size >= 100_000) this.saCache.clear();
+      this.saCache.set(user, (sa = serviceAccountOf(user) ?? null));
+    }
+    return sa === null ? undefined : sa;
   }
 
-  /** One Kubernetes audit Event, in whichever wrapper it came. */
+  private activityAt(family: string, cluster: string, ms: number): void {
+    let byCluster = this.activityCache.get(family);
+    if (!byCluster) this.activityCache.set(family, (byCluster = new Map()));
+    let entry = byCluster.get(cluster);
+    if (!entry) {
+      const set = new Set<number>();
+      this.activity.set(`${family} ${cluster}`, set);
+      byCluster.set(cluster, (entry = { set, last: -1 }));
+    }
+    const minute = Math.floor(ms / 60000);
+    if (minute !== entry.last) {
+      entry.set.add(minute);
+      entry.last = minute;
+    }
+  }
+
+  /** One Kubernetes audit Event, in whichever wrapper it came. The hot path: no avoidable allocation. */
   k8sEvent(ev: Obj, format: AuditFormat, cluster: string, loc: Location): void {
     this.formats[format] = (this.formats[format] ?? 0) + 1;
     const receivedMs = parseTime(ev.requestReceivedTimestamp) ?? parseTime(ev.stageTimestamp);
-    if (typeof ev.level === "string") this.facts.levels[ev.level] = (this.facts.levels[ev.level] ?? 0) + 1;
-    if (receivedMs !== undefined) this.activityAt(`${FAMILY_OF[format]} ${cluster}`, receivedMs);
+    const level = ev.level;
+    if (typeof level === "string") this.facts.levels[level] = (this.facts.levels[level] ?? 0) + 1;
+    if (receivedMs !== undefined) this.activityAt(FAMILY_OF[format], cluster, receivedMs);
     const ref = ev.objectRef;
-    if (!isObj(ref) || ref.resource !== "secrets" || (ref.apiGroup !== undefined && ref.apiGroup !== "") || ref.subresource !== undefined || !READ_VERBS.has(ev.verb)) {
+    const verb = ev.verb;
+    if (!isObj(ref) || ref.resource !== "secrets" || (ref.apiGroup !== undefined && ref.apiGroup !== "") || ref.subresource !== undefined || !READ_VERBS.has(verb)) {
       this.otherEvents++;
       return;
     }
-    const missing = [
-      str(ev.auditID) ? undefined : "auditID",
-      isObj(ev.user) && str(ev.user.username) ? undefined : "user.username",
-      receivedMs !== undefined ? undefined : "requestReceivedTimestamp",
-    ].filter((m): m is string => m !== undefined);
-    if (missing.length > 0) return this.problem({ ...loc, message: `Secret ${String(ev.verb)} event missing field ${missing.join(", ")}` });
-    const user = ev.user as Obj;
-    const imp = isObj(ev.impersonatedUser) ? ev.impersonatedUser : undefined;
-    const effective = str(imp?.username) ?? (user.username as string);
-    const who: Who = { user: user.username, groups: Array.isArray(user.groups) ? user.groups.filter((g: unknown) => typeof g === "string") : [] };
-    if (imp && str(imp.username)) {
-      who.impersonatedUser = imp.username;
-      if (Array.isArray(imp.groups)) who.impersonatedGroups = imp.groups.filter((g: unknown) => typeof g === "string");
+    const user = ev.user;
+    const hasUser = isObj(user) && str(user.username) !== undefined;
+    if (!str(ev.auditID) || !hasUser || receivedMs === undefined) {
+      const missing: string[] = [];
+      if (!str(ev.auditID)) missing.push("auditID");
+      if (!hasUser) missing.push("user.username");
+      if (receivedMs === undefined) missing.push("requestReceivedTimestamp");
+      return this.problem({ ...loc, message: `Secret ${String(verb)} event missing field ${missing.join(", ")}` });
     }
-    const sa = serviceAccountOf(effective);
+    const imp = isObj(ev.impersonatedUser) && str(ev.impersonatedUser.username) ? ev.impersonatedUser : undefined;
+    const who: Who = { user: user.username, groups: strings(user.groups) };
+    if (imp) {
+      who.impersonatedUser = imp.username;
+      if (Array.isArray(imp.groups)) who.impersonatedGroups = strings(imp.groups);
+    }
+    const sa = this.serviceAccount(imp ? imp.username : user.username);
     if (sa) who.serviceAccount = sa;
     const extra = (imp ?? user).extra;
-    const pod = extraValue(extra, "authentication.kubernetes.io/pod-name");
-    const node = extraValue(extra, "authentication.kubernetes.io/node-name");
-    if (pod) who.pod = pod;
-    if (node) who.node = node;
-    const selectors = selectorsOf(str(ev.requestURI));
-    const name = str(ref.name) ?? (ev.verb !== "get" ? nameFromFieldSelector(selectors.fieldSelector) : undefined);
-    const ips: string[] = Array.isArray(ev.sourceIPs) ? ev.sourceIPs.filter((ip: unknown) => typeof ip === "string") : [];
-    const annotations = isObj(ev.annotations) ? ev.annotations : {};
-    const decisionText = str(annotations["authorization.k8s.io/decision"]);
-    const code = isObj(ev.responseStatus) && typeof ev.responseStatus.code === "number" ? (ev.responseStatus.code as number) : undefined;
+    if (extra !== undefined) {
+      const pod = extraValue(extra, "authentication.kubernetes.io/pod-name");
+      const node = extraValue(extra, "authentication.kubernetes.io/node-name");
+      if (pod) who.pod = pod;
+      if (node) who.node = node;
+    }
+    const what: What = { system: "kubernetes", verb };
+    if (str(ref.namespace)) what.namespace = ref.namespace;
+    const uri = ev.requestURI;
+    const selectors = typeof uri === "string" && uri.includes("?") ? selectorsOf(uri) : NO_SELECTORS;
+    const name = str(ref.name) ?? (verb !== "get" ? nameFromFieldSelector(selectors.fieldSelector) : undefined);
+    if (name) what.name = name;
+    if (selectors.fieldSelector) what.fieldSelector = selectors.fieldSelector;
+    if (selectors.labelSelector) what.labelSelector = selectors.labelSelector;
+    const ips = strings(ev.sourceIPs);
+    const from: From = { sourceIPs: ips };
+    if (ips.length > 0) from.trustedIP = ips[ips.length - 1];
+    if (str(ev.userAgent)) from.userAgent = ev.userAgent;
+    const annotations = isObj(ev.annotations) ? ev.annotations : NO_SELECTORS;
+    const decisionText = annotations["authorization.k8s.io/decision"];
+    const status = ev.responseStatus;
+    const code = isObj(status) && typeof status.code === "number" ? (status.code as number) : undefined;
     const decision: Decision = {
       allowed: decisionText === "allow" ? true : decisionText === "forbid" ? false : code === 403 || code === 401 ? false : code !== undefined ? true : null,
     };
     const reason = str(annotations["authorization.k8s.io/reason"]);
     if (reason) decision.reason = reason;
     if (code !== undefined) decision.code = code;
-    const record: AccessRecord = {
-      format,
-      id: ev.auditID,
-      time: isoTime(receivedMs!),
-      cluster,
-      who,
-      what: {
-        system: "kubernetes",
-        verb: ev.verb,
-        ...(str(ref.namespace) ? { namespace: ref.namespace } : {}),
-        ...(name ? { name } : {}),
-        ...selectors,
-      },
-      from: { sourceIPs: ips, ...(ips.length > 0 ? { trustedIP: ips[ips.length - 1] } : {}), ...(str(ev.userAgent) ? { userAgent: ev.userAgent } : {}) },
-      decision,
-    };
-    const stage = str(ev.stage);
-    this.staged(`k ${cluster} ${record.id}`, record, stage === undefined || COMPLETE_STAGES.has(stage), receivedMs!);
-  }
-
-  /** Emits a record once per key: at its final stage, or (flushed later) the only stage seen. */
-  private staged(key: string, record: AccessRecord, final: boolean, at: number): void {
-    if (at > this.maxTime) this.maxTime = at;
-    if (++this.sincePrune >= 65536) this.prune();
-    if (this.done.has(key)) {
-      this.duplicates++;
-      return;
-    }
-    if (final) {
-      if (this.pending.delete(key)) this.duplicates++;
-      this.done.set(key, at);
-      this.emit(record);
-    } else {
-      if (this.pending.has(key)) this.duplicates++;
-      this.pending.set(key, { record, at });
-    }
-  }
-
-  private prune(): void {
-    this.sincePrune = 0;
-    const horizon = this.maxTime - this.window;
-    for (const [k, t] of this.done) if (t < horizon) this.done.delete(k);
-    for (const [k, p] of this.pending) {
-      if (p.at < horizon) {
-        this.pending.delete(k);
-        this.done.set(k, p.at);
-        this.emit(p.record);
-      }
-    }
+    const record: AccessRecord = { format, id: ev.auditID, time: isoTime(receivedMs, ev.requestReceivedTimestamp), cluster, who, what, from, decision };
+    const stage = ev.stage;
+    this.k8sSeen.staged(record.id, record, typeof stage !== "string" || stage === "" || COMPLETE_STAGES.has(stage), receivedMs);
   }
 
   /** Emits the requests of which only an early stage (or only a Vault request entry) was logged. */
   finish(): void {
-    const rest = [...this.pending.values()].sort((a, b) => a.at - b.at);
-    this.pending.clear();
-    for (const p of rest) this.emit(p.record);
+    this.k8sSeen.finish();
+    this.gkeSeen.finish();
+    this.vaultSeen.finish();
   }
 
   private gkeEntry(e: Obj, format: AuditFormat, loc: Location): void {
@@ -487,7 +556,7 @@ export class AuditDecoder {
     const facts = (this.facts.gke[cluster] ??= { activity: 0, dataAccess: 0, secretReads: 0 });
     if (kind) facts[kind]++;
     const ms = parseTime(e.timestamp) ?? parseTime(e.receiveTimestamp);
-    if (ms !== undefined) this.activityAt(`gke ${cluster}`, ms);
+    if (ms !== undefined) this.activityAt("gke", cluster, ms);
     const method = str(pp.methodName) ?? "";
     const m = /^io\.k8s\.core\.v1\.secrets\.(get|list|watch)$/.exec(method);
     if (!m) {
@@ -525,7 +594,7 @@ export class AuditDecoder {
       from: { sourceIPs: ip ? [ip] : [], ...(ip ? { trustedIP: ip } : {}), ...(ua ? { userAgent: ua } : {}) },
       decision,
     };
-    this.staged(`g ${cluster} ${record.id}`, record, true, ms!);
+    this.gkeSeen.staged(record.id, record, true, ms!);
   }
 
   private vaultEntry(e: Obj, loc: Location): void {
@@ -535,7 +604,7 @@ export class AuditDecoder {
     const path = str(req.path);
     const op = str(req.operation);
     const ms = parseTime(e.time);
-    if (ms !== undefined) this.activityAt(`vault ${this.options.cluster ?? ""}`, ms);
+    if (ms !== undefined) this.activityAt("vault", this.options.cluster ?? "", ms);
     if (path === "sys/audit" && e.type === "response" && isObj(e.response?.data)) {
       this.facts.vaultAuditDevices = Object.keys(e.response.data).sort();
     }
@@ -578,9 +647,9 @@ export class AuditDecoder {
       decision,
     };
     // The request entry's time is when the request arrived; its response is logged after the work.
-    const earlier = this.pending.get(`v ${record.id}`);
-    if (earlier && e.type === "response") record.time = earlier.record.time;
-    this.staged(`v ${record.id}`, record, e.type === "response", ms!);
+    const earlier = e.type === "response" ? this.vaultSeen.pendingOf(record.id) : undefined;
+    if (earlier) record.time = earlier.record.time;
+    this.vaultSeen.staged(record.id, record, e.type === "response", earlier ? earlier.at : ms!);
   }
 }
 

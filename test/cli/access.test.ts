@@ -26,7 +26,7 @@ writeFileSync(join(dir, "vault.jsonl"), S.vaultJsonLines());
 writeFileSync(join(dir, "gke.json"), S.gkeGcloudJson());
 writeFileSync(join(dir, "aks.json"), S.aksAuditCliJson());
 writeFileSync(join(dir, "policy.yaml"), "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n    resources: [{ group: \"\", resources: [secrets] }]\n");
-writeFileSync(join(dir, "inventory.yaml"), readFileSync(join(__dirname, "../fixtures/audit/inventory.yaml")));
+writeFileSync(join(dir, "inventory.yaml"), readFileSync(join(__dirname, "../fixtures/audit/inventory.yaml"), "utf8"));
 
 function capture() {
   const io = { out: "", err: "", stdout: (t: string) => (io.out += t), stderr: (t: string) => (io.err += t) };
