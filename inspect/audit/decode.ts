@@ -528,7 +528,7 @@ export class AuditDecoder {
     const annotations = isObj(ev.annotations) ? ev.annotations : NO_SELECTORS;
     const decisionText = annotations["authorization.k8s.io/decision"];
     const status = ev.responseStatus;
-    const code = isObj(status) && typeof status.code === "number" ? (status.code as number) : undefined;
+    const code = isObj(status) && typeof status.code === "number" ? (status.code) : undefined;
     const decision: Decision = {
       allowed: decisionText === "allow" ? true : decisionText === "forbid" ? false : code === 403 || code === 401 ? false : code !== undefined ? true : null,
     };

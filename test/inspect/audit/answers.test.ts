@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { test } from "node:test";
+import { runInThisContext } from "node:vm";
 import fc from "fast-check";
 import * as ts from "typescript";
 import * as YAML from "yaml";
@@ -138,7 +139,7 @@ test("the Pulumi snippet runs under the Pulumi mock runtime and registers the pr
   const js = ts.transpileModule(api.pulumi, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const stack = await runProgram(() => {
     const mod = { exports: {} };
-    new Function("require", "module", "exports", js)(require, mod, mod.exports);
+    (runInThisContext(`(function (require, module, exports) {${js}\n})`) as (r: NodeRequire, m: object, e: object) => void)(require, mod, mod.exports);
   });
   const role = stack.one("kubernetes:rbac.authorization.k8s.io/v1:Role");
   const yamlObjects = YAML.parseAllDocuments(api.yaml).map((d) => d.toJS());

@@ -2,10 +2,10 @@
 import { Readable } from "node:stream";
 import { readAudit } from "../../../inspect/audit/command";
 import type { DecodeOptions } from "../../../inspect/audit/decode";
-import type { AccessRecord, ReadProblem } from "../../../inspect/audit/types";
+import type { AccessRecord } from "../../../inspect/audit/types";
 
 export async function read(text: string | Buffer, options: DecodeOptions = {}, name = "input.json") {
   const records: AccessRecord[] = [];
   const result = await readAudit([{ name, open: () => Readable.from([typeof text === "string" ? Buffer.from(text) : text]) }], options, (r) => records.push(r));
-  return { records, problems: result.problems as ReadProblem[], result };
+  return { records, problems: result.problems, result };
 }
