@@ -24,16 +24,26 @@ interface Span {
   last: number;
 }
 const span = (t: number): Span => ({ count: 0, first: t, last: t });
-function touch(s: Span, t: number): void {
-  s.count++;
-  if (t < s.first) s.first = t;
-  if (t > s.last) s.last = t;
-}
+// Spans are updated inline at each site (count, first, last): one shared helper would see every
+// accumulator's shape and turn megamorphic, which cost more than the rest of a record.
+
+/** Kubernetes read verbs as bits (a Set per reader costs more than the rest of a record). */
+const VERB_BITS: Record<string, number> = { get: 1, list: 2, watch: 4 };
+const verbList = (bits: number) => ["get", "list", "watch"].filter((_v, i) => (bits & (1 << i)) !== 0);
 
 interface ReaderAcc extends Span {
-  verbs: Set<string>;
-  addresses: Map<string, number>;
-  userAgents: Set<string>;
+  verbs: number;
+  /** The first address and its count; the others (rare: a pod keeps its address) in `more`. */
+  ip?: string;
+  ipCount: number;
+  more?: Map<string, number>;
+  userAgents: string[];
+}
+
+function readerAddresses(rd: ReaderAcc): { ip: string; count: number }[] {
+  const out = rd.ip !== undefined ? [{ ip: rd.ip, count: rd.ipCount }] : [];
+  for (const [ip, count] of rd.more ?? []) out.push({ ip, count });
+  return out.sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
 }
 
 interface IdentityAcc extends Span {
@@ -44,7 +54,7 @@ interface IdentityAcc extends Span {
   pods: Set<string>;
   nodes: Set<string>;
   /** namespace → name → reads. */
-  secrets: Map<string, Map<string, Span & { namespace: string; name: string; verbs: Set<string>; secret?: SecretAcc; reader?: ReaderAcc }>>;
+  secrets: Map<string, Map<string, Span & { namespace: string; name: string; verbs: number; secret?: SecretAcc; reader?: ReaderAcc }>>;
   lists: Map<string, Span & { verb: string; namespace?: string; name?: string; fieldSelector?: string; labelSelector?: string }>;
   vault: Map<string, Span & { path: string; mount: string; ops: Set<string> }>;
   addresses: Map<string, Span>;
@@ -241,7 +251,9 @@ export class AccessAggregator {
     if (t < this.first) this.first = t;
     if (t > this.last) this.last = t;
     const id = this.identity(r, t);
-    touch(id, t);
+    id.count++;
+    if (t < id.first) id.first = t;
+    if (t > id.last) id.last = t;
     const who = r.who;
     if (id.users.size < CAP) id.users.add(who.impersonatedUser ? `${who.user} as ${who.impersonatedUser}` : who.user);
     if (id.groups.size < CAP) for (const g of who.impersonatedUser ? (who.impersonatedGroups ?? []) : who.groups) addCapped(id.groups, g);
@@ -251,7 +263,9 @@ export class AccessAggregator {
     if (ip !== undefined) {
       let a = id.addresses.get(ip);
       if (!a) id.addresses.set(ip, (a = span(t)));
-      touch(a, t);
+      a.count++;
+      if (t < a.first) a.first = t;
+      if (t > a.last) a.last = t;
     }
     const w = r.what;
     if (r.decision.allowed === false) {
@@ -259,7 +273,9 @@ export class AccessAggregator {
       const k = `${w.verb} ${target}`;
       let d = id.denied.get(k);
       if (!d) id.denied.set(k, (d = { count: 0, first: t, last: t, verb: w.verb, target, ...(r.decision.reason ? { reason: r.decision.reason } : {}) }));
-      touch(d, t);
+      d.count++;
+      if (t < d.first) d.first = t;
+      if (t > d.last) d.last = t;
       if (w.system === "kubernetes" && w.namespace && w.name) this.secretAcc(r.cluster, w.namespace, w.name).denied++;
       return;
     }
@@ -267,7 +283,9 @@ export class AccessAggregator {
     if (w.system === "vault") {
       let v = id.vault.get(w.path!);
       if (!v) id.vault.set(w.path!, (v = { count: 0, first: t, last: t, path: w.path!, mount: w.mount ?? "", ops: new Set() }));
-      touch(v, t);
+      v.count++;
+      if (t < v.first) v.first = t;
+      if (t > v.last) v.last = t;
       v.ops.add(w.verb);
       return;
     }
@@ -282,25 +300,38 @@ export class AccessAggregator {
         if (w.labelSelector) l.labelSelector = w.labelSelector;
         id.lists.set(k, l);
       }
-      touch(l, t);
+      l.count++;
+      if (t < l.first) l.first = t;
+      if (t > l.last) l.last = t;
     }
     if (w.namespace && w.name) {
       const names = nested(id.secrets, w.namespace);
       let s = names.get(w.name);
-      if (!s) names.set(w.name, (s = { count: 0, first: t, last: t, namespace: w.namespace, name: w.name, verbs: new Set() }));
-      touch(s, t);
-      s.verbs.add(w.verb);
+      if (!s) names.set(w.name, (s = { count: 0, first: t, last: t, namespace: w.namespace, name: w.name, verbs: 0 }));
+      s.count++;
+      if (t < s.first) s.first = t;
+      if (t > s.last) s.last = t;
+      const bit = VERB_BITS[w.verb] ?? 0;
+      s.verbs |= bit;
       let rd = s.reader;
       if (rd === undefined) {
         const sec = (s.secret = this.secretAcc(r.cluster, w.namespace, w.name));
         rd = sec.readers.get(id);
-        if (!rd) sec.readers.set(id, (rd = { count: 0, first: t, last: t, verbs: new Set(), addresses: new Map(), userAgents: new Set() }));
+        if (!rd) sec.readers.set(id, (rd = { count: 0, first: t, last: t, verbs: 0, ipCount: 0, userAgents: [] }));
         s.reader = rd;
       }
-      touch(rd, t);
-      rd.verbs.add(w.verb);
-      if (ip !== undefined) rd.addresses.set(ip, (rd.addresses.get(ip) ?? 0) + 1);
-      addCapped(rd.userAgents, r.from.userAgent);
+      rd.count++;
+      if (t < rd.first) rd.first = t;
+      if (t > rd.last) rd.last = t;
+      rd.verbs |= bit;
+      if (ip !== undefined) {
+        if (rd.ip === undefined || rd.ip === ip) {
+          rd.ip = ip;
+          rd.ipCount++;
+        } else (rd.more ??= new Map()).set(ip, (rd.more.get(ip) ?? 0) + 1);
+      }
+      const ua = r.from.userAgent;
+      if (ua !== undefined && rd.userAgents.length < CAP && !rd.userAgents.includes(ua)) rd.userAgents.push(ua);
     }
   }
 
@@ -339,9 +370,9 @@ export class AccessAggregator {
           count: rd.count,
           first: iso(rd.first),
           last: iso(rd.last),
-          verbs: sorted(rd.verbs),
-          addresses: [...rd.addresses].map(([ip, count]) => ({ ip, count })).sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0)),
-          userAgents: sorted(rd.userAgents),
+          verbs: verbList(rd.verbs),
+          addresses: readerAddresses(rd),
+          userAgents: [...rd.userAgents].sort(),
         });
       }
     }
@@ -379,7 +410,7 @@ export class AccessAggregator {
         count: id.count,
         first: iso(id.first),
         last: iso(id.last),
-        secrets: sortBy([...id.secrets.values()].flatMap((m) => [...m.values()]).map((s) => ({ namespace: s.namespace, name: s.name, verbs: sorted(s.verbs), count: s.count, first: iso(s.first), last: iso(s.last) })), (s) => `${s.namespace}/${s.name}`),
+        secrets: sortBy([...id.secrets.values()].flatMap((m) => [...m.values()]).map((s) => ({ namespace: s.namespace, name: s.name, verbs: verbList(s.verbs), count: s.count, first: iso(s.first), last: iso(s.last) })), (s) => `${s.namespace}/${s.name}`),
         lists,
         vault: sortBy([...id.vault.values()].map((v) => ({ path: v.path, mount: v.mount, operations: sorted(v.ops), count: v.count, first: iso(v.first), last: iso(v.last) })), (v) => v.path),
         addresses: sortBy([...id.addresses].map(([ip, a]) => ({ ip, count: a.count, first: iso(a.first), last: iso(a.last) })), (a) => a.ip),
@@ -395,7 +426,7 @@ export class AccessAggregator {
           unusual.push({ kind: "new-identity", identity: id.subject, cluster: id.cluster, target: id.subject, count: id.count, first: iso(id.first), detail: "first seen after the baseline period" });
         } else {
           for (const s of [...id.secrets.values()].flatMap((m) => [...m.values()])) {
-            if (s.first > cutoff) unusual.push({ kind: "new-secret", identity: id.subject, cluster: id.cluster, target: `${s.namespace}/${s.name}`, count: s.count, first: iso(s.first), detail: `${sorted(s.verbs).join(", ")} of a Secret this identity did not read before ${cutoffText}` });
+            if (s.first > cutoff) unusual.push({ kind: "new-secret", identity: id.subject, cluster: id.cluster, target: `${s.namespace}/${s.name}`, count: s.count, first: iso(s.first), detail: `${verbList(s.verbs).join(", ")} of a Secret this identity did not read before ${cutoffText}` });
           }
           for (const v of id.vault.values()) {
             if (v.first > cutoff) unusual.push({ kind: "new-secret", identity: id.subject, cluster: id.cluster, target: v.path, count: v.count, first: iso(v.first), detail: `Vault ${sorted(v.ops).join(", ")} of a path this identity did not use before ${cutoffText}` });

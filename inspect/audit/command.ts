@@ -56,7 +56,7 @@ export async function readAudit(sources: InputSource[], options: DecodeOptions, 
     },
     problem,
   );
-  for (const src of sources) await readSource(src, (v, loc) => decoder.value(v, loc), problem);
+  for (const src of sources) await readSource(src, (v, loc) => decoder.value(v, loc), problem, decoder.fastLine);
   decoder.finish();
   return { aggregator, decoder, problems, problemCount };
 }

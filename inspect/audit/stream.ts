@@ -27,6 +27,8 @@ export interface Location {
 }
 
 export type ValueSink = (value: unknown, loc: Location) => void;
+/** Offered each JSON line before it is parsed; true when it was fully handled without parsing. */
+export type LineHook = (text: string) => boolean;
 export type ProblemSink = (problem: ReadProblem) => void;
 
 /** The parse error without the input text (V8's messages quote the input, which may hold a value). */
@@ -162,6 +164,7 @@ export class TextSplitter {
     private readonly file: string,
     private readonly onValue: ValueSink,
     private readonly onProblem: ProblemSink,
+    private readonly hook?: LineHook,
   ) {}
 
   feed(text: string): void {
@@ -209,6 +212,10 @@ export class TextSplitter {
         this.sawValue = true;
         this.onValue(text, { file: this.file, line: this.lineNo });
       } else this.onProblem({ file: this.file, line: this.lineNo, message: "not JSON" });
+      return true;
+    }
+    if (this.hook !== undefined && this.hook(text)) {
+      this.sawValue = true;
       return true;
     }
     let value: unknown;
@@ -279,8 +286,8 @@ export function stdinSource(stream: Readable = process.stdin): InputSource {
 const isGzip = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 /** Streams one input into JSON values (gzip detected by magic bytes). */
-export async function readSource(src: InputSource, onValue: ValueSink, onProblem: ProblemSink): Promise<void> {
-  const splitter = new TextSplitter(src.name, onValue, onProblem);
+export async function readSource(src: InputSource, onValue: ValueSink, onProblem: ProblemSink, hook?: LineHook): Promise<void> {
+  const splitter = new TextSplitter(src.name, onValue, onProblem, hook);
   const decoder = new StringDecoder("utf8");
   let stream = src.open();
   let first: Buffer | undefined;
