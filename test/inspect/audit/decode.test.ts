@@ -227,3 +227,26 @@ test("helpers: selectors, metadata.name field selector, timestamps", () => {
   assert.equal(parseTime("1.7960328E9"), 1796032800000);
   assert.equal(parseTime(1796032800123), 1796032800123);
 });
+
+test("the API server's non-Secret lines skip JSON.parse with the same facts; truncated ones are still reported", async () => {
+  const { AuditDecoder } = await import("../../../inspect/audit/decode");
+  const { TextSplitter } = await import("../../../inspect/audit/stream");
+  const text = S.kubernetesJsonLines();
+  const facts = (withHook: boolean) => {
+    const dec = new AuditDecoder({ cluster: "prod" }, () => {}, () => {});
+    const problems: unknown[] = [];
+    const sp = new TextSplitter("f", (v, l) => dec.value(v, l), (p) => problems.push(p), withHook ? dec.fastLine : undefined);
+    sp.feed(text);
+    sp.end();
+    return { formats: dec.formats, levels: dec.facts.levels, other: dec.otherEvents, activity: [...dec.activity].map(([k, v]) => [k, [...v]]), problems };
+  };
+  assert.deepEqual(facts(true), facts(false));
+  const dec = new AuditDecoder({ cluster: "prod" }, () => {}, () => {});
+  const other = JSON.stringify(S.k8sEvent(S.OTHER));
+  assert.equal(dec.fastLine(other), true);
+  assert.equal(dec.fastLine(JSON.stringify(S.k8sEvent(S.SCENARIO[0]))), false); // a Secret read: parsed
+  assert.equal(dec.fastLine(other.slice(0, -5)), false); // truncated: parsed, and reported
+  assert.equal(dec.fastLine(JSON.stringify({ apiVersion: "audit.k8s.io/v1", kind: "Event", ...S.k8sEvent(S.OTHER) })), false); // not the Go encoder's field order
+  const { problems } = await read(other.slice(0, -5) + "\n", { cluster: "prod" }, "a.log");
+  assert.deepEqual(problems.map((p) => [p.file, p.line]), [["a.log", 1]]);
+});
