@@ -39,15 +39,17 @@ function* eventLines(n: number): Generator<string> {
   const resources = ["pods", "configmaps", "services", "endpoints", "leases"];
   for (let i = 0; i < n; i++) {
     const t = new Date(start + Math.floor(i * step)).toISOString().replace("Z", "123Z");
-    const ns = `team-${rnd(50)}`;
+    const nsIndex = rnd(50);
+    const ns = `team-${nsIndex}`;
     const secret = rnd(2) === 0;
     const verb = secret ? ["get", "get", "get", "list", "watch"][rnd(5)] : ["get", "list", "watch", "update"][rnd(4)];
     const sa = rnd(10) !== 0;
-    const username = sa ? `system:serviceaccount:${ns}:app-${rnd(40)}` : `user-${rnd(200)}@example.com`;
+    const app = rnd(40);
+    const username = sa ? `system:serviceaccount:${ns}:app-${app}` : `user-${rnd(200)}@example.com`;
     const name = verb === "get" ? `${secret ? "secret" : "obj"}-${rnd(30)}` : undefined;
-    // A pod keeps its address; a person works from a handful.
-    const pod = rnd(1000);
-    const ip = sa ? `10.${pod >> 8}.${pod & 255}.${pod % 7}` : `198.51.100.${rnd(8)}`;
+    // Each service account runs 3 pods, and a pod keeps its address; a person works from a handful.
+    const pod = (nsIndex * 40 + app) * 3 + rnd(3);
+    const ip = sa ? `10.${pod >> 16}.${(pod >> 8) & 255}.${pod & 255}` : `198.51.100.${rnd(8)}`;
     const ev = {
       kind: "Event",
       apiVersion: "audit.k8s.io/v1",
