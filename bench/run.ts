@@ -1,14 +1,16 @@
 /**
- * `npm run bench [-- NAME...]`: runs every benchmark, or only the named ones (`rbac`, `fleet`, `access`).
+ * `npm run bench [-- NAME...]`: runs every benchmark, or only the named ones (`rbac`, `fleet`, `scan`, `access`).
  * Never part of `npm test`; no timing assertions anywhere.
  */
 import { runAccessBench } from "./access";
 import { runFleetBench } from "./fleet";
 import { runRbacBench } from "./rbac";
+import { runScanBench } from "./scan";
 
 const BENCHES: Record<string, () => unknown> = {
   rbac: () => runRbacBench(),
   fleet: () => runFleetBench(),
+  scan: () => runScanBench(),
   access: () => runAccessBench(),
 };
 
@@ -18,7 +20,12 @@ if (unknown.length > 0) {
   console.error(`bench: unknown benchmark ${unknown.map((n) => `"${n}"`).join(", ")}; known: ${Object.keys(BENCHES).join(", ")}`);
   process.exit(2);
 }
-for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
-  BENCHES[name]();
-  console.log();
-}
+(async () => {
+  for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
+    await BENCHES[name]();
+    console.log();
+  }
+})().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

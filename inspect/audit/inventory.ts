@@ -2,10 +2,9 @@
  * `--inventory FILE`: which Secrets exist and who is granted to read them, for expanding list/watch calls
  * and for could-vs-did. Two inputs are read:
  *
- * - `scan.json` of `kube-secrets-platform scan` (schema version 1, docs/scan.md). Until the scan module is
- *   on this branch, the fields read are declared here structurally ({@link ScanLike}): `clusters[].name`,
- *   `clusters[].secrets[]` (`namespace`, `name`, `type`, `labels`) and `clusters[].grants[]` (the RBAC
- *   engine's Secret grants: `subject`, `access`, `mechanism`, `verbs`, `namespace`, `resourceNames`, `path`).
+ * - `scan.json` of `kube-secrets-platform scan` (schema version 1, inspect/scanSchema.ts, docs/scan.md): of
+ *   it, {@link ScanLike}: `clusters[].name`, `clusters[].secrets[]` (`namespace`, `name`, `type`, `labels`)
+ *   and `clusters[].grants[]` (the RBAC engine's Secret grants).
  * - A dump of Kubernetes objects (JSON or YAML: a `List`, multi-document YAML, or an array), e.g.
  *   `kubectl get secrets,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings -A -o yaml`.
  *   Grants are computed with the RBAC engine (policy-pack/rbac). Secret `data`/`stringData` and every
@@ -13,6 +12,7 @@
  */
 import * as YAML from "yaml";
 import { effectiveSecretAccessTable, type KubeObject } from "../../policy-pack/rbac";
+import type { ClusterScan, ScanDocument, SecretGrant, SecretNode } from "../scanSchema";
 
 export interface InventorySecret {
   cluster?: string;
@@ -47,14 +47,15 @@ export interface Inventory {
   clusters: InventoryCluster[];
 }
 
-/** The part of scan.json (inspect/scanSchema.ts on the scan branch, version 1) this reader uses. */
+/** The part of scan.json (inspect/scanSchema.ts, schema version 1) this reader uses. */
 export interface ScanLike {
-  schemaVersion: number;
-  clusters: Array<{
-    name: string;
-    secrets: Array<{ namespace: string; name: string; type?: string; labels?: Record<string, string> }>;
-    grants: Array<{ subject: string; access: string; mechanism?: string; verbs: string[]; namespace: string; resourceNames?: string[]; path: string[]; inherited?: boolean }>;
-  }>;
+  schemaVersion: ScanDocument["schemaVersion"];
+  clusters: Array<
+    Pick<ClusterScan, "name"> & {
+      secrets: Array<Pick<SecretNode, "namespace" | "name" | "type" | "labels">>;
+      grants: Array<Pick<SecretGrant, "subject" | "access" | "mechanism" | "verbs" | "namespace" | "resourceNames" | "path" | "inherited">>;
+    }
+  >;
 }
 
 const RBAC_KINDS = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ServiceAccount", "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]);

@@ -7,6 +7,7 @@ import type { CoverageWarning } from "./coverage";
 import type { CouldVsDid } from "./proposal";
 import type { AuditFormat, ReadProblem } from "./types";
 import type { InventoryGrant } from "./inventory";
+import { escapeHtml, htmlPage } from "../html";
 
 export const ACCESS_SCHEMA_VERSION = 1 as const;
 
@@ -178,13 +179,11 @@ export function renderMarkdown(r: AccessReport): string {
   return out.join("\n");
 }
 
-export const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-
-/** A self-contained page: inline CSS, no script, no external resource. */
+/** A self-contained page in the scan report's shell (inspect/html.ts): inline CSS, no network. */
 export function renderHtml(r: AccessReport): string {
   const body: string[] = [];
   for (const sec of sections(r)) {
-    body.push(`<h${sec.level}>${escapeHtml(sec.title)}</h${sec.level}>`);
+    body.push(`<section class="card"><h${sec.level}>${escapeHtml(sec.title)}</h${sec.level}>`);
     for (const t of sec.text ?? []) body.push(`<p>${escapeHtml(t)}</p>`);
     if (sec.table) {
       body.push("<table><thead><tr>" + sec.table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join("") + "</tr></thead><tbody>");
@@ -195,26 +194,14 @@ export function renderHtml(r: AccessReport): string {
       body.push("</tbody></table>");
     }
     if (sec.code) body.push(`<pre class="${escapeHtml(sec.code.lang)}">${escapeHtml(sec.code.text)}</pre>`);
+    body.push("</section>");
   }
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Secret access report</title>
-<style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1b1f24; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; } h3 { font-size: 1rem; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; } th, td { border: 1px solid #d0d7de; padding: .25rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; } tr.sev-high td:first-child { color: #b00020; font-weight: 600; } tr.sev-medium td:first-child { color: #9a6700; }
-pre { background: #f6f8fa; padding: .75rem; overflow: auto; }
-</style>
-</head>
-<body>
-<h1>Secret access: who read which credentials, when, and from where</h1>
-${body.join("\n")}
-</body>
-</html>
-`;
+  return htmlPage({
+    title: "Secret access: who read which credentials, when, and from where",
+    subtitle: r.window.first ? `${r.window.first} to ${r.window.last}; ${r.counts.records} accesses` : "no access in the input",
+    data: { schemaVersion: r.schemaVersion },
+    body: body.join("\n"),
+    script: "",
+    css: "section.card { margin: 16px 20px; } tr.sev-high td:first-child { color: var(--high); font-weight: 600; } tr.sev-medium td:first-child { color: var(--medium); } pre { background: #f6f8fa; padding: .75rem; overflow: auto; }",
+  });
 }

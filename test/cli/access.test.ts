@@ -52,7 +52,9 @@ test("files, a glob with gzip, inventory and audit policy: every output written,
   for (const h of ["## Coverage warnings", "## Per Secret: who read it", "## Per identity: what it read", "## Unusual reads", "## Could vs did", "### Diff against current grants", "## Problems reading the input"]) assert.ok(md.includes(h), h);
   const html = readFileSync(join(out, "report.html"), "utf8");
   assert.ok(html.startsWith("<!doctype html>"));
-  assert.ok(!/<script|\bsrc=|href=|@import|url\(/i.test(html), "self-contained: no script, no external resource");
+  // The scan report's shell (inspect/html.ts): a CSP forbidding every fetch, no external resource.
+  assert.ok(html.includes('http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;'));
+  assert.ok(!/\bsrc=|href=|@import|url\(/i.test(html), "self-contained: no external resource");
   for (const f of ["access.json", "report.md", "report.html", "records.jsonl"]) {
     const text = readFileSync(join(out, f), "utf8");
     assert.ok(!text.includes(S.MARKER), `${f} holds no value`);
