@@ -117,3 +117,12 @@ test("--inventory scan.json (schema version 1): Secrets and direct read grants p
   assert.deepEqual(api.grants.map((g: any) => [g.holder, g.unused, g.unusedVerbs]), [["own", ["shop/unused-1"], ["list"]]]);
   assert.deepEqual(api.proposal.proposed.map((t: any) => `${t.verb} ${t.namespace}/${t.name}`), ["get shop/db-password", "get shop/stripe-key", "watch shop/tls-cert"]);
 });
+
+test("the package bin dispatches to access and lists it", () => {
+  const bin = join(__dirname, "..", "..", "bin", "kube-secrets-platform.cjs");
+  const q = spawnSync(process.execPath, [bin, "access", "--query", "eks", "--cluster", "prod"], { encoding: "utf8" });
+  assert.equal(q.status, 0, q.stderr);
+  assert.ok(q.stdout.startsWith("# CloudWatch Logs Insights: Secret reads (get, list, watch)\nfields @timestamp, @message, @logStream, @log\n"));
+  const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+  assert.match(help.stdout, /\n {2}access {2}read audit logs: who accessed which Secret/);
+});
