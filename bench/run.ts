@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- NAME...]`: runs every benchmark, or only the named ones (`rbac`, `fleet`, `scan`).
+ * `npm run bench [-- NAME...]`: runs every benchmark, or only the named ones (`rbac`, `fleet`, `scan`, `access`).
  * Never part of `npm test`; no timing assertions anywhere.
  */
+import { runAccessBench } from "./access";
 import { runFleetBench } from "./fleet";
 import { runRbacBench } from "./rbac";
 import { runScanBench } from "./scan";
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => unknown> = {
   rbac: () => runRbacBench(),
   fleet: () => runFleetBench(),
   scan: () => runScanBench(),
+  access: () => runAccessBench(),
 };
 
 const wanted = process.argv.slice(2);

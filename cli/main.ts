@@ -9,6 +9,7 @@ export const COMMANDS: Record<string, { module: string; summary: string }> = {
   plan: { module: "./plan", summary: "render a stack offline, run the policy pack, write plan.json and a report" },
   seal: { module: "./seal", summary: "kubeseal-compatible offline sealing" },
   scan: { module: "./scan", summary: "scan a running cluster or dumps: Secret sources, consumers, readers, proposals" },
+  access: { module: "./access", summary: "read audit logs: who accessed which Secret, when, from where; granted vs used" },
 };
 
 function usage(): string {

@@ -140,7 +140,7 @@ test("the package bin dispatches to scan (and lists its commands)", () => {
   assert.ok(existsSync(join(out, "scan.sarif")));
   const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /\n {2}scan {2}scan a running cluster/);
+  assert.match(help.stdout, /\n {2}scan +scan a running cluster/);
   const unknown = spawnSync(process.execPath, [bin, "scna"], { encoding: "utf8" });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command "scna"/);
