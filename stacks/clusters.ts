@@ -151,8 +151,8 @@ export function createProblems(c: ClusterConfig): Array<{ path: Array<string | n
   }
   if (!c.encryption?.[member]) add([member], `needs encryption.${member} (the key the created cluster encrypts Secrets with)`);
   if (!c.audit.enabled || !c.audit[member]) add([member], `needs audit.${member} with audit enabled (the created cluster's audit logs)`);
-  if (c.encryption?.reencryption?.trigger !== undefined) {
-    add([member], "encryption.reencryption.trigger must be left out: the created key triggers the rewrite");
+  if (c.encryption?.reencryption?.encryptingWith !== undefined) {
+    add([member], "encryption.reencryption.encryptingWith must be left out: the created cluster reports the key it encrypts with");
   }
   const key = c.encryption?.eks;
   if (member === "eks" && key?.administratorArns?.length && !key.clusterCreatorArns?.length) {
@@ -178,17 +178,26 @@ export function createProblems(c: ClusterConfig): Array<{ path: Array<string | n
 const CLOUD_PARTS: readonly string[] = CLOUD_KINDS;
 
 /**
- * The platform's `encryption` and `audit` parts for a cluster: unchanged when the cluster is adopted; when
- * the stack created it, without the cloud key and audit logs (created with the cluster) and with the
- * re-encryption Job (if any) triggered by the created key. The one place that decides what the created
- * cluster owns, so nothing is created twice.
+ * The platform's `encryption` and `audit` parts for a cluster. Adopted: unchanged, except that the
+ * re-encryption Job is left out until the config states the key the cluster encrypts with
+ * (`reencryption.encryptingWith`). Created: without the cloud key and audit logs (created with the cluster)
+ * and with the re-encryption Job (if any) triggered by the key the created cluster reports (an output of the
+ * cluster resource, so the Job runs after the cluster create/update that enables encryption, and again
+ * when the cluster's key changes). The one place that decides what the created cluster owns, so nothing is
+ * created twice.
  */
 export function platformParts(
   created: Pick<CreatedCluster, "keyId"> | undefined,
   encryption: PlatformEncryptionArgs | undefined,
   audit: PlatformAuditArgs | undefined,
 ): { encryption?: PlatformEncryptionArgs; audit?: PlatformAuditArgs } {
-  if (!created) return { encryption, audit };
+  if (!created) {
+    if (encryption?.reencryption && encryption.reencryption.trigger === undefined) {
+      const { reencryption: _pending, ...rest } = encryption;
+      return { encryption: rest, audit };
+    }
+    return { encryption, audit };
+  }
   const omit = <T extends object>(v: T | undefined): T | undefined =>
     v ? (Object.fromEntries(Object.entries(v).filter(([k]) => !CLOUD_PARTS.includes(k))) as T) : undefined;
   const rest = omit(encryption);
@@ -213,7 +222,10 @@ export interface CreatedCluster {
   provider: k8s.Provider;
   /** The kubeconfig (a secret). */
   kubeconfig: pulumi.Output<string>;
-  /** The encryption key's id (KMS key ARN, Cloud KMS key name, Key Vault key URI). */
+  /**
+   * The key the created cluster reports it encrypts Secrets with (KMS key ARN, Cloud KMS key name, Key Vault
+   * key id), read from the cluster resource's outputs: it resolves after the cluster's create/update.
+   */
   keyId: pulumi.Output<string>;
   /** The cloud resource. */
   cluster: aws.eks.Cluster | gcp.container.Cluster | containerservice.ManagedCluster;
@@ -306,7 +318,7 @@ function createEksCluster(cfg: ClusterConfig): CreatedCluster {
   return {
     provider: provider(cfg.name, kubeconfig, [cluster]),
     kubeconfig,
-    keyId: key.keyArn,
+    keyId: cluster.encryptionConfig.apply((c) => c?.provider.keyArn ?? ""),
     cluster,
     outputs: {
       created: { name, arn: cluster.arn, endpoint: cluster.endpoint },
@@ -359,7 +371,7 @@ function createGkeCluster(cfg: ClusterConfig): CreatedCluster {
   return {
     provider: provider(cfg.name, kubeconfig, [cluster]),
     kubeconfig,
-    keyId: key.keyName,
+    keyId: cluster.databaseEncryption.apply((d) => d.keyName ?? ""),
     cluster,
     outputs: { created: { name, id: cluster.id, endpoint: cluster.endpoint }, gkeDatabaseEncryption: key.databaseEncryption },
   };
@@ -398,7 +410,7 @@ function createAksCluster(cfg: ClusterConfig): CreatedCluster {
   return {
     provider: provider(cfg.name, kubeconfig, [cluster]),
     kubeconfig,
-    keyId: key.keyId,
+    keyId: cluster.securityProfile.apply((p) => p?.azureKeyVaultKms?.keyId ?? ""),
     cluster,
     outputs: { created: { name, id: cluster.id, fqdn: cluster.fqdn, oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL) }, aksSecurityProfile: key.securityProfile },
   };

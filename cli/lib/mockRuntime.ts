@@ -32,6 +32,8 @@ export interface RecordedResource {
     dependsOn: string[];
     additionalSecretOutputs: string[];
     ignoreChanges: string[];
+    /** `customTimeouts` as given (Go durations), when any. */
+    customTimeouts?: { create: string; update: string; delete: string };
   };
 }
 
@@ -159,6 +161,9 @@ export async function runWithMocks(
               dependsOn: req.getDependenciesList(),
               additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
               ignoreChanges: req.getIgnorechangesList(),
+              ...(req.getCustomtimeouts()
+                ? { customTimeouts: { create: req.getCustomtimeouts().getCreate(), update: req.getCustomtimeouts().getUpdate(), delete: req.getCustomtimeouts().getDelete() } }
+                : {}),
             },
           });
         }

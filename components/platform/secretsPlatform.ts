@@ -9,7 +9,7 @@ import { AksSecretsEncryption, type AksSecretsEncryptionArgs, type AksSecurityPr
 import { EksSecretsEncryption, type EksEncryptionConfig, type EksSecretsEncryptionArgs } from "../encryption/eks";
 import { GkeSecretsEncryption, type GkeDatabaseEncryption, type GkeSecretsEncryptionArgs } from "../encryption/gke";
 import { SecretsReencryption, type ReencryptionResourcesArgs } from "../encryption/reencryption";
-import { SelfManagedSecretsEncryption, type SelfManagedSecretsEncryptionArgs } from "../encryption/selfManaged";
+import { keyRetirementProblems, providerKeyIds, SelfManagedSecretsEncryption, type SelfManagedSecretsEncryptionArgs } from "../encryption/selfManaged";
 import { AwsSecretsManagerAccess, type AwsSecretsManagerAccessArgs } from "../external-secrets/aws";
 import { AzureKeyVaultAccess, type AzureKeyVaultAccessArgs } from "../external-secrets/azure";
 import { ExternalSecretsAlerts, type ExternalSecretsAlertsArgs } from "../external-secrets/alerts";
@@ -35,8 +35,11 @@ export const CLUSTER_KINDS = ["self-managed", "eks", "gke", "aks"] as const;
 /** The re-encryption Job of a platform (see {@link SecretsReencryption}). */
 export interface PlatformReencryptionArgs {
   /**
-   * What re-runs the Job when it changes. Default: the platform's encryption key (the self-managed write
-   * provider, or the EKS/GKE/AKS key id), so enabling encryption or rotating the key runs it.
+   * The key the cluster encrypts Secrets with now, as the cluster states it (see `SecretsReencryption`'s
+   * `trigger`): the Job runs when it changes, e.g. after each rotation. Required: never defaulted to a key the
+   * platform creates, since the cluster does not use that key until it is configured with it (an output of
+   * the cluster resource when the same program creates the cluster). Self-managed: one of the configuration's
+   * `<kind>/<name>`; with `selfManaged.retiredKeys`, exactly its write provider.
    */
   trigger?: pulumi.Input<string>;
   /** Namespaces to rewrite. Default: every namespace. */
@@ -61,7 +64,7 @@ export interface PlatformEncryptionArgs {
   gke?: GkeSecretsEncryptionArgs;
   /** AKS: the Key Vault key and identity (output `aksSecurityProfile`). */
   aks?: AksSecretsEncryptionArgs;
-  /** Rewrite every existing Secret once encryption is on or the key changes. Default: off. */
+  /** Rewrite every existing Secret once the cluster encrypts with `reencryption.trigger` (runs again when it changes). Default: off. */
   reencryption?: PlatformReencryptionArgs;
 }
 
@@ -287,8 +290,18 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
   for (const k of keyKinds) {
     if (ENCRYPTION_BY_KIND[kind] !== k) problems.push(`encryption.${k}: does not match clusterKind "${kind}" (use encryption.${ENCRYPTION_BY_KIND[kind] ?? "?"})`);
   }
-  if (enc.reencryption && keyKinds.length === 0 && enc.reencryption.trigger === undefined) {
-    problems.push("encryption.reencryption.trigger: required when the platform manages no encryption key");
+  if (enc.reencryption && enc.reencryption.trigger === undefined) {
+    problems.push("encryption.reencryption.trigger: required: the key the cluster encrypts Secrets with now (e.g. the KMS key ARN the cluster reports)");
+  }
+  if (enc.selfManaged) {
+    const stated = enc.reencryption ? known(enc.reencryption.trigger) : undefined;
+    const ids = providerKeyIds(enc.selfManaged);
+    if (typeof stated === "string" && !ids.includes(stated)) {
+      problems.push(`encryption.reencryption.trigger: "${stated}" is not a key of encryption.selfManaged (one of ${ids.join(", ")})`);
+    }
+    if (!enc.reencryption || enc.reencryption.trigger === undefined || typeof stated === "string") {
+      problems.push(...keyRetirementProblems(enc.selfManaged, enc.reencryption ? (stated as string | undefined) : undefined).map((p) => `encryption.selfManaged.${p}`));
+    }
   }
   const audit = args.audit ?? {};
   for (const k of ["eks", "gke", "aks"] as const) {
@@ -343,7 +356,8 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
  * Kubernetes child uses it. Cloud children use the default (or given) cloud providers.
  *
  * Wiring done here, so stacks do not have to:
- * - the re-encryption Job's trigger is the encryption key, so a new key rewrites every Secret again;
+ * - self-managed keys in `retiredKeys` leave the EncryptionConfiguration only after the rewrite Job (whose
+ *   trigger must be the write provider) completed;
  * - the cloud identity's service-account annotations (and Azure's pod label) go on ESO's controller;
  * - `externalSecrets.vaultStore` creates a Vault role bound to exactly ESO's controller service account,
  *   a policy reading only the given paths, and a SecretStore per namespace on the platform's Vault (its
@@ -386,38 +400,36 @@ export class SecretsPlatform extends pulumi.ComponentResource {
 
     // Encryption at rest.
     const enc = args.encryption ?? {};
-    let keyTrigger: pulumi.Output<string> | undefined;
     this.encryptionConfigYaml = none;
     this.eksEncryptionConfig = none;
     this.gkeDatabaseEncryption = none;
     this.aksSecurityProfile = none;
+    // The rewrite first: retired self-managed keys wait for it.
+    let rewrite: SecretsReencryption | undefined;
+    if (enc.reencryption) {
+      rewrite = new SecretsReencryption(childName(name, "reencryption"), { ...enc.reencryption, trigger: enc.reencryption.trigger! }, child);
+      exempt.push(rewrite.exemptSubjects);
+    }
     if (enc.selfManaged) {
-      const sm = new SelfManagedSecretsEncryption(childName(name, "encryption"), enc.selfManaged, child);
+      const retiring = (enc.selfManaged.retiredKeys?.length ?? 0) > 0;
+      const sm = new SelfManagedSecretsEncryption(
+        childName(name, "encryption"),
+        { ...enc.selfManaged, retireAfter: enc.selfManaged.retireAfter ?? (retiring ? rewrite?.rewrittenWith : undefined) },
+        child,
+      );
       this.encryptionConfigYaml = sm.configYaml;
-      keyTrigger = sm.writeProvider;
     }
     if (enc.eks) {
       const eks = new EksSecretsEncryption(childName(name, "encryption"), enc.eks, child);
       this.eksEncryptionConfig = eks.encryptionConfig;
-      keyTrigger = eks.keyArn;
     }
     if (enc.gke) {
       const gke = new GkeSecretsEncryption(childName(name, "encryption"), enc.gke, child);
       this.gkeDatabaseEncryption = gke.databaseEncryption;
-      keyTrigger = gke.keyName;
     }
     if (enc.aks) {
       const aks = new AksSecretsEncryption(childName(name, "encryption"), enc.aks, child);
       this.aksSecurityProfile = aks.securityProfile;
-      keyTrigger = aks.keyId;
-    }
-    if (enc.reencryption) {
-      const job = new SecretsReencryption(
-        childName(name, "reencryption"),
-        { ...enc.reencryption, trigger: enc.reencryption.trigger ?? keyTrigger! },
-        child,
-      );
-      exempt.push(job.exemptSubjects);
     }
 
     // Vault.

@@ -99,9 +99,10 @@ test("create-eks: key and log group first, the cluster wired to them, the platfo
   assert.deepEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "prod-eks", "--region", "us-east-1", "--output", "json"]);
   assert.ok(stack.one("pulumi:providers:kubernetes", "prod-eks-k8s").options.dependsOn.includes(cluster.urn));
 
-  // The platform's rewrite Job is keyed on the created key.
+  // The platform's rewrite Job is keyed on the key the created cluster reports, and so waits for the cluster.
   const jobs = stack.all("kubernetes:batch/v1:Job");
   assert.deepEqual(jobs.map((j) => j.inputs.metadata.name), [`secrets-reencrypt-${triggerHash(keyArn)}`]);
+  assert.ok(jobs[0].options.dependsOn.includes(cluster.urn), "the rewrite depends on the cluster resource (its encryptionConfig output)");
 
   const out = outputs.clusters["prod-eks"];
   assert.deepEqual(await unwrap(out.eksEncryptionConfig), { provider: { keyArn }, resources: ["secrets"] });

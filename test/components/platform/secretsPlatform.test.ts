@@ -13,7 +13,7 @@ function selfManagedArgs(): SecretsPlatformArgs {
   return {
     clusterName: "c1",
     namespaces: [{ namespace: "apps" }],
-    encryption: { selfManaged: { providers: [{ secretbox: { keys: [{ name: "k1" }] } }, { identity: true }] }, reencryption: {} },
+    encryption: { selfManaged: { providers: [{ secretbox: { keys: [{ name: "k1" }] } }, { identity: true }] }, reencryption: { trigger: "secretbox/k1" } },
     vault: {
       cluster: { csiProvider: { enabled: true } },
       configuration: {
@@ -87,7 +87,7 @@ test("self-managed platform: every part is a child of the platform and uses the 
   for (const r of stack.resources.filter((x) => x.type.startsWith("vault:"))) assert.ok(r.provider?.startsWith(`${vaultProvider.urn}::`), r.name);
 });
 
-test("self-managed platform: the rewrite Job is triggered by the encryption key; the EncryptionConfiguration is a secret", async () => {
+test("self-managed platform: the rewrite Job is triggered by the stated key; the EncryptionConfiguration is a secret", async () => {
   const { stack, platform } = local;
   const job = stack.one("kubernetes:batch/v1:Job");
   assert.equal(job.inputs.metadata.name, `secrets-reencrypt-${triggerHash("secretbox/k1")}`);
@@ -146,7 +146,7 @@ test("self-managed platform: exemptions name exactly the controllers that must r
   assert.match(sealed.inputs.spec.encryptedData.user, /^Ag/, "sealed with the controller's 4096-bit certificate");
 });
 
-test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on ESO, EKS audit logs", async () => {
+test("EKS platform: KMS key, rewrite on the key ARN the cluster reports, Pod Identity annotations on ESO, EKS audit logs", async () => {
   let platform: SecretsPlatform | undefined;
   const keyArn = "arn:aws:kms:us-east-1:123456789012:key/abc";
   const stack = await runProgram(
@@ -154,7 +154,7 @@ test("EKS platform: KMS key, rewrite on the key ARN, Pod Identity annotations on
       platform = new SecretsPlatform("prod", {
         clusterName: "prod",
         clusterKind: "eks",
-        encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/eks-cluster" }, reencryption: {} },
+        encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/eks-cluster" }, reencryption: { trigger: keyArn } },
         externalSecrets: {
           aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
         },
@@ -240,4 +240,65 @@ test("fleet: one Vault Kubernetes auth mount per remote cluster, verifying that 
   const role = stack.all("vault:kubernetes/authBackendRole:AuthBackendRole").find((r) => r.inputs.backend === "kubernetes-edge");
   assert.deepEqual([role?.inputs.roleName, role?.inputs.tokenPolicies], ["external-secrets", ["kubernetes-edge-external-secrets"]]);
   assert.ok(stack.all("vault:index/policy:Policy").some((p) => p.inputs.name === "kubernetes-edge-external-secrets"));
+});
+
+test("rewrite trigger: required, never the key the platform creates; self-managed: a key of the configuration", async () => {
+  const problemsOf = (args: SecretsPlatformArgs) => {
+    try {
+      new SecretsPlatform("p", args);
+      return [];
+    } catch (e) {
+      assert.ok(e instanceof InvalidArgumentsError);
+      return e.problems;
+    }
+  };
+  await runProgram(() => {
+    assert.deepEqual(problemsOf({ clusterName: "p", clusterKind: "eks", encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c" }, reencryption: {} } }), [
+      "encryption.reencryption.trigger: required: the key the cluster encrypts Secrets with now (e.g. the KMS key ARN the cluster reports)",
+    ]);
+    const sm = { providers: [{ secretbox: { keys: [{ name: "k2" }, { name: "k1" }] } }] };
+    assert.deepEqual(problemsOf({ clusterName: "p", encryption: { selfManaged: sm, reencryption: { trigger: "secretbox/k3" } } }), [
+      'encryption.reencryption.trigger: "secretbox/k3" is not a key of encryption.selfManaged (one of secretbox/k2, secretbox/k1)',
+    ]);
+    // Retiring k0 while the cluster still writes with k1 (the stated key): the rewrite with k2 has not run.
+    assert.deepEqual(problemsOf({ clusterName: "p", encryption: { selfManaged: { ...sm, retiredKeys: [{ name: "k0" }] }, reencryption: { trigger: "secretbox/k1" } } }), [
+      'encryption.selfManaged.retiredKeys[0]: key "k0" may still encrypt Secrets: retire it only with a rewrite with the write key "secretbox/k2" (the key the cluster encrypts with now), got a rewrite with "secretbox/k1"',
+    ]);
+    assert.deepEqual(problemsOf({ clusterName: "p", encryption: { selfManaged: { ...sm, retiredKeys: [{ name: "k0" }] } } }), [
+      'encryption.selfManaged.retiredKeys[0]: key "k0" may still encrypt Secrets: retire it only with a rewrite with the write key "secretbox/k2" (the key the cluster encrypts with now), got no rewrite',
+    ]);
+  });
+});
+
+test("self-managed retirement: the retired key leaves the configuration only after the rewrite Job, and stays in state (protected)", async () => {
+  let platform: SecretsPlatform | undefined;
+  const stack = await runProgram(
+    () => {
+      platform = new SecretsPlatform("r", {
+        clusterName: "r",
+        encryption: {
+          selfManaged: { providers: [{ secretbox: { keys: [{ name: "k2" }] } }], retiredKeys: [{ name: "k1" }] },
+          reencryption: { trigger: "secretbox/k2" },
+        },
+      });
+    },
+    { resourceState: planResourceState },
+  );
+  const keys = stack.all("random:index/randomBytes:RandomBytes");
+  assert.deepEqual(keys.map((k) => k.name).sort(), ["r-encryption-key-k1", "r-encryption-key-k2"], "the retired key's resource stays");
+  // The engine refuses to delete a protected resource: dropping a key from the program fails the update.
+  assert.deepEqual(keys.map((k) => k.options.protect), [true, true]);
+  const yaml = await unwrap(platform!.encryptionConfigYaml);
+  assert.match(yaml!, /name: k2/);
+  assert.doesNotMatch(yaml!, /name: k1/);
+  const job = stack.one("kubernetes:batch/v1:Job");
+  assert.equal(job.inputs.metadata.name, `secrets-reencrypt-${triggerHash("secretbox/k2")}`);
+  // The output without k1 is derived from the Job's status: the engine resolves it only after the Job completed.
+  const deps: Set<pulumi.Resource> = await (platform!.encryptionConfigYaml as any).allResources();
+  const urns = await Promise.all([...deps].map((r) => unwrap(r.urn)));
+  assert.ok(urns.includes(job.urn), "the configuration without the retired key waits for the rewrite Job");
+  // Without a retired key, the configuration does not wait for the Job (that Job runs after it is installed).
+  const plain = local.platform.encryptionConfigYaml as any;
+  const plainUrns = await Promise.all([...((await plain.allResources()) as Set<pulumi.Resource>)].map((r) => unwrap(r.urn)));
+  assert.ok(!plainUrns.some((u) => u.endsWith("::c1-reencryption-job")), plainUrns.join(","));
 });
