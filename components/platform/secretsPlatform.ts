@@ -21,7 +21,7 @@ import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
 import { assertValid, known } from "../internal/validation";
 import { SealedSecret } from "../sealed-secrets/sealedSecret";
-import { SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
+import { defaultBackupRemoteKey, SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
 import { VaultCluster, type VaultClusterArgs } from "../vault/cluster";
 import { SecretsStoreCsiDriver, VaultSecretProviderClass, type SecretsStoreCsiDriverArgs, type VaultSecretObjectArgs } from "../vault/csi";
 import { VaultAuditDevice, VaultKvEngine, type VaultAuditDeviceArgs, type VaultKvEngineArgs } from "../vault/engines";
@@ -324,6 +324,9 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`externalSecrets.vaultStore.role: "${vaultStoreRole(store)}" is also in vault.configuration.roles (the platform creates it)`);
     }
   }
+  if (args.externalSecrets?.alerts && args.externalSecrets.operator?.serviceMonitor?.enabled !== true) {
+    problems.push("externalSecrets.alerts: needs externalSecrets.operator.serviceMonitor.enabled (alert rules over metrics no Prometheus scrapes never fire)");
+  }
   const mounts = new Set([args.vault?.configuration?.authPath ?? "kubernetes"]);
   (args.vault?.configuration?.remoteClusters ?? []).forEach((remote, i) => {
     if (mounts.has(remote.path)) problems.push(`vault.configuration.remoteClusters[${i}].path: duplicate auth mount "${remote.path}"`);
@@ -348,6 +351,22 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
 }
 
 /**
+ * The Secrets Manager names the sealing-key backup pushes to through the platform's own AWS identity: when
+ * `sealedSecrets.controller.keyBackup` names a store of `externalSecrets.stores` on AWS Secrets Manager that
+ * authenticates as ESO's controller (no `serviceAccountRef`), its remote key ([] otherwise).
+ */
+export function sealingKeyPushNames(name: string, args: SecretsPlatformArgs): string[] {
+  const backup = args.sealedSecrets?.controller?.keyBackup;
+  if (!backup || !args.externalSecrets?.aws) return [];
+  const storeName = known(backup.secretStoreName);
+  const store = (args.externalSecrets.stores ?? []).find((s) => known(s.storeName) === storeName);
+  const aws = store?.provider?.aws;
+  if (!aws || aws.serviceAccountRef || (known(aws.service) ?? "SecretsManager") !== "SecretsManager") return [];
+  const remoteKey = known(backup.remoteKey) ?? defaultBackupRemoteKey(childName(name, "sealed-secrets"));
+  return typeof remoteKey === "string" ? [remoteKey] : [];
+}
+
+/**
  * One cluster's whole secrets platform from one args object: encryption at rest (per cloud or
  * self-managed) and the Secret rewrite, External Secrets with its cloud identity and stores, Vault in HA and
  * its configuration, Sealed Secrets, and audit. Each part is on when its args are present.
@@ -359,6 +378,8 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
  * - self-managed keys in `retiredKeys` leave the EncryptionConfiguration only after the rewrite Job (whose
  *   trigger must be the write provider) completed;
  * - the cloud identity's service-account annotations (and Azure's pod label) go on ESO's controller;
+ * - the Sealed Secrets key backup to an AWS store of the platform gets its write permission on exactly the
+ *   backup secret (`sealingKeyPushNames`), and the backup/import wait for ESO's chart and stores;
  * - `externalSecrets.vaultStore` creates a Vault role bound to exactly ESO's controller service account,
  *   a policy reading only the given paths, and a SecretStore per namespace on the platform's Vault (its
  *   in-cluster address and CA);
@@ -532,10 +553,17 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     // External Secrets.
     this.externalSecretsNamespace = none;
     const eso = args.externalSecrets;
+    // Resolves once ESO's chart (its CRDs) and the stores exist: the Sealed Secrets key backup/import wait for it.
+    let esoReady: pulumi.Output<unknown> | undefined;
     if (eso) {
       const annotations: pulumi.Output<Record<string, string>>[] = [pulumi.output(eso.operator?.serviceAccount?.annotations ?? {})];
       let podLabels: pulumi.Output<Record<string, string>> | undefined;
-      if (eso.aws) annotations.push(new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, namespace: eso.aws.namespace ?? esoNamespace }, child).serviceAccountAnnotations);
+      if (eso.aws) {
+        const pushSecretNames = [...(eso.aws.pushSecretNames ?? []), ...sealingKeyPushNames(name, args)];
+        annotations.push(
+          new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, namespace: eso.aws.namespace ?? esoNamespace, pushSecretNames }, child).serviceAccountAnnotations,
+        );
+      }
       if (eso.gcp) annotations.push(new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, namespace: eso.gcp.namespace ?? esoNamespace }, child).serviceAccountAnnotations);
       if (eso.azure) {
         const azure = new AzureKeyVaultAccess(childName(name, "eso-azure"), { ...eso.azure, namespace: eso.azure.namespace ?? esoNamespace }, child);
@@ -582,13 +610,32 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       (eso.externalSecrets ?? []).forEach((e, i) =>
         new ExternalSecret(childName(name, `es-${String(known(e.namespace) ?? "ns")}-${String(known(e.externalSecretName) ?? i)}`), e, { parent: this, dependsOn: [operator, ...stores] }),
       );
-      if (eso.alerts) new ExternalSecretsAlerts(childName(name, "eso-alerts"), { namespace: esoNamespace, ...eso.alerts }, { parent: this, dependsOn: [operator] });
+      esoReady = pulumi.all([operator.urn, ...stores.map((r) => r.urn)]);
+      if (eso.alerts) {
+        new ExternalSecretsAlerts(
+          childName(name, "eso-alerts"),
+          { namespace: esoNamespace, operatorNamespace: esoNamespace, metricsJob: `${ESO_RELEASE_NAME}-metrics`, ...eso.alerts },
+          { parent: this, dependsOn: [operator] },
+        );
+      }
     }
 
     // Sealed Secrets.
     this.sealingCertificatePem = none;
     if (args.sealedSecrets) {
-      const controller = new SealedSecretsController(childName(name, "sealed-secrets"), args.sealedSecrets.controller ?? {}, child);
+      const c = args.sealedSecrets.controller ?? {};
+      // The key backup's PushSecret and the key import's ExternalSecret are ESO custom resources: through the
+      // store name they depend on ESO's chart (CRDs, controller) and the stores of this platform.
+      const afterEso = (storeName: pulumi.Input<string>) => (esoReady ? pulumi.all([storeName, esoReady]).apply(([n]) => n) : storeName);
+      const controller = new SealedSecretsController(
+        childName(name, "sealed-secrets"),
+        {
+          ...c,
+          keyBackup: c.keyBackup && { ...c.keyBackup, secretStoreName: afterEso(c.keyBackup.secretStoreName) },
+          keyImport: c.keyImport && { ...c.keyImport, secretStoreName: afterEso(c.keyImport.secretStoreName) },
+        },
+        child,
+      );
       this.sealingCertificatePem = controller.certificatePem;
       exempt.push(controller.exemptSubjects);
       for (const s of args.sealedSecrets.secrets ?? []) {

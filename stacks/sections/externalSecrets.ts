@@ -60,6 +60,8 @@ const identityConfig = z.strictObject({
       oidcProviderArn: z.string().min(1).optional(),
       oidcProviderUrl: z.string().min(1).optional(),
       secretArns: z.array(z.string()).default([]),
+      /** Secrets Manager names ESO may create and write (PushSecret); the sealing-key backup's is added by the platform. */
+      pushSecretNames: z.array(z.string()).default([]),
       parameterArns: z.array(z.string()).default([]),
       kmsKeyArns: z.array(z.string()).default([]),
     })
@@ -144,6 +146,7 @@ function awsArgs(c: NonNullable<IdentityConfig["aws"]>, namespace: string): AwsS
     oidcProvider: c.oidcProviderArn !== undefined && c.oidcProviderUrl !== undefined ? { arn: c.oidcProviderArn, url: c.oidcProviderUrl } : undefined,
     namespace,
     secretArns: c.secretArns,
+    pushSecretNames: c.pushSecretNames.length > 0 ? c.pushSecretNames : undefined,
     parameterArns: c.parameterArns,
     kmsKeyArns: c.kmsKeyArns,
   };
@@ -252,6 +255,9 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
         ctx.addIssue({ code: "custom", path: [...path, ...fieldPathParts(rename.reduce((f, [re, to]) => f.replace(re, to), field))], message });
       });
     add(["operator"], validateExternalSecretsOperator(operatorArgs(section.operator)));
+    if (section.alerts.enabled && !section.operator.serviceMonitor) {
+      add(["alerts", "enabled"], ["needs operator.serviceMonitor: true (alert rules over metrics no Prometheus scrapes never fire)"]);
+    }
     if (section.identity.aws) add(["identity", "aws"], validateAwsSecretsManagerAccess(awsArgs(section.identity.aws, section.operator.namespace)));
     if (section.identity.gcp) add(["identity", "gcp"], validateGcpSecretManagerAccess(section.identity.gcp));
     if (section.identity.azure) add(["identity", "azure"], validateAzureKeyVaultAccess(section.identity.azure));

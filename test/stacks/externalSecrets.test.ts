@@ -123,7 +123,7 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
     assert.deepEqual((es.inputs as any).spec, {
       secretStoreRef: { name: "vault", kind: "SecretStore" },
       refreshInterval: "1h",
-      target: { creationPolicy: "Owner", deletionPolicy: "Retain" },
+      target: { creationPolicy: "Orphan", deletionPolicy: "Retain" },
       data: [
         { secretKey: "username", remoteRef: { key: "platform/example-db", property: "username" } },
         { secretKey: "password", remoteRef: { key: "platform/example-db", property: "password" } },

@@ -36,9 +36,9 @@ test("the stacks are local, aws-prod, gcp-prod, azure-prod and fleet", () => {
 describe("npm run plan for every stack", () => {
   const expected: Record<string, { types: string[]; clusters: number }> = {
     local: { types: ["random:index/randomBytes:RandomBytes", "kubernetes:external-secrets.io/v1:SecretStore", "kubernetes:bitnami.com/v1alpha1:SealedSecret"], clusters: 1 },
-    "aws-prod": { types: ["aws:kms/key:Key", "aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:cloudwatch/logGroup:LogGroup"], clusters: 1 },
-    "gcp-prod": { types: ["gcp:kms/cryptoKey:CryptoKey", "gcp:projects/iAMAuditConfig:IAMAuditConfig", "gcp:secretmanager/secretIamMember:SecretIamMember"], clusters: 1 },
-    "azure-prod": { types: ["azure-native:keyvault:Vault", "azure-native:monitor:DiagnosticSetting", "azure-native:managedidentity:FederatedIdentityCredential"], clusters: 1 },
+    "aws-prod": { types: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule", "aws:kms/key:Key", "aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:cloudwatch/logGroup:LogGroup"], clusters: 1 },
+    "gcp-prod": { types: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule", "gcp:kms/cryptoKey:CryptoKey", "gcp:projects/iAMAuditConfig:IAMAuditConfig", "gcp:secretmanager/secretIamMember:SecretIamMember"], clusters: 1 },
+    "azure-prod": { types: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule", "azure-native:keyvault:Vault", "azure-native:monitor:DiagnosticSetting", "azure-native:managedidentity:FederatedIdentityCredential"], clusters: 1 },
     fleet: { types: ["vault:index/authBackend:AuthBackend", "kubernetes:external-secrets.io/v1:ExternalSecret"], clusters: 3 },
   };
   for (const stack of STACKS) {

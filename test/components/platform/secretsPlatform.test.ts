@@ -302,3 +302,53 @@ test("self-managed retirement: the retired key leaves the configuration only aft
   const plainUrns = await Promise.all([...((await plain.allResources()) as Set<pulumi.Resource>)].map((r) => unwrap(r.urn)));
   assert.ok(!plainUrns.some((u) => u.endsWith("::c1-reencryption-job")), plainUrns.join(","));
 });
+
+test("sealing-key backup on AWS: the platform's ESO role may write exactly the backup secret, and the PushSecret waits for ESO's chart and the store", async () => {
+  const stack = await runProgram(
+    () => {
+      new SecretsPlatform("kb", {
+        clusterName: "kb",
+        clusterKind: "eks",
+        externalSecrets: {
+          aws: { clusterName: "kb", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          stores: [{ storeName: "aws-sm", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { aws: { region: "us-east-1" } } }],
+        },
+        sealedSecrets: { controller: { keyBackup: { secretStoreName: "aws-sm", remoteKey: "prod/sealing-keys" } } },
+      });
+    },
+    { resourceState: planResourceState },
+  );
+  const policy = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+  assert.deepEqual(policy.Statement.find((s: any) => s.Sid === "PushListedSecrets"), {
+    Sid: "PushListedSecrets",
+    Effect: "Allow",
+    Action: ["secretsmanager:CreateSecret", "secretsmanager:DeleteResourcePolicy", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:TagResource"],
+    Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/sealing-keys-??????"],
+  });
+  const push = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret");
+  assert.deepEqual(push.inputs.spec.secretStoreRefs, [{ name: "aws-sm", kind: "ClusterSecretStore" }]);
+  const esoChart = stack.all("kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "external-secrets")!;
+  const store = stack.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
+  // The engine orders a resource after every resource its inputs came from (component outputs expand to children).
+  assert.ok(push.options.dependsOn.includes(esoChart.urn), "the PushSecret waits for ESO's chart (its CRDs)");
+  assert.ok(push.options.dependsOn.includes(store.urn), "and for the store it pushes to");
+});
+
+test("sealing-key backup through a store with its own identity grants nothing to the controller's role", async () => {
+  const stack = await runProgram(
+    () => {
+      new SecretsPlatform("kb2", {
+        clusterName: "kb2",
+        clusterKind: "eks",
+        externalSecrets: {
+          aws: { clusterName: "kb2", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          stores: [{ storeName: "vault", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { vault: { server: "https://vault.example:8200", path: "secret", auth: { kubernetes: { role: "r" } } } } }],
+        },
+        sealedSecrets: { controller: { keyBackup: { secretStoreName: "vault", remoteKey: "prod/sealing-keys" } } },
+      });
+    },
+    { resourceState: planResourceState },
+  );
+  const policy = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+  assert.deepEqual(policy.Statement.map((s: any) => s.Sid), ["ReadListedSecrets"]);
+});
