@@ -300,7 +300,7 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`encryption.reencryption.trigger: "${stated}" is not a key of encryption.selfManaged (one of ${ids.join(", ")})`);
     }
     if (!enc.reencryption || enc.reencryption.trigger === undefined || typeof stated === "string") {
-      problems.push(...keyRetirementProblems(enc.selfManaged, enc.reencryption ? (stated as string | undefined) : undefined).map((p) => `encryption.selfManaged.${p}`));
+      problems.push(...keyRetirementProblems(enc.selfManaged, enc.reencryption ? (stated) : undefined).map((p) => `encryption.selfManaged.${p}`));
     }
   }
   const audit = args.audit ?? {};
