@@ -86,6 +86,7 @@ const createGke = z.strictObject({
   labels: stringMap.optional(),
 });
 
+const SUBNET_ID = z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i, { message: "must be a subnet resource id (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>)" });
 /** `create.aks`: an AKS cluster (azure-native `ManagedCluster`) with Entra ID auth and no local accounts. */
 const createAks = z.strictObject({
   /** Cluster name; default the config cluster's `name`. */
@@ -105,6 +106,15 @@ const createAks = z.strictObject({
   vmSize: z.string().default("Standard_D4s_v5"),
   /** CIDRs allowed on the API server; default unrestricted (0.0.0.0/0 is refused). */
   authorizedIpRanges: z.array(CIDR).min(1).refine((c) => !openToAll(c), { message: "must not contain 0.0.0.0/0" }).optional(),
+  /**
+   * API Server VNet Integration: the subnet (delegated to Microsoft.ContainerService/managedClusters) the API
+   * server is projected into (`apiServerAccessProfile.enableVnetIntegration` + `subnetId`). Required with a
+   * private Key Vault (`encryption.aks.keyVaultNetworkAccess: Private`): AKS reaches a private vault only
+   * from an API server in the VNet. Default none.
+   */
+  apiServerSubnetId: SUBNET_ID.optional(),
+  /** Subnet of the system node pool (same VNet as apiServerSubnetId); required with apiServerSubnetId. */
+  nodeSubnetId: SUBNET_ID.optional(),
   /**
    * kubelogin login mode the stack's kubeconfig uses (AKS returns `devicecode`, which cannot run unattended):
    * `azurecli` (default), `spn`, `msi`, `workloadidentity`, `azd` or `devicecode`.
@@ -157,6 +167,15 @@ export function createProblems(c: ClusterConfig): Array<{ path: Array<string | n
   const key = c.encryption?.eks;
   if (member === "eks" && key?.administratorArns?.length && !key.clusterCreatorArns?.length) {
     add(["eks"], "needs encryption.eks.clusterCreatorArns (the identity running pulumi up creates the cluster and needs kms:CreateGrant; with administratorArns the key policy has no account-root statement)");
+  }
+  if (member === "aks") {
+    const a = create.aks!;
+    if (c.encryption?.aks?.keyVaultNetworkAccess === "Private" && !a.apiServerSubnetId) {
+      add(["aks", "apiServerSubnetId"], "is required with encryption.aks.keyVaultNetworkAccess Private (AKS KMS with a private Key Vault needs API Server VNet Integration)");
+    }
+    if ((a.apiServerSubnetId === undefined) !== (a.nodeSubnetId === undefined)) {
+      add(["aks", a.apiServerSubnetId ? "nodeSubnetId" : "apiServerSubnetId"], "set apiServerSubnetId and nodeSubnetId together (VNet integration needs the nodes in the same VNet)");
+    }
   }
   const name = createdClusterName(c);
   if (member === "eks" && c.audit.eks?.clusterName !== undefined && c.audit.eks.clusterName !== name) {
@@ -395,8 +414,17 @@ function createAksCluster(cfg: ClusterConfig): CreatedCluster {
     disableLocalAccounts: true,
     oidcIssuerProfile: { enabled: true },
     securityProfile: key.securityProfile.apply((p) => ({ azureKeyVaultKms: p.azureKeyVaultKms, workloadIdentity: { enabled: true } })),
-    apiServerAccessProfile: c.authorizedIpRanges ? { authorizedIPRanges: c.authorizedIpRanges } : undefined,
-    agentPoolProfiles: [{ name: "system", mode: "System", count: c.nodeCount, vmSize: c.vmSize, osType: "Linux", type: "VirtualMachineScaleSets" }],
+    apiServerAccessProfile:
+      c.authorizedIpRanges || c.apiServerSubnetId
+        ? {
+            ...(c.authorizedIpRanges ? { authorizedIPRanges: c.authorizedIpRanges } : {}),
+            // API Server VNet Integration (ManagedClusterAPIServerAccessProfile.enableVnetIntegration/subnetId).
+            ...(c.apiServerSubnetId ? { enableVnetIntegration: true, subnetId: c.apiServerSubnetId } : {}),
+          }
+        : undefined,
+    agentPoolProfiles: [
+      { name: "system", mode: "System", count: c.nodeCount, vmSize: c.vmSize, osType: "Linux", type: "VirtualMachineScaleSets", ...(c.nodeSubnetId ? { vnetSubnetID: c.nodeSubnetId } : {}) },
+    ],
     tags: c.tags,
   });
   new AksAuditLogging(`${cfg.name}-audit`, { ...parts.logs, clusterId: cluster.id });
@@ -412,7 +440,11 @@ function createAksCluster(cfg: ClusterConfig): CreatedCluster {
     kubeconfig,
     keyId: cluster.securityProfile.apply((p) => p?.azureKeyVaultKms?.keyId ?? ""),
     cluster,
-    outputs: { created: { name, id: cluster.id, fqdn: cluster.fqdn, oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL) }, aksSecurityProfile: key.securityProfile },
+    outputs: {
+      created: { name, id: cluster.id, fqdn: cluster.fqdn, oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL) },
+      aksSecurityProfile: key.securityProfile,
+      aksKmsIdentityId: key.identityId,
+    },
   };
 }
 

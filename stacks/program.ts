@@ -78,6 +78,7 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
       eksEncryptionConfig: platform.eksEncryptionConfig,
       gkeDatabaseEncryption: platform.gkeDatabaseEncryption,
       aksSecurityProfile: platform.aksSecurityProfile,
+      aksKmsIdentityId: platform.aksKmsIdentityId,
       eksEnabledClusterLogTypes: platform.eksEnabledClusterLogTypes,
       vaultAddress: platform.vaultAddress,
       vaultCaCertificatePem: platform.vaultCaCertificatePem,

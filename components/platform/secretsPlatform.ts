@@ -398,6 +398,11 @@ export class SecretsPlatform extends pulumi.ComponentResource {
   public readonly gkeDatabaseEncryption: pulumi.Output<GkeDatabaseEncryption | undefined>;
   /** azure-native `ManagedCluster.securityProfile` fragment (AKS). */
   public readonly aksSecurityProfile: pulumi.Output<AksSecurityProfileFragment | undefined>;
+  /**
+   * Resource id of the user-assigned identity the AKS cluster must run as (control-plane identity: `az aks
+   * update --assign-identity <id>`); AKS KMS uses it to reach the key (AKS).
+   */
+  public readonly aksKmsIdentityId: pulumi.Output<string | undefined>;
   /** EKS `enabledClusterLogTypes`. */
   public readonly eksEnabledClusterLogTypes: pulumi.Output<string[] | undefined>;
   /** Vault's in-cluster address (`https://…:8200`). */
@@ -425,6 +430,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     this.eksEncryptionConfig = none;
     this.gkeDatabaseEncryption = none;
     this.aksSecurityProfile = none;
+    this.aksKmsIdentityId = none;
     // The rewrite first: retired self-managed keys wait for it.
     let rewrite: SecretsReencryption | undefined;
     if (enc.reencryption) {
@@ -451,6 +457,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     if (enc.aks) {
       const aks = new AksSecretsEncryption(childName(name, "encryption"), enc.aks, child);
       this.aksSecurityProfile = aks.securityProfile;
+      this.aksKmsIdentityId = aks.identityId;
     }
 
     // Vault.
@@ -678,6 +685,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       eksEncryptionConfig: this.eksEncryptionConfig,
       gkeDatabaseEncryption: this.gkeDatabaseEncryption,
       aksSecurityProfile: this.aksSecurityProfile,
+      aksKmsIdentityId: this.aksKmsIdentityId,
       eksEnabledClusterLogTypes: this.eksEnabledClusterLogTypes,
       vaultAddress: this.vaultAddress,
       vaultCaCertificatePem: this.vaultCaCertificatePem,

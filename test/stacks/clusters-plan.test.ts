@@ -230,3 +230,16 @@ test("invalid input found while the program runs exits 2 naming it: stack config
   });
   assert.equal(invalidInputOutcome(new Error("network down"), file), undefined, "anything else still fails loudly");
 });
+
+test("create-aks-private: API Server VNet Integration on the cluster, private KMS, the cluster's identity a stack output", async () => {
+  const { stack, state, outputs } = await runFixture("create-aks-private");
+  const cluster = stack.one("azure-native:containerservice:ManagedCluster", "prod-aks-cluster");
+  const net = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets";
+  // azure-native ManagedClusterAPIServerAccessProfile: enableVnetIntegration + subnetId; the pool's vnetSubnetID.
+  assert.deepEqual(cluster.inputs.apiServerAccessProfile, { enableVnetIntegration: true, subnetId: `${net}/aks-apiserver` });
+  assert.equal(cluster.inputs.agentPoolProfiles[0].vnetSubnetID, `${net}/aks-nodes`);
+  const keyId = state("azure-native:keyvault:Key", "prod-aks-encryption-key").keyUriWithVersion as string;
+  const vaultId = state("azure-native:keyvault:Vault", "prod-aks-encryption-vault").id ?? "prod-aks-encryption-vault-id";
+  assert.deepEqual(cluster.inputs.securityProfile.azureKeyVaultKms, { enabled: true, keyId, keyVaultNetworkAccess: "Private", keyVaultResourceId: vaultId });
+  assert.equal(await unwrap(pulumi.output(outputs.clusters["prod-aks"].aksKmsIdentityId)), "prod-aks-encryption-identity-id");
+});

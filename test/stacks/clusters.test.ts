@@ -179,3 +179,25 @@ test("withKubeloginMode: switches only kubelogin users' --login", () => {
   const users = parse(withKubeloginMode(kubeconfig, "azurecli")).users;
   assert.deepEqual(users.map((u: any) => u.user.exec.args), [["get-token", "--login", "azurecli", "--server-id", "s"], ["eks", "get-token", "--login", "x"], ["get-token", "--login", "azurecli"]]);
 });
+
+test("create.aks: a private Key Vault needs API Server VNet Integration; both subnets together", () => {
+  const SUB = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets";
+  const aks = (create: Record<string, unknown>, access = "Private") => ({
+    name: "a",
+    kind: "aks",
+    create: { aks: { resourceGroupName: "rg", adminGroupObjectIds: ["11111111-2222-4333-8444-555555555555"], ...create } },
+    encryption: { aks: { resourceGroupName: "rg", keyVaultNetworkAccess: access } },
+    audit: { aks: { workspaceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w" } },
+  });
+  assert.deepEqual(problems(aks({})), [
+    `${P}.create.aks.apiServerSubnetId: is required with encryption.aks.keyVaultNetworkAccess Private (AKS KMS with a private Key Vault needs API Server VNet Integration)`,
+  ]);
+  assert.deepEqual(problems(aks({ apiServerSubnetId: `${SUB}/apiserver` })), [
+    `${P}.create.aks.nodeSubnetId: set apiServerSubnetId and nodeSubnetId together (VNet integration needs the nodes in the same VNet)`,
+  ]);
+  assert.deepEqual(problems(aks({ apiServerSubnetId: `${SUB}/apiserver`, nodeSubnetId: `${SUB}/nodes` })), []);
+  assert.deepEqual(problems(aks({ apiServerSubnetId: "subnet-1", nodeSubnetId: `${SUB}/nodes` })), [
+    `${P}.create.aks.apiServerSubnetId: must be a subnet resource id (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>)`,
+  ]);
+  assert.deepEqual(problems(aks({}, "Public")), []);
+});
