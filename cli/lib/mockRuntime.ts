@@ -34,6 +34,8 @@ export interface RecordedResource {
     ignoreChanges: string[];
     /** `customTimeouts` as given (Go durations), when any. */
     customTimeouts?: { create: string; update: string; delete: string };
+    /** The `import` option: the id of an existing resource to adopt, when given. */
+    importId?: string;
   };
 }
 
@@ -161,6 +163,7 @@ export async function runWithMocks(
               dependsOn: req.getDependenciesList(),
               additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
               ignoreChanges: req.getIgnorechangesList(),
+              ...(req.getImportid() ? { importId: req.getImportid() } : {}),
               ...(req.getCustomtimeouts()
                 ? { customTimeouts: { create: req.getCustomtimeouts().getCreate(), update: req.getCustomtimeouts().getUpdate(), delete: req.getCustomtimeouts().getDelete() } }
                 : {}),
