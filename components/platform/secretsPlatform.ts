@@ -13,7 +13,14 @@ import { keyRetirementProblems, providerKeyIds, SelfManagedSecretsEncryption, ty
 import { AwsSecretsManagerAccess, type AwsSecretsManagerAccessArgs } from "../external-secrets/aws";
 import { AzureKeyVaultAccess, type AzureKeyVaultAccessArgs } from "../external-secrets/azure";
 import { ExternalSecretsAlerts, type ExternalSecretsAlertsArgs } from "../external-secrets/alerts";
-import { ExternalSecret, type ExternalSecretArgs } from "../external-secrets/externalSecret";
+import {
+  ClusterExternalSecret,
+  ExternalSecret,
+  PushSecret,
+  type ClusterExternalSecretArgs,
+  type ExternalSecretArgs,
+  type PushSecretArgs,
+} from "../external-secrets/externalSecret";
 import { GcpSecretManagerAccess, type GcpSecretManagerAccessArgs } from "../external-secrets/gcp";
 import { ESO_RELEASE_NAME, ExternalSecretsOperator, type ExternalSecretsOperatorArgs } from "../external-secrets/operator";
 import { SecretStore, type SecretStoreArgs } from "../external-secrets/secretStore";
@@ -167,6 +174,10 @@ export interface PlatformExternalSecretsArgs {
   stores?: SecretStoreArgs[];
   /** ExternalSecrets (created after the stores). */
   externalSecrets?: ExternalSecretArgs[];
+  /** ClusterExternalSecrets (created after the stores). */
+  clusterExternalSecrets?: ClusterExternalSecretArgs[];
+  /** PushSecrets (created after the stores). */
+  pushSecrets?: PushSecretArgs[];
   /** PrometheusRule alerts on ESO's metrics. Default: none. */
   alerts?: ExternalSecretsAlertsArgs;
 }
@@ -616,6 +627,12 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       (eso.stores ?? []).forEach((s, i) => stores.push(new SecretStore(childName(name, `store-${String(known(s.storeName) ?? i)}-${String(known(s.namespace) ?? "cluster")}`), s, { parent: this, dependsOn: [operator, ...appNamespaces] })));
       (eso.externalSecrets ?? []).forEach((e, i) =>
         new ExternalSecret(childName(name, `es-${String(known(e.namespace) ?? "ns")}-${String(known(e.externalSecretName) ?? i)}`), e, { parent: this, dependsOn: [operator, ...stores] }),
+      );
+      (eso.clusterExternalSecrets ?? []).forEach((c, i) =>
+        new ClusterExternalSecret(childName(name, `ces-${String(known(c.externalSecretName) ?? i)}`), c, { parent: this, dependsOn: [operator, ...stores, ...appNamespaces] }),
+      );
+      (eso.pushSecrets ?? []).forEach((p, i) =>
+        new PushSecret(childName(name, `push-${String(known(p.namespace) ?? "ns")}-${String(known(p.pushSecretName) ?? i)}`), p, { parent: this, dependsOn: [operator, ...stores] }),
       );
       esoReady = pulumi.all([operator.urn, ...stores.map((r) => r.urn)]);
       if (eso.alerts) {
