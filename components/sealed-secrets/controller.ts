@@ -155,6 +155,13 @@ export interface SealedSecretsControllerArgs {
 
 const quantities = z.strictObject({ cpu: input(z.string()).optional(), memory: input(z.string()).optional() });
 
+const nonEmpty = input(z.string().min(1, { message: "must not be empty" }));
+/** The store fields of keyBackup and keyImport. */
+const storeFields = {
+  secretStoreName: nonEmpty,
+  secretStoreKind: input(z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` })).optional(),
+};
+
 const argsSchema = z.strictObject({
   namespace: input(z.string()).optional(),
   keyRenewalPeriod: input(goDuration("must be a Go duration such as 720h or 0", { allowZero: true })).optional(),
@@ -174,11 +181,8 @@ const argsSchema = z.strictObject({
     .optional(),
   keyBackup: z
     .strictObject({
-      secretStoreName: input(z.string().min(1, { message: "must not be empty" })),
-      secretStoreKind: input(
-        z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` }),
-      ).optional(),
-      remoteKey: input(z.string().min(1, { message: "must not be empty" })).optional(),
+      ...storeFields,
+      remoteKey: nonEmpty.optional(),
       // Checked like the PushSecret it becomes (refreshIntervalProblems), so a value the PushSecret would
       // refuse fails here, before anything is registered.
       refreshInterval: input(z.string()).optional(),
@@ -186,12 +190,9 @@ const argsSchema = z.strictObject({
     .optional(),
   keyImport: z
     .strictObject({
-      secretStoreName: input(z.string().min(1, { message: "must not be empty" })),
-      secretStoreKind: input(
-        z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` }),
-      ).optional(),
-      remoteKey: input(z.string().min(1, { message: "must not be empty" })),
-      secretName: input(z.string().min(1, { message: "must not be empty" })).optional(),
+      ...storeFields,
+      remoteKey: nonEmpty,
+      secretName: nonEmpty.optional(),
       refreshInterval: input(z.string()).optional(),
     })
     .optional(),

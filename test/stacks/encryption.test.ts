@@ -18,6 +18,23 @@ const problems = (raw: unknown): string[] => {
   }
 };
 
+/** The stack program with one self-managed cluster `local` whose encryption section is `encryption`. */
+async function runLocal(encryption: unknown): Promise<{ stack: Awaited<ReturnType<typeof runProgram>>; outputs: any }> {
+  let outputs: any;
+  const stack = await runProgram(
+    async () => {
+      outputs = await program();
+      return outputs;
+    },
+    {
+      project: "kube-secrets-platform",
+      config: { "kube-secrets-platform:clusters": JSON.stringify([{ name: "local", kind: "self-managed", encryption }]) },
+      resourceState: (args) => (args.type === "random:index/randomBytes:RandomBytes" ? { base64: randomBytes(32).toString("base64") } : undefined),
+    },
+  );
+  return { stack, outputs };
+}
+
 test("encryption section: defaults and strictness", () => {
   const parsed = parseStackConfig(cluster({ selfManaged: { keys: [{ name: "k1" }] }, reencryption: {} }));
   assert.deepEqual(parsed.clusters[0].encryption, {
@@ -48,23 +65,7 @@ test("encryption section: defaults and strictness", () => {
 });
 
 test("encryption section: the local stack renders a valid secret EncryptionConfiguration and the rewrite Job", async () => {
-  let outputs: any;
-  const stack = await runProgram(
-    async () => {
-      outputs = await program();
-      return outputs;
-    },
-    {
-      project: "kube-secrets-platform",
-      config: {
-        "kube-secrets-platform:clusters": JSON.stringify([
-          { name: "local", kind: "self-managed", encryption: { selfManaged: { keys: [{ name: "key-2" }, { name: "key-1" }], identityFallback: true }, reencryption: { encryptingWith: "secretbox/key-2" } } },
-        ]),
-      },
-      resourceState: (args) =>
-        args.type === "random:index/randomBytes:RandomBytes" ? { base64: randomBytes(32).toString("base64") } : undefined,
-    },
-  );
+  const { stack, outputs } = await runLocal({ selfManaged: { keys: [{ name: "key-2" }, { name: "key-1" }], identityFallback: true }, reencryption: { encryptingWith: "secretbox/key-2" } });
   const local = outputs.clusters.local;
   assert.equal(await isSecretOutput(local.encryptionConfigYaml), true, "the generated EncryptionConfiguration is a secret stack output");
   const config = parse(await unwrap(local.encryptionConfigYaml));
@@ -102,22 +103,7 @@ test("encryption section: switching to kms keeps the leftover keys as read provi
   assert.deepEqual(problems(cluster({ selfManaged: { provider: "secretbox", keysProvider: "aescbc", keys: [{ name: "k" }] } })), [
     "kube-secrets-platform:clusters[0].encryption.selfManaged.keysProvider: must be the provider (secretbox) or left out, got aescbc",
   ]);
-  let outputs: any;
-  const stack = await runProgram(
-    async () => {
-      outputs = await program();
-      return outputs;
-    },
-    {
-      project: "kube-secrets-platform",
-      config: {
-        "kube-secrets-platform:clusters": JSON.stringify([
-          { name: "local", kind: "self-managed", encryption: { selfManaged: { provider: "kms", kms, keysProvider: "aescbc", keys: [{ name: "key-1" }] }, reencryption: { encryptingWith: "kms/vault-kms" } } },
-        ]),
-      },
-      resourceState: (args) => (args.type === "random:index/randomBytes:RandomBytes" ? { base64: randomBytes(32).toString("base64") } : undefined),
-    },
-  );
+  const { stack, outputs } = await runLocal({ selfManaged: { provider: "kms", kms, keysProvider: "aescbc", keys: [{ name: "key-1" }] }, reencryption: { encryptingWith: "kms/vault-kms" } });
   const config = parse(await unwrap(outputs.clusters.local.encryptionConfigYaml));
   assert.deepEqual(validateEncryptionConfiguration(config), []);
   // kube-apiserver writes with the first provider and reads with each in order (k8s.io/apiserver

@@ -119,6 +119,8 @@ test("SealedSecretsController: a managed RSA-4096 key stored as the active key S
       resourceState: (args) => {
         if (args.type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: key.privateKeyPem };
         if (args.type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: key.certificatePem };
+        // What the random provider computes for the SealedSecret's sealing seed.
+        if (args.type === "random:index/randomBytes:RandomBytes") return { base64: Buffer.alloc(32, 7).toString("base64") };
         return undefined;
       },
     },
