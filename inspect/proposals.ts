@@ -6,7 +6,6 @@
  * args, or declared in the `kube-secrets-platform/reads-secrets` annotation) get one namespaced Role with
  * `resourceNames` and `get`. Never widening: a proposal only removes grants or replaces them by a subset.
  */
-import { stringify } from "yaml";
 import type { Graph } from "./graph";
 import { objectOfPath } from "./findings";
 import type { ObjectRef, Proposal, RbacObject, SecretGrant } from "./scanSchema";
@@ -124,6 +123,33 @@ function manifest(o: RbacObject): Record<string, unknown> {
   return m;
 }
 
+/**
+ * Block YAML of plain data (maps, lists, strings): every value is written as a JSON string, which YAML 1.1
+ * (kubectl's parser) and 1.2 read as the same string, so no name needs quoting rules; keys that are plain
+ * words stay unquoted. Much cheaper than a general YAML emitter for thousands of proposals.
+ */
+export function blockYaml(value: unknown, indent = ""): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return " []\n";
+    return `\n${value.map((v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? `${indent}- ${blockYaml(v, `${indent}  `).slice(indent.length + 3)}` : `${indent}-${blockYaml(v, `${indent}  `)}`)).join("")}`;
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return " {}\n";
+    return `\n${entries.map(([k, v]) => `${indent}${yamlKey(k)}:${blockYaml(v, `${indent}  `)}`).join("")}`;
+  }
+  return ` ${JSON.stringify(value)}\n`;
+}
+
+/** A key as a plain scalar when it is a word YAML 1.1 and 1.2 both read as that string, else JSON-quoted. */
+function yamlKey(k: string): string {
+  return /^[A-Za-z][A-Za-z0-9]*$/.test(k) && !/^(y|yes|n|no|on|off|true|false|null)$/i.test(k) ? k : JSON.stringify(k);
+}
+
+function yamlDocument(value: Record<string, unknown>): string {
+  return blockYaml(value).slice(1);
+}
+
 function proposalYaml(sa: string, role: RbacObject | undefined, binding: RbacObject | undefined, changes: Proposal["bindingChanges"]): string {
   const lines = [`# Least-privilege Secret access for ${sa} (kube-secrets-platform scan).`, "# Mounted Secrets need no RBAC: the kubelet fetches them for the pod."];
   for (const c of changes) {
@@ -135,7 +161,7 @@ function proposalYaml(sa: string, role: RbacObject | undefined, binding: RbacObj
     lines.push("# No API reads: no Role is needed.");
     return `${lines.join("\n")}\n`;
   }
-  return `${lines.join("\n")}\n---\n${stringify(manifest(role))}---\n${stringify(manifest(binding!))}`;
+  return `${lines.join("\n")}\n---\n${yamlDocument(manifest(role))}---\n${yamlDocument(manifest(binding!))}`;
 }
 
 function proposalPulumi(graph: Graph, ns: string, saName: string, role: RbacObject | undefined, binding: RbacObject | undefined, changes: Proposal["bindingChanges"], mounted: string[]): string {

@@ -13,6 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
 import { InventoryBuilder } from "../../inspect/inventory";
 import { DEFAULT_EXEMPT_SUBJECTS, scanCluster } from "../../inspect/scan";
 import type { ClusterScan } from "../../inspect/scanSchema";
@@ -187,7 +188,12 @@ test("proposals: mounted Secrets need no RBAC, API reads get a named Role, the b
   assert.deepEqual(p.role?.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["shop-config"] }]);
   assert.deepEqual(p.roleBinding?.subjects, [{ kind: "ServiceAccount", name: "web", namespace: "shop" }]);
   assert.deepEqual(p.diff, ["- read Secrets [get,list] in shop via RoleBinding shop/web-secrets", "+ read Secrets [get] in shop (only shop-config) via RoleBinding shop/web-secrets-read"]);
-  assert.match(p.yaml, /kind: Role\n/);
+  // The YAML reads back (as kubectl would) to exactly the proposed Role and RoleBinding.
+  const docs = parseAllDocuments(p.yaml).map((d) => d.toJS());
+  assert.equal(docs.length, 2, "the comments before the first --- start no document");
+  assert.deepEqual(docs[0], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, rules: p.role!.rules });
+  assert.deepEqual(docs[1], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, roleRef: p.roleBinding!.roleRef, subjects: p.roleBinding!.subjects });
+  assert.match(p.yaml, /^# delete RoleBinding shop\/web-secrets: kubectl delete rolebinding web-secrets -n shop$/m);
   assert.match(p.pulumi, /new k8s\.rbac\.v1\.Role\("web-secrets-read"/);
   assert.match(p.pulumi, /new ExternalSecret\("regcred", \{/);
   // Identities that hold nothing beyond what they mount get no change.
@@ -202,4 +208,18 @@ test("every Secret grant of the fixture (cluster-admin included) gets a known me
   assert.deepEqual(s.grants.filter((g) => g.mechanism === "other").map((g) => g.message), []);
   const masters = new Set(s.grants.filter((g) => g.subject === "Group system:masters").map((g) => g.mechanism));
   for (const m of ["secret-read", "secret-write", "pod-create", "workload-write", "exec", "ephemeral-containers"]) assert.ok(masters.has(m as never), m);
+});
+
+test("least-privilege twin: web reads only the Secret it names, CI deploys through nothing — no reader finding, nothing to narrow", () => {
+  const twin = fixtureCluster()
+    .filter((o) => !(o.kind === "RoleBinding" && o.metadata.name === "ci-deployer"))
+    .map((o) => (o.kind === "Role" && o.metadata.name === "web-secrets" ? { ...o, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["shop-config"] }] } : o));
+  const s = scan(twin);
+  const readerRules = new Set(["over-broad-reader", "non-consumer-reader", "rbac-indirect-secret-read"]);
+  assert.deepEqual(s.findings.filter((f) => readerRules.has(f.rule) && f.subject !== "ServiceAccount payments/ghost").map((f) => f.id), []);
+  const web = s.proposals.find((p) => p.serviceAccount === "ServiceAccount shop/web")!;
+  assert.equal(web.narrows, false);
+  assert.deepEqual(web.bindingChanges, []);
+  assert.equal(web.role, undefined, "the existing named Role already covers the API read");
+  assert.deepEqual(s.subjects.find((x) => x.subject === "ServiceAccount shop/web")!.reads, ["fx/shop/shop-config"]);
 });

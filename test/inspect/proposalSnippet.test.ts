@@ -22,6 +22,7 @@ test("the shop/web proposal's Pulumi snippet registers the least-privilege Role 
   const file = join(dir, `snippet-${process.pid}.ts`);
   const components = resolve(__dirname, "..", "..", "components");
   writeFileSync(file, p.pulumi.replace('from "kube-secrets-platform"', `from ${JSON.stringify(components)}`));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a Pulumi program runs synchronously when loaded
   const stack = await runProgram(() => require(file));
   const role = stack.one("kubernetes:rbac.authorization.k8s.io/v1:Role");
   assert.deepEqual(role.inputs.metadata, { name: "web-secrets-read", namespace: "shop" });
