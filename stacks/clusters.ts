@@ -95,6 +95,7 @@ const createGke = z.strictObject({
   labels: stringMap.optional(),
 });
 
+const SUBNET_ID = z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i, { message: "must be a subnet resource id (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>)" });
 /** `create.aks`: an AKS cluster (azure-native `ManagedCluster`) with Entra ID auth and no local accounts. */
 const createAks = z.strictObject({
   /** Cluster name; default the config cluster's `name`. */
@@ -121,6 +122,15 @@ const createAks = z.strictObject({
       if (open) ctx.addIssue({ code: "custom", message: open });
     })
     .optional(),
+  /**
+   * API Server VNet Integration: the subnet (delegated to Microsoft.ContainerService/managedClusters) the API
+   * server is projected into (`apiServerAccessProfile.enableVnetIntegration` + `subnetId`). Required with a
+   * private Key Vault (`encryption.aks.keyVaultNetworkAccess: Private`): AKS reaches a private vault only
+   * from an API server in the VNet. Default none.
+   */
+  apiServerSubnetId: SUBNET_ID.optional(),
+  /** Subnet of the system node pool (same VNet as apiServerSubnetId); required with apiServerSubnetId. */
+  nodeSubnetId: SUBNET_ID.optional(),
   /**
    * kubelogin login mode the stack's kubeconfig uses (AKS returns `devicecode`, which cannot run unattended):
    * `azurecli` (default), `spn`, `msi`, `workloadidentity`, `azd` or `devicecode`.
@@ -167,12 +177,21 @@ export function createProblems(c: ClusterConfig): Array<{ path: Array<string | n
   }
   if (!c.encryption?.[member]) add([member], `needs encryption.${member} (the key the created cluster encrypts Secrets with)`);
   if (!c.audit.enabled || !c.audit[member]) add([member], `needs audit.${member} with audit enabled (the created cluster's audit logs)`);
-  if (c.encryption?.reencryption?.trigger !== undefined) {
-    add([member], "encryption.reencryption.trigger must be left out: the created key triggers the rewrite");
+  if (c.encryption?.reencryption?.encryptingWith !== undefined) {
+    add([member], "encryption.reencryption.encryptingWith must be left out: the created cluster reports the key it encrypts with");
   }
   const key = c.encryption?.eks;
   if (member === "eks" && key?.administratorArns?.length && !key.clusterCreatorArns?.length) {
     add(["eks"], "needs encryption.eks.clusterCreatorArns (the identity running pulumi up creates the cluster and needs kms:CreateGrant; with administratorArns the key policy has no account-root statement)");
+  }
+  if (member === "aks") {
+    const a = create.aks!;
+    if (c.encryption?.aks?.keyVaultNetworkAccess === "Private" && !a.apiServerSubnetId) {
+      add(["aks", "apiServerSubnetId"], "is required with encryption.aks.keyVaultNetworkAccess Private (AKS KMS with a private Key Vault needs API Server VNet Integration)");
+    }
+    if ((a.apiServerSubnetId === undefined) !== (a.nodeSubnetId === undefined)) {
+      add(["aks", a.apiServerSubnetId ? "nodeSubnetId" : "apiServerSubnetId"], "set apiServerSubnetId and nodeSubnetId together (VNet integration needs the nodes in the same VNet)");
+    }
   }
   const name = createdClusterName(c);
   if (member === "eks" && c.audit.eks?.clusterName !== undefined && c.audit.eks.clusterName !== name) {
@@ -194,17 +213,26 @@ export function createProblems(c: ClusterConfig): Array<{ path: Array<string | n
 const CLOUD_PARTS: readonly string[] = CLOUD_KINDS;
 
 /**
- * The platform's `encryption` and `audit` parts for a cluster: unchanged when the cluster is adopted; when
- * the stack created it, without the cloud key and audit logs (created with the cluster) and with the
- * re-encryption Job (if any) triggered by the created key. The one place that decides what the created
- * cluster owns, so nothing is created twice.
+ * The platform's `encryption` and `audit` parts for a cluster. Adopted: unchanged, except that the
+ * re-encryption Job is left out until the config states the key the cluster encrypts with
+ * (`reencryption.encryptingWith`). Created: without the cloud key and audit logs (created with the cluster)
+ * and with the re-encryption Job (if any) triggered by the key the created cluster reports (an output of the
+ * cluster resource, so the Job runs after the cluster create/update that enables encryption, and again
+ * when the cluster's key changes). The one place that decides what the created cluster owns, so nothing is
+ * created twice.
  */
 export function platformParts(
   created: Pick<CreatedCluster, "keyId"> | undefined,
   encryption: PlatformEncryptionArgs | undefined,
   audit: PlatformAuditArgs | undefined,
 ): { encryption?: PlatformEncryptionArgs; audit?: PlatformAuditArgs } {
-  if (!created) return { encryption, audit };
+  if (!created) {
+    if (encryption?.reencryption && encryption.reencryption.trigger === undefined) {
+      const { reencryption: _pending, ...rest } = encryption;
+      return { encryption: rest, audit };
+    }
+    return { encryption, audit };
+  }
   const omit = <T extends object>(v: T | undefined): T | undefined =>
     v ? (Object.fromEntries(Object.entries(v).filter(([k]) => !CLOUD_PARTS.includes(k))) as T) : undefined;
   const rest = omit(encryption);
@@ -229,7 +257,10 @@ export interface CreatedCluster {
   provider: k8s.Provider;
   /** The kubeconfig (a secret). */
   kubeconfig: pulumi.Output<string>;
-  /** The encryption key's id (KMS key ARN, Cloud KMS key name, Key Vault key URI). */
+  /**
+   * The key the created cluster reports it encrypts Secrets with (KMS key ARN, Cloud KMS key name, Key Vault
+   * key id), read from the cluster resource's outputs: it resolves after the cluster's create/update.
+   */
   keyId: pulumi.Output<string>;
   /** The cloud resource. */
   cluster: aws.eks.Cluster | gcp.container.Cluster | containerservice.ManagedCluster;
@@ -322,7 +353,7 @@ function createEksCluster(cfg: ClusterConfig): CreatedCluster {
   return {
     provider: provider(cfg.name, kubeconfig, [cluster]),
     kubeconfig,
-    keyId: key.keyArn,
+    keyId: cluster.encryptionConfig.apply((c) => c?.provider.keyArn ?? ""),
     cluster,
     outputs: {
       created: { name, arn: cluster.arn, endpoint: cluster.endpoint },
@@ -375,7 +406,7 @@ function createGkeCluster(cfg: ClusterConfig): CreatedCluster {
   return {
     provider: provider(cfg.name, kubeconfig, [cluster]),
     kubeconfig,
-    keyId: key.keyName,
+    keyId: cluster.databaseEncryption.apply((d) => d.keyName ?? ""),
     cluster,
     outputs: { created: { name, id: cluster.id, endpoint: cluster.endpoint }, gkeDatabaseEncryption: key.databaseEncryption },
   };
@@ -399,8 +430,17 @@ function createAksCluster(cfg: ClusterConfig): CreatedCluster {
     disableLocalAccounts: true,
     oidcIssuerProfile: { enabled: true },
     securityProfile: key.securityProfile.apply((p) => ({ azureKeyVaultKms: p.azureKeyVaultKms, workloadIdentity: { enabled: true } })),
-    apiServerAccessProfile: c.authorizedIpRanges ? { authorizedIPRanges: c.authorizedIpRanges } : undefined,
-    agentPoolProfiles: [{ name: "system", mode: "System", count: c.nodeCount, vmSize: c.vmSize, osType: "Linux", type: "VirtualMachineScaleSets" }],
+    apiServerAccessProfile:
+      c.authorizedIpRanges || c.apiServerSubnetId
+        ? {
+            ...(c.authorizedIpRanges ? { authorizedIPRanges: c.authorizedIpRanges } : {}),
+            // API Server VNet Integration (ManagedClusterAPIServerAccessProfile.enableVnetIntegration/subnetId).
+            ...(c.apiServerSubnetId ? { enableVnetIntegration: true, subnetId: c.apiServerSubnetId } : {}),
+          }
+        : undefined,
+    agentPoolProfiles: [
+      { name: "system", mode: "System", count: c.nodeCount, vmSize: c.vmSize, osType: "Linux", type: "VirtualMachineScaleSets", ...(c.nodeSubnetId ? { vnetSubnetID: c.nodeSubnetId } : {}) },
+    ],
     tags: c.tags,
   });
   new AksAuditLogging(`${cfg.name}-audit`, { ...parts.logs, clusterId: cluster.id });
@@ -414,9 +454,13 @@ function createAksCluster(cfg: ClusterConfig): CreatedCluster {
   return {
     provider: provider(cfg.name, kubeconfig, [cluster]),
     kubeconfig,
-    keyId: key.keyId,
+    keyId: cluster.securityProfile.apply((p) => p?.azureKeyVaultKms?.keyId ?? ""),
     cluster,
-    outputs: { created: { name, id: cluster.id, fqdn: cluster.fqdn, oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL) }, aksSecurityProfile: key.securityProfile },
+    outputs: {
+      created: { name, id: cluster.id, fqdn: cluster.fqdn, oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL) },
+      aksSecurityProfile: key.securityProfile,
+      aksKmsIdentityId: key.identityId,
+    },
   };
 }
 

@@ -117,6 +117,7 @@ export function deployCluster(cluster: ClusterConfig, links?: FleetLinks): { pla
       eksEncryptionConfig: platform.eksEncryptionConfig,
       gkeDatabaseEncryption: platform.gkeDatabaseEncryption,
       aksSecurityProfile: platform.aksSecurityProfile,
+      aksKmsIdentityId: platform.aksKmsIdentityId,
       eksEnabledClusterLogTypes: platform.eksEnabledClusterLogTypes,
       vaultAddress: platform.vaultAddress,
       vaultCaCertificatePem: platform.vaultCaCertificatePem,

@@ -17,17 +17,20 @@ import { createLocalWorkspaceRunner } from "./rollout/localRunner";
 const repoRoot = resolve(__dirname, "..");
 const controller = new AbortController();
 let interrupts = 0;
-process.on("SIGINT", () => {
+// SIGINT (Ctrl-C) and SIGTERM (a CI job cancelled): the operations in flight finish (on Ctrl-C the Pulumi
+// CLI processes got the same signal from the terminal and cancel gracefully, finishing the resource
+// operations they started), nothing new starts, the summary is printed. A second signal exits at once.
+const onSignal = (name: string) => () => {
   interrupts += 1;
   if (interrupts === 1) {
-    // The Pulumi CLI processes got the same Ctrl-C from the terminal and cancel gracefully; the rollout
-    // itself starts nothing new and prints its summary.
-    console.error("rollout: interrupted; waiting for running operations (Ctrl-C again to exit now)");
+    console.error(`rollout: ${name}; waiting for running operations, starting nothing new (${name} again to exit now)`);
     controller.abort();
   } else {
     process.exit(130);
   }
-});
+};
+process.on("SIGINT", onSignal("SIGINT"));
+process.on("SIGTERM", onSignal("SIGTERM"));
 
 rolloutMain(process.argv.slice(2), {
   repoRoot,

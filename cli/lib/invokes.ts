@@ -59,6 +59,8 @@ export const planInvokes: Record<string, InvokeMock> = {
     id: `projects/${inputs.projectId ?? PLACEHOLDER.gcpProject}`,
   }),
   "gcp:organizations/getClientConfig:getClientConfig": () => ({ project: PLACEHOLDER.gcpProject, region: "us-central1", zone: "us-central1-a" }),
+  // A project whose IAM policy has no audit configs yet (GkeAuditLogging merges what it finds).
+  "gcp:projects/getIamPolicy:getIamPolicy": (inputs) => ({ project: inputs.project, policyData: "{}", etag: "BwPlan", id: inputs.project }),
   "azure-native:authorization:getClientConfig": () => ({
     tenantId: PLACEHOLDER.azureTenantId,
     subscriptionId: PLACEHOLDER.azureSubscriptionId,

@@ -32,6 +32,10 @@ export interface RecordedResource {
     dependsOn: string[];
     additionalSecretOutputs: string[];
     ignoreChanges: string[];
+    /** `customTimeouts` as given (Go durations), when any. */
+    customTimeouts?: { create: string; update: string; delete: string };
+    /** The `import` option: the id of an existing resource to adopt, when given. */
+    importId?: string;
   };
 }
 
@@ -159,6 +163,10 @@ export async function runWithMocks(
               dependsOn: req.getDependenciesList(),
               additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
               ignoreChanges: req.getIgnorechangesList(),
+              ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+              ...(req.getCustomtimeouts()
+                ? { customTimeouts: { create: req.getCustomtimeouts().getCreate(), update: req.getCustomtimeouts().getUpdate(), delete: req.getCustomtimeouts().getDelete() } }
+                : {}),
             },
           });
         }

@@ -53,6 +53,15 @@ export interface EksAuditLoggingArgs {
    * removing the component never destroys the audit trail or the key that decrypts it. Default `true`.
    */
   retainOnDelete?: boolean;
+  /**
+   * The log group `/aws/eks/<clusterName>/cluster` exists already (EKS created it when logging was turned on
+   * before, or a cluster of the same name was deleted and its retained log group is still there): import it
+   * instead of creating it, which would fail with `ResourceAlreadyExistsException`. The import takes the
+   * group's current retention, KMS key and tags as they are (`ignoreChanges` on them, since an import must
+   * match the existing resource); remove this flag after that `pulumi up` and the next one applies this
+   * component's retention and key. Needs a plain `clusterName`. Default `false`. A plain value.
+   */
+  adoptExistingLogGroup?: boolean;
   /** Tags for every AWS resource created. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -88,6 +97,7 @@ const argsSchema = z.strictObject({
     })
     .optional(),
   retainOnDelete: z.boolean().optional(),
+  adoptExistingLogGroup: z.boolean().optional(),
   tags: z.any().optional(),
 });
 
@@ -110,6 +120,9 @@ export function validateEksAuditLogging(args: EksAuditLoggingArgs): string[] {
   const problems = zodProblems(argsSchema, args);
   if (args.kmsKeyArn !== undefined && args.kmsKeyDeletionWindowInDays !== undefined) {
     problems.push("kmsKeyDeletionWindowInDays: only applies to a key this component creates; remove it or kmsKeyArn");
+  }
+  if (args.adoptExistingLogGroup && typeof known(args.clusterName) !== "string") {
+    problems.push("adoptExistingLogGroup: needs a plain clusterName (the import names the log group /aws/eks/<clusterName>/cluster)");
   }
   const types = (args.logTypes ?? []).map((t) => known(t));
   if (args.logTypes !== undefined && !types.includes("audit") && types.every((t) => t !== undefined)) {
@@ -210,7 +223,14 @@ export class EksAuditLogging extends pulumi.ComponentResource {
         kmsKeyId: keyArn,
         tags: args.tags,
       },
-      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
+      {
+        parent: this,
+        retainOnDelete: args.retainOnDelete ?? true,
+        // An existing group is imported by its name (the id of aws.cloudwatch.LogGroup).
+        ...(args.adoptExistingLogGroup
+          ? { import: `/aws/eks/${String(known(args.clusterName))}/cluster`, ignoreChanges: ["retentionInDays", "kmsKeyId", "tags", "tagsAll"] }
+          : {}),
+      },
     );
 
     let alarmName: pulumi.Output<string | undefined> = pulumi.output(undefined);

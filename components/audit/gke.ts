@@ -98,6 +98,35 @@ export function gkeSecretAccessFilter(clusterName?: string): string {
   ].join(" AND ");
 }
 
+/** One `auditLogConfigs` entry of a project's IAM policy. */
+export interface GkeAuditLogConfig {
+  logType: string;
+  exemptedMembers?: string[];
+}
+
+/**
+ * The audit log configs to set for `container.googleapis.com`: every Data Access type on, with the
+ * exemptions the project's IAM policy already has for that service and log type kept (an IAMAuditConfig is
+ * authoritative for its service: terraform-provider-google `google_project_iam_audit_config` replaces the
+ * service's whole `auditConfigs` entry, so exemptions set elsewhere would otherwise be dropped) and
+ * `exemptedMembers` added to `DATA_READ`. `policyData` is the policy JSON of `gcp.projects.getIamPolicy`
+ * (`{"auditConfigs":[{"service":…,"auditLogConfigs":[{"logType":…,"exemptedMembers":[…]}]}]}`).
+ */
+export function gkeAuditLogConfigs(policyData: string | undefined, exemptedMembers: readonly string[]): GkeAuditLogConfig[] {
+  let existing: Array<{ service?: string; auditLogConfigs?: GkeAuditLogConfig[] }> = [];
+  try {
+    existing = (JSON.parse(policyData || "{}") as { auditConfigs?: typeof existing }).auditConfigs ?? [];
+  } catch {
+    existing = [];
+  }
+  const current = existing.filter((c) => c.service === GKE_AUDIT_SERVICE).flatMap((c) => c.auditLogConfigs ?? []);
+  return GKE_AUDIT_LOG_TYPES.map((logType) => {
+    const kept = current.filter((c) => c.logType === logType).flatMap((c) => c.exemptedMembers ?? []);
+    const members = [...new Set([...kept, ...(logType === "DATA_READ" ? exemptedMembers : [])])].sort();
+    return members.length > 0 ? { logType, exemptedMembers: members } : { logType };
+  });
+}
+
 /**
  * GKE audit logging: a `gcp.projects.IAMAuditConfig` enabling `ADMIN_READ`, `DATA_READ` and `DATA_WRITE`
  * Data Access logs for the Kubernetes Engine API (`container.googleapis.com`; Admin Activity logs are always
@@ -105,7 +134,9 @@ export function gkeSecretAccessFilter(clusterName?: string): string {
  * optional project log sink exporting Secret access to BigQuery, Pub/Sub or Cloud Storage, with its unique
  * writer identity granted only the one role the destination needs, on that destination only.
  *
- * The IAMAuditConfig is authoritative for this service's audit config in the project.
+ * The IAMAuditConfig is authoritative for this service's audit config in the project: the exemptions the
+ * project already has for `container.googleapis.com` are read (`gcp.projects.getIamPolicy`) and kept
+ * ({@link gkeAuditLogConfigs}); remove one with `gcloud projects set-iam-policy` or the console, not here.
  */
 export class GkeAuditLogging extends pulumi.ComponentResource {
   /** The service whose audit config was set. */
@@ -124,9 +155,9 @@ export class GkeAuditLogging extends pulumi.ComponentResource {
       {
         project: args.project,
         service: GKE_AUDIT_SERVICE,
-        auditLogConfigs: GKE_AUDIT_LOG_TYPES.map((logType) =>
-          logType === "DATA_READ" && args.exemptedMembers?.length ? { logType, exemptedMembers: args.exemptedMembers } : { logType },
-        ),
+        auditLogConfigs: pulumi
+          .all([gcp.projects.getIamPolicyOutput({ project: args.project }, { parent: this }).policyData, args.exemptedMembers ?? []])
+          .apply(([policyData, members]) => gkeAuditLogConfigs(policyData, members)),
       },
       { parent: this },
     );

@@ -36,9 +36,14 @@ export interface ReencryptionResourcesArgs {
 /** Arguments of `SecretsReencryption`. */
 export interface SecretsReencryptionArgs {
   /**
-   * What the rewrite is for, e.g. the KMS key ARN or `SelfManagedSecretsEncryption.writeProvider`. The Job's
-   * name carries a hash of it, so a new value replaces the Job and runs the rewrite again. Required; use a
-   * non-sensitive identifier.
+   * The key the cluster encrypts Secrets with **now**, as the cluster states it: the KMS key ARN of
+   * `aws eks describe-cluster` (`encryptionConfig[0].provider.keyArn`), GKE's `databaseEncryption.keyName`,
+   * AKS's `securityProfile.azureKeyVaultKms.keyId`, or the self-managed write provider (`<kind>/<key name>`,
+   * `SelfManagedSecretsEncryption.writeProvider` once every API server runs that configuration). The Job's
+   * name carries a hash of it, so a new value (a rotation) replaces the Job and runs the rewrite again. Pass
+   * an output of the cluster resource when the same program creates or updates the cluster, so the Job waits
+   * for that update; never a key the cluster does not use yet (a rewrite then changes nothing and does not run
+   * again). Required; use a non-sensitive identifier.
    */
   trigger: pulumi.Input<string>;
   /**
@@ -52,14 +57,17 @@ export interface SecretsReencryptionArgs {
   image?: pulumi.Input<string>;
   /** Secrets per list page (`kubectl get --chunk-size`), 1–500. Default `100`. */
   chunkSize?: pulumi.Input<number>;
-  /** Attempts per Secret; update conflicts are retried with a growing pause, 1–20. Default `5`. */
+  /** Attempts of each list request, with a growing pause, 1–20. Default `5`. (Update conflicts are not retried: see the script.) */
   maxAttempts?: pulumi.Input<number>;
   /** Pod retries of the whole Job after a failure. Default `2`. */
   backoffLimit?: pulumi.Input<number>;
   /** Seconds before the finished Job is garbage-collected. Default `86400`. */
   ttlSecondsAfterFinished?: pulumi.Input<number>;
-  /** Seconds the Job may run before it is failed. Default `3600`. */
-  activeDeadlineSeconds?: pulumi.Input<number>;
+  /**
+   * Seconds the Job may run before it is failed. Default `3600`. Pulumi waits for the Job that long plus 10
+   * minutes (`customTimeouts` create/update), instead of its default 10 minutes. A plain value.
+   */
+  activeDeadlineSeconds?: number;
   /** Container resources. Default 50m CPU / 64Mi memory requested, 256Mi memory limit. */
   resources?: ReencryptionResourcesArgs;
 }
@@ -80,7 +88,7 @@ const argsSchema = z.strictObject({
   maxAttempts: input(positiveInt(20)).optional(),
   backoffLimit: input(z.number().int().min(0, { message: "must be >= 0" })).optional(),
   ttlSecondsAfterFinished: input(z.number().int().min(0, { message: "must be >= 0" })).optional(),
-  activeDeadlineSeconds: input(positiveInt(7 * 24 * 3600)).optional(),
+  activeDeadlineSeconds: positiveInt(7 * 24 * 3600).optional(),
   resources: z
     .strictObject({
       cpuRequest: input(z.string()).optional(),
@@ -108,21 +116,30 @@ export function triggerHash(trigger: string): string {
   return createHash("sha256").update(trigger).digest("hex").slice(0, 10);
 }
 
+/** Seconds Pulumi waits for the Job beyond its `activeDeadlineSeconds` (pod start, image pull, status). */
+export const REENCRYPTION_TIMEOUT_MARGIN_SECONDS = 600;
+
 /**
  * Rewrites every existing Secret (in all or the given namespaces) so that the API server stores it with its
  * current write provider: needed after encryption at rest is turned on or its key changes, because the API
  * server only encrypts on write. A Job in its own `restricted` namespace, with its own ServiceAccount and a
- * ClusterRole allowing only `get`, `list` and `update` on `secrets`, runs a shell script that lists Secrets
- * page by page (`--chunk-size`), replaces each one (`kubectl get -o json | kubectl replace -f -`, keeping
- * `resourceVersion` so concurrent changes are never overwritten), retries conflicts, and exits non-zero when
- * any Secret could not be rewritten. Pulumi waits for the Job, so a failed rewrite fails the update, and
- * `pulumi.com/replaceUnready` makes the next update run a failed Job again. The rewrite is idempotent: after
- * `ttlSecondsAfterFinished` Kubernetes deletes the finished Job, and a `pulumi refresh` followed by an update
- * would simply run it once more.
+ * ClusterRole allowing only `get`, `list` and `update` on `secrets`, runs a shell script that, per namespace,
+ * pipes `kubectl get secrets -o json --chunk-size=N` into one `kubectl replace -f -` (the Kubernetes docs'
+ * "ensure all Secrets are encrypted"): one update request per Secret, two processes per namespace, never one
+ * per Secret. Each update carries the listed `resourceVersion`, so a concurrent change is never overwritten;
+ * its `Conflict` means the Secret was written again after the list, i.e. already with the current provider,
+ * and counts as done (as does `NotFound`). Any other failure exits non-zero. Pulumi waits for the Job (custom
+ * timeouts: `activeDeadlineSeconds` + 10 minutes), so a failed rewrite fails the update, and
+ * `pulumi.com/replaceUnready` makes the next update run a failed Job again. Re-running is safe.
  *
- * The Job name carries a hash of `trigger`; a new trigger replaces the Job and runs it again. Run it only once
- * every API server uses the new configuration. GKE rewrites Secrets itself after a key change; EKS and AKS do
- * not re-encrypt existing Secrets when encryption is first turned on.
+ * **When it runs.** The Job name carries a hash of `trigger`, the key the cluster encrypts with now; a new
+ * trigger replaces the Job and runs it again. Give a key only once the cluster uses it: in a program that
+ * creates or updates the cluster, an output of the cluster resource (so the Job waits for that update);
+ * for a cluster managed elsewhere, the key its API reports. GKE rewrites Secrets itself after a key change;
+ * EKS and AKS do not re-encrypt existing Secrets when encryption is first turned on.
+ *
+ * `rewrittenWith` resolves to the trigger only after the Job succeeded: `SelfManagedSecretsEncryption`'s
+ * `retireAfter` takes it, so a retired key leaves the configuration only after the rewrite with the new key.
  *
  * Its ServiceAccount, ClusterRole and bindings carry `kube-secrets-platform.io/exempt-from:
  * secret-read.secret-write` so the policy pack can exempt exactly them by configuration
@@ -139,6 +156,8 @@ export class SecretsReencryption extends pulumi.ComponentResource {
   public readonly exemptSubject: pulumi.Output<string>;
   /** `[exemptSubject]`: the same shape every component that must read Secrets exposes. */
   public readonly exemptSubjects: pulumi.Output<string[]>;
+  /** The trigger, resolved only once the Job has completed (Pulumi awaits the Job). */
+  public readonly rewrittenWith: pulumi.Output<string>;
 
   constructor(name: string, args: SecretsReencryptionArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValid("SecretsReencryption", name, validateSecretsReencryption(args));
@@ -181,6 +200,7 @@ export class SecretsReencryption extends pulumi.ComponentResource {
       : [new k8s.rbac.v1.ClusterRoleBinding(childName(name, "binding"), { metadata: { labels: rbacLabels }, roleRef, subjects }, { parent: this })];
 
     const res = args.resources ?? {};
+    const deadline = args.activeDeadlineSeconds ?? 3600;
     const job = new k8s.batch.v1.Job(
       childName(name, "job"),
       {
@@ -192,7 +212,7 @@ export class SecretsReencryption extends pulumi.ComponentResource {
         },
         spec: {
           backoffLimit: args.backoffLimit ?? 2,
-          activeDeadlineSeconds: args.activeDeadlineSeconds ?? 3600,
+          activeDeadlineSeconds: deadline,
           ttlSecondsAfterFinished: args.ttlSecondsAfterFinished ?? 86400,
           template: {
             metadata: { labels },
@@ -239,9 +259,16 @@ export class SecretsReencryption extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [sa, role, ...bindings] },
+      {
+        parent: this,
+        dependsOn: [sa, role, ...bindings],
+        // Pulumi's default wait is 10 minutes; the Job may run until its deadline.
+        customTimeouts: { create: `${deadline + REENCRYPTION_TIMEOUT_MARGIN_SECONDS}s`, update: `${deadline + REENCRYPTION_TIMEOUT_MARGIN_SECONDS}s` },
+      },
     );
     this.jobName = job.metadata.name;
+    // The Job's outputs resolve after Pulumi's await logic saw it complete.
+    this.rewrittenWith = pulumi.all([job.status, args.trigger]).apply(([, t]) => t);
 
     this.registerOutputs({
       jobName: this.jobName,
@@ -249,6 +276,7 @@ export class SecretsReencryption extends pulumi.ComponentResource {
       serviceAccountName: this.serviceAccountName,
       exemptSubject: this.exemptSubject,
       exemptSubjects: this.exemptSubjects,
+      rewrittenWith: this.rewrittenWith,
     });
   }
 }

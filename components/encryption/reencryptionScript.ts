@@ -2,60 +2,68 @@
  * The POSIX shell script the `SecretsReencryption` Job runs. Kept in its own module so tests can run it
  * against a fake `kubectl`.
  *
- * Environment: `NAMESPACES` (space-separated; empty = every namespace), `CHUNK_SIZE` (list page size),
- * `MAX_ATTEMPTS` (per Secret, conflicts retried), `TMPDIR` (writable directory).
- * Exit status: 0 when every listed Secret was rewritten (or disappeared meanwhile), 1 otherwise.
- * Secret contents are held in a shell variable only and never printed.
+ * One namespace at a time, two kubectl processes per namespace (never one per Secret):
+ * `kubectl get secrets --namespace NS --chunk-size=N -o json | kubectl replace -f -`, the rewrite the
+ * Kubernetes docs give ("Ensure all Secrets are encrypted"). `kubectl replace -f` of a `List` flattens it and
+ * sends one PUT per item (kubernetes/kubectl pkg/cmd/replace/replace.go: `r.Visit` over the builder's
+ * `Flatten()`ed infos, one `resource.NewHelper(...).Replace` each), so the rewrite costs one update request
+ * per Secret plus the list pages. Each PUT carries the listed `resourceVersion`, so a Secret changed meanwhile
+ * is never overwritten: the API server answers `Conflict`, and the Secret was then already written again after
+ * the list, i.e. stored with the current write provider; the script counts it as done. `NotFound` (deleted
+ * meanwhile) is done too. Any other error fails the run; re-running it is safe (a replace without changes
+ * only rewrites the stored bytes).
+ *
+ * Environment: `NAMESPACES` (space-separated; empty = every namespace that has Secrets), `CHUNK_SIZE` (list
+ * page size), `MAX_ATTEMPTS` (attempts of each list), `TMPDIR` (writable directory).
+ * Exit status: 0 when every listed Secret was rewritten (or changed/disappeared meanwhile), 1 otherwise.
+ * Secret contents only flow through the pipe between the two kubectl processes and are never printed.
  */
 export const REENCRYPTION_SCRIPT = `#!/bin/sh
 # Rewrites every Secret so the API server stores it with its current write provider.
 set -u
 chunk="\${CHUNK_SIZE:-100}"
 attempts="\${MAX_ATTEMPTS:-5}"
-list="\${TMPDIR:-/tmp}/secrets.list"
-: > "$list" || { echo "cannot write $list" >&2; exit 1; }
+tmp="\${TMPDIR:-/tmp}"
+out="$tmp/replace.out"; err="$tmp/replace.err"; failmark="$tmp/list.failed"
 
-list_ns() {
-  # --chunk-size pages the list with continue tokens instead of one huge response.
-  kubectl get secrets "$@" --chunk-size="$chunk" --no-headers \\
-    -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name >> "$list"
-}
-
+# The namespaces to rewrite: given, or every namespace that has a Secret (one paged list, names only printed).
 if [ -n "\${NAMESPACES:-}" ]; then
-  for ns in $NAMESPACES; do
-    list_ns --namespace "$ns" || { echo "listing Secrets in namespace $ns failed" >&2; exit 1; }
-  done
+  namespaces="$NAMESPACES"
 else
-  list_ns --all-namespaces || { echo "listing Secrets failed" >&2; exit 1; }
+  try=1
+  while ! kubectl get secrets --all-namespaces --chunk-size="$chunk" --no-headers \\
+      -o custom-columns=NAMESPACE:.metadata.namespace > "$tmp/namespaces"; do
+    if [ "$try" -ge "$attempts" ]; then echo "listing Secrets failed" >&2; exit 1; fi
+    try=$((try + 1)); sleep "$try"
+  done
+  namespaces="$(sort -u "$tmp/namespaces")"
 fi
 
-total=0; rewritten=0; gone=0; failed=0
-while read -r ns name; do
-  [ -n "\${name:-}" ] || continue
-  total=$((total + 1))
+rewritten=0; skipped=0; failed=0; failed_ns=0
+for ns in $namespaces; do
   try=1
   while :; do
-    if ! obj="$(kubectl get secret "$name" --namespace "$ns" --ignore-not-found -o json < /dev/null)"; then
-      err="get failed"
-    elif [ -z "$obj" ]; then
-      gone=$((gone + 1)); break
-    elif err="$(printf '%s\\n' "$obj" | kubectl replace -f - 2>&1 >/dev/null)"; then
-      rewritten=$((rewritten + 1)); break
-    fi
-    case "$err" in
-      *Conflict*|*"the object has been modified"*|*"get failed"*) ;;
-      *NotFound*) gone=$((gone + 1)); break ;;
-      *) try=$attempts ;;
-    esac
-    if [ "$try" -ge "$attempts" ]; then
-      echo "FAILED $ns/$name: $(printf '%s' "$err" | head -n 1)" >&2
-      failed=$((failed + 1)); break
-    fi
-    try=$((try + 1))
-    sleep "$try"
+    rm -f "$failmark"
+    # One process lists the namespace (paged), one replaces every item of the list.
+    { kubectl get secrets --namespace "$ns" --chunk-size="$chunk" -o json || : > "$failmark"; } \\
+      | kubectl replace -f - > "$out" 2> "$err"
+    [ -f "$failmark" ] || break
+    if [ "$try" -ge "$attempts" ]; then break; fi
+    try=$((try + 1)); sleep "$try"
   done
-done < "$list"
+  if [ -f "$failmark" ]; then
+    echo "FAILED namespace $ns: listing Secrets failed" >&2
+    failed_ns=$((failed_ns + 1)); continue
+  fi
+  n=$(grep -c ' replaced$' "$out"); rewritten=$((rewritten + n))
+  n=$(grep -c -E '^Error from server \\((Conflict|NotFound)\\)' "$err"); skipped=$((skipped + n))
+  # Everything else on stderr is a failure, except the message for an empty list.
+  grep -v -E '^Error from server \\((Conflict|NotFound)\\)|^error: no objects passed to replace' "$err" > "$err.other"
+  n=$(grep -c . "$err.other"); failed=$((failed + n))
+  sed -n 's/^/FAILED '"$ns"': /p' "$err.other" | head -n 20 >&2
+done
+rm -f "$out" "$err" "$err.other" "$failmark" "$tmp/namespaces"
 
-echo "secrets: $total listed, $rewritten rewritten, $gone deleted meanwhile, $failed failed"
-[ "$failed" -eq 0 ]
+echo "secrets: $rewritten rewritten, $skipped changed or deleted meanwhile, $failed failed, $failed_ns namespaces not listed"
+[ "$failed" -eq 0 ] && [ "$failed_ns" -eq 0 ]
 `;

@@ -74,6 +74,19 @@ export interface SelfManagedSecretsEncryptionArgs {
    * one; `identity` may only be last.
    */
   providers: EncryptionProviderArgs[];
+  /**
+   * Keys no Secret is encrypted with any more (the explicit step that retires a key): left out of the
+   * configuration, but a generated key stays in state (protected) so it can still be recovered. Needs
+   * `retireAfter`. Default: none. To erase a generated retired key for good, `pulumi state unprotect` its
+   * `RandomBytes` and remove it here.
+   */
+  retiredKeys?: LocalKeyArgs[];
+  /**
+   * Resolves once every Secret was rewritten with the current write key (`SecretsReencryption.rewrittenWith`
+   * of a Job whose trigger is `writeProvider`): `configYaml` leaves the retired keys out only after it
+   * resolved, so a failed rewrite never drops a key that may still encrypt data. Required with `retiredKeys`.
+   */
+  retireAfter?: pulumi.Input<string>;
 }
 
 const KEY_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -101,6 +114,8 @@ const argsSchema = z.strictObject({
       }),
     )
     .min(1, { message: "at least one provider is required" }),
+  retiredKeys: z.array(keySchema).optional(),
+  retireAfter: input(z.string()).optional(),
 });
 
 /** A valid stand-in key (zero bytes) used to validate a configuration whose key values are not known yet. */
@@ -154,6 +169,17 @@ export function validateSelfManagedSecretsEncryption(args: SelfManagedSecretsEnc
       }),
     ),
   );
+  args.retiredKeys?.forEach((k, j) => {
+    const path = `retiredKeys[${j}].name`;
+    const first = names.get(k.name);
+    if (first) problems.push(`${path}: key "${k.name}" is retired and still at ${first}: retire a key by moving it from the providers to retiredKeys`);
+    else names.set(k.name, path);
+  });
+  if ((args.retiredKeys?.length ?? 0) > 0 && args.retireAfter === undefined) {
+    problems.push(
+      `retiredKeys: needs retireAfter (resolving once every Secret was rewritten with the write key, e.g. SecretsReencryption.rewrittenWith), got retired ${args.retiredKeys!.map((k) => `"${k.name}"`).join(", ")}`,
+    );
+  }
   const config = buildConfiguration(args, (kind, key) => {
     const given = known(key.secret);
     return key.secret === undefined || isDeferred(key.secret) || given === undefined ? placeholderKey(kind) : given;
@@ -171,6 +197,41 @@ export function validateSelfManagedSecretsEncryption(args: SelfManagedSecretsEnc
   return problems;
 }
 
+/** Every `<kind>/<name>` the configuration of `args` holds (local keys and KMS providers), in order. */
+export function providerKeyIds(args: Pick<SelfManagedSecretsEncryptionArgs, "providers">): string[] {
+  return args.providers.flatMap((p) => [
+    ...(p.kms ? [`kms/${p.kms.name}`] : []),
+    ...LOCAL_KINDS.flatMap((kind) => (p[kind]?.keys ?? []).map((k) => `${kind}/${k.name}`)),
+  ]);
+}
+
+/** The `<kind>/<name>` that encrypts writes under the configuration of `args` (what `writeProvider` holds). */
+export function writeProviderOf(args: Pick<SelfManagedSecretsEncryptionArgs, "providers">): string {
+  const first = args.providers[0];
+  if (!first) return "";
+  if (first.kms) return `kms/${first.kms.name}`;
+  const kind = LOCAL_KINDS.find((k) => first[k]);
+  return kind ? `${kind}/${first[kind]!.keys[0]?.name ?? ""}` : "identity/";
+}
+
+/**
+ * Problems with retiring keys (`retiredKeys`) given what the cluster was rewritten with (`rewrittenWith`,
+ * the rewrite Job's trigger; undefined: no rewrite), as `retiredKeys[i]: rule`. A key may only leave the
+ * configuration once every Secret was rewritten with the configuration's write key, which every API server
+ * must use already. Shared by SecretsPlatform and the stack config.
+ */
+export function keyRetirementProblems(args: SelfManagedSecretsEncryptionArgs, rewrittenWith: string | undefined): string[] {
+  const write = writeProviderOf(args);
+  return (args.retiredKeys ?? []).flatMap((k, i) =>
+    rewrittenWith === write
+      ? []
+      : [
+          `retiredKeys[${i}]: key "${k.name}" may still encrypt Secrets: retire it only with a rewrite with the write key ` +
+            `"${write}" (the key the cluster encrypts with now), got ${rewrittenWith === undefined ? "no rewrite" : `a rewrite with "${rewrittenWith}"`}`,
+        ],
+  );
+}
+
 /**
  * An `apiserver.config.k8s.io/v1` EncryptionConfiguration for clusters whose API server you run yourself
  * (kubeadm, k3s, RKE2, kind…): a KMS v2 provider (`apiVersion: v2`, `unix://` endpoint, timeout) and/or local
@@ -186,7 +247,9 @@ export function validateSelfManagedSecretsEncryption(args: SelfManagedSecretsEnc
  *
  * Rotation: put a new key first and keep the old ones (they stay for reads); with several API servers,
  * first roll out the new key in second position to all of them, then move it first, then rewrite Secrets,
- * and only then drop the old key. Losing a key that still encrypts data makes that data unreadable.
+ * and only then retire the old key (`retiredKeys` + `retireAfter`). Losing a key that still encrypts data makes
+ * that data unreadable: generated keys are `protect`ed, so removing one from the program without retiring it
+ * fails the update instead.
  */
 export class SelfManagedSecretsEncryption extends pulumi.ComponentResource {
   /** The EncryptionConfiguration as YAML, for `--encryption-provider-config`. Secret. */
@@ -202,35 +265,31 @@ export class SelfManagedSecretsEncryption extends pulumi.ComponentResource {
     super(typeToken("SelfManagedSecretsEncryption"), name, {}, opts);
 
     const secrets = new Map<string, pulumi.Output<string>>();
+    // A generated key is protected: dropping it from the program (instead of retiring it) makes `pulumi up`
+    // fail naming it rather than delete a key that may still encrypt data. Retired keys keep their resource.
+    const generate = (key: LocalKeyArgs) =>
+      new random.RandomBytes(
+        childName(name, `key-${key.name}`),
+        { length: GENERATED_KEY_BYTES },
+        { parent: this, additionalSecretOutputs: ["base64", "hex"], protect: true },
+      );
     for (const p of args.providers) {
       for (const kind of LOCAL_KINDS) {
         for (const key of p[kind]?.keys ?? []) {
-          if (key.secret !== undefined) {
-            secrets.set(key.name, pulumi.secret(key.secret));
-            continue;
-          }
-          const bytes = new random.RandomBytes(
-            childName(name, `key-${key.name}`),
-            { length: GENERATED_KEY_BYTES },
-            { parent: this, additionalSecretOutputs: ["base64", "hex"] },
-          );
-          secrets.set(key.name, pulumi.secret(bytes.base64));
+          secrets.set(key.name, pulumi.secret(key.secret !== undefined ? pulumi.output(key.secret) : generate(key).base64));
         }
       }
     }
+    for (const key of args.retiredKeys ?? []) if (key.secret === undefined) generate(key);
     const names = [...secrets.keys()];
     const config = pulumi.secret(
-      pulumi.all(names.map((n) => secrets.get(n)!)).apply((values) => {
+      pulumi.all([pulumi.all(names.map((n) => secrets.get(n)!)), pulumi.output(args.retireAfter ?? "")]).apply(([values]) => {
         const byName = new Map(names.map((n, i) => [n, values[i]]));
         return buildConfiguration(args, (_kind, key) => byName.get(key.name)!);
       }),
     );
     this.configYaml = pulumi.secret(config.apply((c) => stringify(c)));
-
-    const first = args.providers[0];
-    const kind = first.kms ? "kms" : LOCAL_KINDS.find((k) => first[k]);
-    const writeName = first.kms ? first.kms.name : kind ? first[kind as LocalKind]!.keys[0].name : "";
-    this.writeProvider = pulumi.output(`${kind}/${writeName}`);
+    this.writeProvider = pulumi.output(writeProviderOf(args));
 
     this.registerOutputs({ configYaml: this.configYaml, writeProvider: this.writeProvider });
   }

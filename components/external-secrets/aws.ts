@@ -50,6 +50,13 @@ export interface AwsSecretsManagerAccessArgs {
    * rejected. At least one of `secretArns` / `parameterArns`.
    */
   secretArns?: pulumi.Input<string>[];
+  /**
+   * Names of Secrets Manager secrets ESO may create and write through a `PushSecret` (e.g. the Sealed Secrets
+   * key backup). Granted exactly the calls ESO 2.9's AWS provider makes on push, on exactly
+   * `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-??????` (the secret does not exist yet, so
+   * its random 6-character ARN suffix is unknown). Default none.
+   */
+  pushSecretNames?: pulumi.Input<string>[];
   /** SSM Parameter Store parameter ARNs (`arn:aws:ssm:<region>:<account>:parameter/<name>`); no wildcards. Default none. */
   parameterArns?: pulumi.Input<string>[];
   /**
@@ -69,6 +76,7 @@ export interface AwsSecretsManagerAccessArgs {
 const PARTITION = "aws(-cn|-us-gov|-iso(-[a-z])?)?";
 const SECRET_ARN = new RegExp(`^arn:${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`);
 const SECRET_ARN_SUFFIX_WILDCARD = new RegExp(`^arn:${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+-\\?{6}$`);
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const PARAMETER_ARN = new RegExp(`^arn:${PARTITION}:ssm:[a-z0-9-]+:\\d{12}:parameter/[A-Za-z0-9/_.-]+$`);
 const KMS_KEY_ARN = new RegExp(`^arn:${PARTITION}:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$`);
 
@@ -79,6 +87,7 @@ const argsSchema = z.strictObject({
   allowControllerIdentity: z.boolean().optional(),
   serviceAccounts: boundServiceAccountsSchema.optional(),
   secretArns: z.array(z.any()).optional(),
+  pushSecretNames: z.array(z.any()).optional(),
   parameterArns: z.array(z.any()).optional(),
   kmsKeyArns: z.array(z.any()).optional(),
   permissionsBoundary: input(z.string()).optional(),
@@ -111,9 +120,15 @@ export function validateAwsSecretsManagerAccess(args: AwsSecretsManagerAccessArg
   }
   if (mode === "irsa" && args.allowControllerIdentity) problems.push("allowControllerIdentity: only applies to mode pod-identity");
   problems.push(...duplicateAccountProblems("serviceAccounts", args.serviceAccounts));
-  if ((args.secretArns ?? []).length === 0 && (args.parameterArns ?? []).length === 0) {
-    problems.push("secretArns: list at least one secret ARN (or parameterArns)");
+  if ((args.secretArns ?? []).length === 0 && (args.parameterArns ?? []).length === 0 && (args.pushSecretNames ?? []).length === 0) {
+    problems.push("secretArns: list at least one secret ARN (or parameterArns, or pushSecretNames)");
   }
+  (args.pushSecretNames ?? []).forEach((v, i) => {
+    const n = known(v);
+    if (typeof n === "string" && !SECRET_NAME.test(n)) {
+      problems.push(`pushSecretNames[${i}]: must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -, no wildcards), got "${n}"`);
+    }
+  });
   problems.push(
     ...arnProblems(
       "secretArns",
@@ -130,13 +145,38 @@ export function validateAwsSecretsManagerAccess(args: AwsSecretsManagerAccessArg
 /** Inputs of {@link awsSecretsReadPolicy}. */
 export interface AwsSecretsReadPolicyInput {
   secretArns: string[];
+  /** ARNs (with the `-??????` suffix) of the secrets ESO pushes to. Default none. */
+  pushSecretArns?: string[];
   parameterArns: string[];
   kmsKeyArns: string[];
   region: string;
   dnsSuffix: string;
 }
 
-/** The least-privilege IAM policy document (as an object) that lets ESO read exactly the listed secrets. */
+/**
+ * What ESO 2.9's AWS Secrets Manager provider calls to push (external-secrets
+ * providers/v1/aws/secretsmanager/secretsmanager.go, `PushSecret`): `DescribeSecret` first; a missing secret
+ * is created with `CreateSecret` carrying the `managed-by: external-secrets` tag (so `TagResource` too);
+ * an existing one is read with `GetSecretValue` (merging a `property`), its resource policy is removed with
+ * `DeleteResourcePolicy` when the PushSecret sets none (`manageResourcePolicy`, on every update), then
+ * `PutSecretValue`. `UntagResource`/`PutResourcePolicy`/replication calls only follow metadata this package
+ * never sets; `DeleteSecret` only follows `deletionPolicy: Delete` (the key backup uses `None`).
+ */
+export const AWS_PUSH_SECRET_ACTIONS = [
+  "secretsmanager:CreateSecret",
+  "secretsmanager:DeleteResourcePolicy",
+  "secretsmanager:DescribeSecret",
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:PutSecretValue",
+  "secretsmanager:TagResource",
+] as const;
+
+/** The ARN pattern of a Secrets Manager secret named `name` (its random suffix spelled `-??????`). */
+export function awsSecretArnPattern(p: { partition: string; region: string; accountId: string; name: string }): string {
+  return `arn:${p.partition}:secretsmanager:${p.region}:${p.accountId}:secret:${p.name}-??????`;
+}
+
+/** The least-privilege IAM policy document (as an object) that lets ESO read exactly the listed secrets (and push to the listed ones). */
 export function awsSecretsReadPolicy(p: AwsSecretsReadPolicyInput): Record<string, unknown> {
   const statements: Record<string, unknown>[] = [];
   if (p.secretArns.length > 0) {
@@ -146,6 +186,9 @@ export function awsSecretsReadPolicy(p: AwsSecretsReadPolicyInput): Record<strin
       Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"],
       Resource: p.secretArns,
     });
+  }
+  if ((p.pushSecretArns ?? []).length > 0) {
+    statements.push({ Sid: "PushListedSecrets", Effect: "Allow", Action: [...AWS_PUSH_SECRET_ACTIONS], Resource: p.pushSecretArns });
   }
   if (p.parameterArns.length > 0) {
     statements.push({
@@ -234,7 +277,7 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       childName(name, "role"),
       {
-        description: "External Secrets Operator: read-only access to listed secrets",
+        description: "External Secrets Operator: access to listed secrets",
         assumeRolePolicy,
         maxSessionDuration: args.maxSessionDuration ?? 3600,
         permissionsBoundary: args.permissionsBoundary,
@@ -244,9 +287,18 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
     );
 
     const policy = pulumi
-      .all([args.secretArns ?? [], args.parameterArns ?? [], args.kmsKeyArns ?? [], region.region, partition.dnsSuffix])
-      .apply(([secretArns, parameterArns, kmsKeyArns, r, dnsSuffix]) =>
-        JSON.stringify(awsSecretsReadPolicy({ secretArns, parameterArns, kmsKeyArns, region: r, dnsSuffix })),
+      .all([args.secretArns ?? [], args.parameterArns ?? [], args.kmsKeyArns ?? [], region.region, partition.dnsSuffix, partition.partition, identity.accountId, args.pushSecretNames ?? []])
+      .apply(([secretArns, parameterArns, kmsKeyArns, r, dnsSuffix, part, accountId, pushNames]) =>
+        JSON.stringify(
+          awsSecretsReadPolicy({
+            secretArns,
+            parameterArns,
+            kmsKeyArns,
+            region: r,
+            dnsSuffix,
+            pushSecretArns: pushNames.map((n) => awsSecretArnPattern({ partition: part, region: r, accountId, name: n })),
+          }),
+        ),
       );
     new aws.iam.RolePolicy(childName(name, "read-secrets"), { role: role.id, policy }, { parent: this });
 

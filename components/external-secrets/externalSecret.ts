@@ -91,7 +91,12 @@ export interface ExternalSecretTemplateArgs {
 export interface ExternalSecretTargetArgs {
   /** Secret name. Default: the ExternalSecret's name. */
   name?: pulumi.Input<string>;
-  /** `Owner`, `Orphan`, `Merge` or `None`. Default `Owner` (the Secret is garbage collected with the ExternalSecret). */
+  /**
+   * `Owner`, `Orphan`, `Merge` or `None`. Default `Orphan`: ESO creates and keeps updating the Secret but sets
+   * no ownerReference (external-secrets apis/externalsecrets/v1/externalsecret_types.go `CreatePolicyOrphan`),
+   * so removing the ExternalSecret (e.g. from a Pulumi program on a refactor) leaves the Secret workloads use.
+   * `Owner` lets Kubernetes garbage-collect the Secret with the ExternalSecret: an explicit opt-in.
+   */
   creationPolicy?: pulumi.Input<string>;
   /** `Retain`, `Delete` or `Merge`: what happens to the Secret when the provider's secret disappears. Default `Retain`. */
   deletionPolicy?: pulumi.Input<string>;
@@ -202,7 +207,7 @@ export function externalSecretSpec(spec: ExternalSecretSpecArgs): Record<string,
     refreshPolicy: spec.refreshPolicy,
     target: compact({
       name: t.name,
-      creationPolicy: t.creationPolicy ?? "Owner",
+      creationPolicy: t.creationPolicy ?? "Orphan",
       deletionPolicy: t.deletionPolicy ?? "Retain",
       immutable: t.immutable,
       template: tpl
@@ -241,14 +246,16 @@ export interface ExternalSecretArgs extends ExternalSecretSpecArgs {
   externalSecretName?: pulumi.Input<string>;
   /** Labels. */
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Annotations of the ExternalSecret object (e.g. `pulumi.com/waitFor: condition=Ready`). Default none. */
+  annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
 export function validateExternalSecret(args: ExternalSecretArgs): string[] {
-  const { namespace, externalSecretName, labels, ...spec } = args;
+  const { namespace, externalSecretName, labels, annotations, ...spec } = args;
   const problems = zodProblems(
-    z.strictObject({ namespace: input(z.string().min(1)), externalSecretName: input(z.string().min(1)).optional(), labels: stringMap.optional() }),
-    { namespace, externalSecretName, labels },
+    z.strictObject({ namespace: input(z.string().min(1)), externalSecretName: input(z.string().min(1)).optional(), labels: stringMap.optional(), annotations: stringMap.optional() }),
+    { namespace, externalSecretName, labels, annotations },
   );
   return [...problems, ...externalSecretSpecProblems(spec, "")];
 }
@@ -259,8 +266,9 @@ function labelsFor(component: string, name: string, extra: pulumi.Input<Record<s
 
 /**
  * An ESO `ExternalSecret` (`external-secrets.io/v1`) with cost-aware, safe defaults: refresh every hour
- * (below a minute rejected unless opted in), the Secret owned by the ExternalSecret
- * (`creationPolicy: Owner`) and kept when the provider's secret disappears (`deletionPolicy: Retain`).
+ * (below a minute rejected unless opted in), the Secret not owned by the ExternalSecret
+ * (`creationPolicy: Orphan`: removing the ExternalSecret never deletes it) and kept when the provider's
+ * secret disappears (`deletionPolicy: Retain`).
  */
 export class ExternalSecret extends pulumi.ComponentResource {
   /** The ExternalSecret's name. */
@@ -274,7 +282,7 @@ export class ExternalSecret extends pulumi.ComponentResource {
       {
         apiVersion: ESO_API_VERSION,
         kind: "ExternalSecret",
-        metadata: { name: args.externalSecretName ?? name, namespace: args.namespace, labels: labelsFor("external-secret", name, args.labels) },
+        metadata: compact({ name: args.externalSecretName ?? name, namespace: args.namespace, labels: labelsFor("external-secret", name, args.labels), annotations: args.annotations }),
         spec: externalSecretSpec(args),
       },
       { parent: this },

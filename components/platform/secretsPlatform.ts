@@ -9,11 +9,18 @@ import { AksSecretsEncryption, type AksSecretsEncryptionArgs, type AksSecurityPr
 import { EksSecretsEncryption, type EksEncryptionConfig, type EksSecretsEncryptionArgs } from "../encryption/eks";
 import { GkeSecretsEncryption, type GkeDatabaseEncryption, type GkeSecretsEncryptionArgs } from "../encryption/gke";
 import { SecretsReencryption, type ReencryptionResourcesArgs } from "../encryption/reencryption";
-import { SelfManagedSecretsEncryption, type SelfManagedSecretsEncryptionArgs } from "../encryption/selfManaged";
+import { keyRetirementProblems, providerKeyIds, SelfManagedSecretsEncryption, type SelfManagedSecretsEncryptionArgs } from "../encryption/selfManaged";
 import { AwsSecretsManagerAccess, type AwsSecretsManagerAccessArgs } from "../external-secrets/aws";
 import { AzureKeyVaultAccess, type AzureKeyVaultAccessArgs } from "../external-secrets/azure";
 import { ExternalSecretsAlerts, type ExternalSecretsAlertsArgs } from "../external-secrets/alerts";
-import { ExternalSecret, type ExternalSecretArgs } from "../external-secrets/externalSecret";
+import {
+  ClusterExternalSecret,
+  ExternalSecret,
+  PushSecret,
+  type ClusterExternalSecretArgs,
+  type ExternalSecretArgs,
+  type PushSecretArgs,
+} from "../external-secrets/externalSecret";
 import { GcpSecretManagerAccess, type GcpSecretManagerAccessArgs } from "../external-secrets/gcp";
 import { ESO_RELEASE_NAME, ExternalSecretsOperator, type ExternalSecretsOperatorArgs } from "../external-secrets/operator";
 import { SecretStore, storeServiceAccountName, type SecretStoreArgs } from "../external-secrets/secretStore";
@@ -22,7 +29,7 @@ import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
 import { assertValid, known } from "../internal/validation";
 import { SealedSecret } from "../sealed-secrets/sealedSecret";
-import { SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
+import { defaultBackupRemoteKey, SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
 import { VaultCluster, type VaultClusterArgs } from "../vault/cluster";
 import { SecretsStoreCsiDriver, VaultSecretProviderClass, type SecretsStoreCsiDriverArgs, type VaultSecretObjectArgs } from "../vault/csi";
 import {
@@ -54,8 +61,11 @@ export const CLUSTER_KINDS = ["self-managed", "eks", "gke", "aks"] as const;
 /** The re-encryption Job of a platform (see {@link SecretsReencryption}). */
 export interface PlatformReencryptionArgs {
   /**
-   * What re-runs the Job when it changes. Default: the platform's encryption key (the self-managed write
-   * provider, or the EKS/GKE/AKS key id), so enabling encryption or rotating the key runs it.
+   * The key the cluster encrypts Secrets with now, as the cluster states it (see `SecretsReencryption`'s
+   * `trigger`): the Job runs when it changes, e.g. after each rotation. Required: never defaulted to a key the
+   * platform creates, since the cluster does not use that key until it is configured with it (an output of
+   * the cluster resource when the same program creates the cluster). Self-managed: one of the configuration's
+   * `<kind>/<name>`; with `selfManaged.retiredKeys`, exactly its write provider.
    */
   trigger?: pulumi.Input<string>;
   /** Namespaces to rewrite. Default: every namespace. */
@@ -80,7 +90,7 @@ export interface PlatformEncryptionArgs {
   gke?: GkeSecretsEncryptionArgs;
   /** AKS: the Key Vault key and identity (output `aksSecurityProfile`). */
   aks?: AksSecretsEncryptionArgs;
-  /** Rewrite every existing Secret once encryption is on or the key changes. Default: off. */
+  /** Rewrite every existing Secret once the cluster encrypts with `reencryption.trigger` (runs again when it changes). Default: off. */
   reencryption?: PlatformReencryptionArgs;
 }
 
@@ -219,6 +229,10 @@ export interface PlatformExternalSecretsArgs {
   stores?: SecretStoreArgs[];
   /** ExternalSecrets (created after the stores). */
   externalSecrets?: ExternalSecretArgs[];
+  /** ClusterExternalSecrets (created after the stores). */
+  clusterExternalSecrets?: ClusterExternalSecretArgs[];
+  /** PushSecrets (created after the stores). */
+  pushSecrets?: PushSecretArgs[];
   /** PrometheusRule alerts on ESO's metrics. Default: none. */
   alerts?: ExternalSecretsAlertsArgs;
 }
@@ -422,8 +436,18 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
   for (const k of keyKinds) {
     if (ENCRYPTION_BY_KIND[kind] !== k) problems.push(`encryption.${k}: does not match clusterKind "${kind}" (use encryption.${ENCRYPTION_BY_KIND[kind] ?? "?"})`);
   }
-  if (enc.reencryption && keyKinds.length === 0 && enc.reencryption.trigger === undefined) {
-    problems.push("encryption.reencryption.trigger: required when the platform manages no encryption key");
+  if (enc.reencryption && enc.reencryption.trigger === undefined) {
+    problems.push("encryption.reencryption.trigger: required: the key the cluster encrypts Secrets with now (e.g. the KMS key ARN the cluster reports)");
+  }
+  if (enc.selfManaged) {
+    const stated = enc.reencryption ? known(enc.reencryption.trigger) : undefined;
+    const ids = providerKeyIds(enc.selfManaged);
+    if (typeof stated === "string" && !ids.includes(stated)) {
+      problems.push(`encryption.reencryption.trigger: "${stated}" is not a key of encryption.selfManaged (one of ${ids.join(", ")})`);
+    }
+    if (!enc.reencryption || enc.reencryption.trigger === undefined || typeof stated === "string") {
+      problems.push(...keyRetirementProblems(enc.selfManaged, enc.reencryption ? (stated) : undefined).map((p) => `encryption.selfManaged.${p}`));
+    }
   }
   const audit = args.audit ?? {};
   for (const k of ["eks", "gke", "aks"] as const) {
@@ -469,6 +493,9 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`externalSecrets.vaultStore.role: "${vaultStoreRole(store)}" is also in vault.configuration.roles (the platform creates it)`);
     }
   }
+  if (args.externalSecrets?.alerts && args.externalSecrets.operator?.serviceMonitor?.enabled !== true) {
+    problems.push("externalSecrets.alerts: needs externalSecrets.operator.serviceMonitor.enabled (alert rules over metrics no Prometheus scrapes never fire)");
+  }
   const mounts = new Set([args.vault?.configuration?.authPath ?? "kubernetes"]);
   (args.vault?.configuration?.remoteClusters ?? []).forEach((remote, i) => {
     if (mounts.has(remote.path)) problems.push(`vault.configuration.remoteClusters[${i}].path: duplicate auth mount "${remote.path}"`);
@@ -503,6 +530,22 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
 }
 
 /**
+ * The Secrets Manager names the sealing-key backup pushes to through the platform's own AWS identity: when
+ * `sealedSecrets.controller.keyBackup` names a store of `externalSecrets.stores` on AWS Secrets Manager that
+ * authenticates as ESO's controller (no `serviceAccountRef`), its remote key ([] otherwise).
+ */
+export function sealingKeyPushNames(name: string, args: SecretsPlatformArgs): string[] {
+  const backup = args.sealedSecrets?.controller?.keyBackup;
+  if (!backup || !args.externalSecrets?.aws) return [];
+  const storeName = known(backup.secretStoreName);
+  const store = (args.externalSecrets.stores ?? []).find((s) => known(s.storeName) === storeName);
+  const aws = store?.provider?.aws;
+  if (!aws || aws.serviceAccountRef || (known(aws.service) ?? "SecretsManager") !== "SecretsManager") return [];
+  const remoteKey = known(backup.remoteKey) ?? defaultBackupRemoteKey(childName(name, "sealed-secrets"));
+  return typeof remoteKey === "string" ? [remoteKey] : [];
+}
+
+/**
  * One cluster's whole secrets platform from one args object: encryption at rest (per cloud or
  * self-managed) and the Secret rewrite, External Secrets with its cloud identity and stores, Vault in HA and
  * its configuration, Sealed Secrets, and audit. Each part is on when its args are present.
@@ -511,10 +554,13 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
  * Kubernetes child uses it. Cloud children use the default (or given) cloud providers.
  *
  * Wiring done here, so stacks do not have to:
- * - the re-encryption Job's trigger is the encryption key, so a new key rewrites every Secret again;
+ * - the re-encryption Job runs once the cluster encrypts with `reencryption.trigger` (the key the cluster
+ *   states); self-managed keys in `retiredKeys` leave the EncryptionConfiguration only after that Job completed;
  * - every store gets a service account of its own (no mounted token) and a Role letting ESO's controller mint
  *   tokens for exactly it; the cloud identities trust exactly those accounts and annotate them; the
  *   controller itself has no cloud identity;
+ * - the Sealed Secrets key backup to an AWS store of the platform gets its write permission on exactly the
+ *   backup secret (`sealingKeyPushNames`), and the backup/import wait for ESO's chart and stores;
  * - Vault in two stages: `vault.cluster` alone is stage 1 (no call to Vault's API); `vault.configuration` is
  *   stage 2, for a Vault that is initialized and reachable at `configuration.address` (docs/vault-bootstrap.md);
  * - `externalSecrets.vaultStore` creates a SecretStore per namespace on the platform's Vault (its in-cluster
@@ -535,6 +581,11 @@ export class SecretsPlatform extends pulumi.ComponentResource {
   public readonly gkeDatabaseEncryption: pulumi.Output<GkeDatabaseEncryption | undefined>;
   /** azure-native `ManagedCluster.securityProfile` fragment (AKS). */
   public readonly aksSecurityProfile: pulumi.Output<AksSecurityProfileFragment | undefined>;
+  /**
+   * Resource id of the user-assigned identity the AKS cluster must run as (control-plane identity: `az aks
+   * update --assign-identity <id>`); AKS KMS uses it to reach the key (AKS).
+   */
+  public readonly aksKmsIdentityId: pulumi.Output<string | undefined>;
   /** EKS `enabledClusterLogTypes`. */
   public readonly eksEnabledClusterLogTypes: pulumi.Output<string[] | undefined>;
   /** Vault's in-cluster address (`https://…:8200`). */
@@ -578,39 +629,39 @@ export class SecretsPlatform extends pulumi.ComponentResource {
 
     // Encryption at rest.
     const enc = args.encryption ?? {};
-    let keyTrigger: pulumi.Output<string> | undefined;
     this.encryptionConfigYaml = none;
     this.eksEncryptionConfig = none;
     this.gkeDatabaseEncryption = none;
     this.aksSecurityProfile = none;
+    this.aksKmsIdentityId = none;
+    // The rewrite first: retired self-managed keys wait for it.
+    let rewrite: SecretsReencryption | undefined;
+    if (enc.reencryption) {
+      rewrite = new SecretsReencryption(childName(name, "reencryption"), { ...enc.reencryption, trigger: enc.reencryption.trigger! }, child);
+      exempt.push(rewrite.exemptSubjects);
+      netpols(apiOnlyNetworkPolicies(enc.reencryption.jobNamespace ?? "secrets-reencryption", net), rewrite);
+    }
     if (enc.selfManaged) {
-      const sm = new SelfManagedSecretsEncryption(childName(name, "encryption"), enc.selfManaged, child);
+      const retiring = (enc.selfManaged.retiredKeys?.length ?? 0) > 0;
+      const sm = new SelfManagedSecretsEncryption(
+        childName(name, "encryption"),
+        { ...enc.selfManaged, retireAfter: enc.selfManaged.retireAfter ?? (retiring ? rewrite?.rewrittenWith : undefined) },
+        child,
+      );
       this.encryptionConfigYaml = sm.configYaml;
-      keyTrigger = sm.writeProvider;
     }
     if (enc.eks) {
       const eks = new EksSecretsEncryption(childName(name, "encryption"), enc.eks, child);
       this.eksEncryptionConfig = eks.encryptionConfig;
-      keyTrigger = eks.keyArn;
     }
     if (enc.gke) {
       const gke = new GkeSecretsEncryption(childName(name, "encryption"), enc.gke, child);
       this.gkeDatabaseEncryption = gke.databaseEncryption;
-      keyTrigger = gke.keyName;
     }
     if (enc.aks) {
       const aks = new AksSecretsEncryption(childName(name, "encryption"), enc.aks, child);
       this.aksSecurityProfile = aks.securityProfile;
-      keyTrigger = aks.keyId;
-    }
-    if (enc.reencryption) {
-      const job = new SecretsReencryption(
-        childName(name, "reencryption"),
-        { ...enc.reencryption, trigger: enc.reencryption.trigger ?? keyTrigger! },
-        child,
-      );
-      exempt.push(job.exemptSubjects);
-      netpols(apiOnlyNetworkPolicies(enc.reencryption.jobNamespace ?? "secrets-reencryption", net), job);
+      this.aksKmsIdentityId = aks.identityId;
     }
 
     // Vault.
@@ -760,6 +811,8 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     // External Secrets.
     this.externalSecretsNamespace = none;
     const eso = args.externalSecrets;
+    // Resolves once ESO's chart (its CRDs) and the stores exist: the Sealed Secrets key backup/import wait for it.
+    let esoReady: pulumi.Output<unknown> | undefined;
     if (eso) {
       // Every store authenticates as its own account; the cloud identities trust exactly those accounts.
       const controllerKinds = controllerIdentityKinds(eso);
@@ -776,7 +829,8 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       if (eso.aws) {
         // Pod Identity (opted in) binds the controller itself; IRSA the stores' own accounts.
         const accounts = controllerKinds.includes("aws") ? (eso.aws.serviceAccounts ?? [{ namespace: esoNamespace, name: esoServiceAccount }]) : merge(eso.aws.serviceAccounts, "aws");
-        identityAnnotations.aws = new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, serviceAccounts: accounts }, child).serviceAccountAnnotations;
+        const pushSecretNames = [...(eso.aws.pushSecretNames ?? []), ...sealingKeyPushNames(name, args)];
+        identityAnnotations.aws = new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, serviceAccounts: accounts, pushSecretNames }, child).serviceAccountAnnotations;
       }
       if (eso.gcp) {
         identityAnnotations.gcpsm = new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, serviceAccounts: merge(eso.gcp.serviceAccounts, "gcpsm") }, child).serviceAccountAnnotations;
@@ -848,13 +902,38 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       (eso.externalSecrets ?? []).forEach((e, i) =>
         new ExternalSecret(childName(name, `es-${String(known(e.namespace) ?? "ns")}-${String(known(e.externalSecretName) ?? i)}`), e, { parent: this, dependsOn: [operator, ...stores] }),
       );
-      if (eso.alerts) new ExternalSecretsAlerts(childName(name, "eso-alerts"), { namespace: esoNamespace, ...eso.alerts }, { parent: this, dependsOn: [operator] });
+      (eso.clusterExternalSecrets ?? []).forEach((c, i) =>
+        new ClusterExternalSecret(childName(name, `ces-${String(known(c.externalSecretName) ?? i)}`), c, { parent: this, dependsOn: [operator, ...stores, ...appNamespaces] }),
+      );
+      (eso.pushSecrets ?? []).forEach((p, i) =>
+        new PushSecret(childName(name, `push-${String(known(p.namespace) ?? "ns")}-${String(known(p.pushSecretName) ?? i)}`), p, { parent: this, dependsOn: [operator, ...stores] }),
+      );
+      esoReady = pulumi.all([operator.urn, ...stores.map((r) => r.urn)]);
+      if (eso.alerts) {
+        new ExternalSecretsAlerts(
+          childName(name, "eso-alerts"),
+          { namespace: esoNamespace, operatorNamespace: esoNamespace, metricsJob: `${ESO_RELEASE_NAME}-metrics`, ...eso.alerts },
+          { parent: this, dependsOn: [operator] },
+        );
+      }
     }
 
     // Sealed Secrets.
     this.sealingCertificatePem = none;
     if (args.sealedSecrets) {
-      const controller = new SealedSecretsController(childName(name, "sealed-secrets"), args.sealedSecrets.controller ?? {}, child);
+      const c = args.sealedSecrets.controller ?? {};
+      // The key backup's PushSecret and the key import's ExternalSecret are ESO custom resources: through the
+      // store name they depend on ESO's chart (CRDs, controller) and the stores of this platform.
+      const afterEso = (storeName: pulumi.Input<string>) => (esoReady ? pulumi.all([storeName, esoReady]).apply(([n]) => n) : storeName);
+      const controller = new SealedSecretsController(
+        childName(name, "sealed-secrets"),
+        {
+          ...c,
+          keyBackup: c.keyBackup && { ...c.keyBackup, secretStoreName: afterEso(c.keyBackup.secretStoreName) },
+          keyImport: c.keyImport && { ...c.keyImport, secretStoreName: afterEso(c.keyImport.secretStoreName) },
+        },
+        child,
+      );
       this.sealingCertificatePem = controller.certificatePem;
       exempt.push(controller.exemptSubjects);
       netpols(sealedSecretsNetworkPolicies(String(known(args.sealedSecrets.controller?.namespace) ?? "kube-system"), net), controller);
@@ -898,6 +977,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       eksEncryptionConfig: this.eksEncryptionConfig,
       gkeDatabaseEncryption: this.gkeDatabaseEncryption,
       aksSecurityProfile: this.aksSecurityProfile,
+      aksKmsIdentityId: this.aksKmsIdentityId,
       eksEnabledClusterLogTypes: this.eksEnabledClusterLogTypes,
       vaultAddress: this.vaultAddress,
       vaultCaCertificatePem: this.vaultCaCertificatePem,

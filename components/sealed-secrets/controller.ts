@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ESO_PUSH_API_VERSION, refreshIntervalProblems } from "../external-secrets/common";
-import { PushSecret } from "../external-secrets/externalSecret";
+import { ExternalSecret, PushSecret } from "../external-secrets/externalSecret";
 import * as tls from "@pulumi/tls";
 import { z } from "zod";
 import { CHARTS, chartSource, retainCrdsTransform } from "../internal/charts";
@@ -80,6 +80,32 @@ export interface SealingKeyBackupArgs {
   refreshInterval?: pulumi.Input<string>;
 }
 
+/**
+ * A sealing key read from a cloud secret store into the controller's namespace through an ESO
+ * `ExternalSecret`, before the controller starts: to restore a backed-up key on a new cluster, or to let
+ * several clusters share one key (one cluster, or Pulumi, writes it; the others import it).
+ */
+export interface SealingKeyImportArgs {
+  /** Name of the (Cluster)SecretStore to read from. */
+  secretStoreName: pulumi.Input<string>;
+  /** `SecretStore` (in the controller's namespace) or `ClusterSecretStore`. Default `ClusterSecretStore`. */
+  secretStoreKind?: pulumi.Input<string>;
+  /** The provider secret holding the key pair as JSON properties `tls.crt` and `tls.key` (what `keyBackup` writes). */
+  remoteKey: pulumi.Input<string>;
+  /** Name of the key Secret created in the controller's namespace. Default `sealed-secrets-key-imported`. */
+  secretName?: pulumi.Input<string>;
+  /** How often ESO re-reads the key. Default `1h`. */
+  refreshInterval?: pulumi.Input<string>;
+}
+
+/** Name of the Secret an imported sealing key is written to. */
+export const IMPORTED_KEY_SECRET_NAME = "sealed-secrets-key-imported";
+
+/** The provider secret a key backup of the controller named `name` writes to when no `remoteKey` is given. */
+export function defaultBackupRemoteKey(name: string): string {
+  return `sealed-secrets-keys-${name}`;
+}
+
 /** Arguments of {@link SealedSecretsController}. */
 export interface SealedSecretsControllerArgs {
   /** Namespace of the controller (must exist). Default `kube-system`, where kubeseal looks by default. */
@@ -115,9 +141,26 @@ export interface SealedSecretsControllerArgs {
    * and give the backup a new `remoteKey`; or use `managedKey`, whose key Pulumi already holds.
    */
   keyBackup?: SealingKeyBackupArgs;
+  /**
+   * Import the sealing key from a cloud secret store (restore after losing a cluster, or one key shared by
+   * several clusters): an ExternalSecret writes a `kubernetes.io/tls` Secret labelled
+   * `sealedsecrets.bitnami.com/sealed-secrets-key: active` into the controller's namespace, and the
+   * controller is installed only once that ExternalSecret is Ready, so it starts with the imported key instead
+   * of generating one. Key renewal is off (a renewed key would exist in this cluster only). The Secret is
+   * orphaned (`creationPolicy: Orphan`) and kept when the provider secret disappears (`deletionPolicy:
+   * Retain`). Needs ESO and the store in the cluster first. Default: unset.
+   */
+  keyImport?: SealingKeyImportArgs;
 }
 
 const quantities = z.strictObject({ cpu: input(z.string()).optional(), memory: input(z.string()).optional() });
+
+const nonEmpty = input(z.string().min(1, { message: "must not be empty" }));
+/** The store fields of keyBackup and keyImport. */
+const storeFields = {
+  secretStoreName: nonEmpty,
+  secretStoreKind: input(z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` })).optional(),
+};
 
 const argsSchema = z.strictObject({
   namespace: input(z.string()).optional(),
@@ -138,13 +181,18 @@ const argsSchema = z.strictObject({
     .optional(),
   keyBackup: z
     .strictObject({
-      secretStoreName: input(z.string().min(1, { message: "must not be empty" })),
-      secretStoreKind: input(
-        z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` }),
-      ).optional(),
-      remoteKey: input(z.string().min(1, { message: "must not be empty" })).optional(),
+      ...storeFields,
+      remoteKey: nonEmpty.optional(),
       // Checked like the PushSecret it becomes (refreshIntervalProblems), so a value the PushSecret would
       // refuse fails here, before anything is registered.
+      refreshInterval: input(z.string()).optional(),
+    })
+    .optional(),
+  keyImport: z
+    .strictObject({
+      ...storeFields,
+      remoteKey: nonEmpty,
+      secretName: nonEmpty.optional(),
       refreshInterval: input(z.string()).optional(),
     })
     .optional(),
@@ -167,7 +215,14 @@ export function validateSealedSecretsController(args: SealedSecretsControllerArg
       `keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "${renewal}"`,
     );
   }
+  if (args.keyImport && typeof renewal === "string" && renewal !== "0") {
+    problems.push(`keyRenewalPeriod: must be unset or 0 with keyImport (a renewed key would exist in this cluster only), got "${renewal}"`);
+  }
+  if (args.keyImport && args.managedKey) problems.push("keyImport: set either managedKey or keyImport (both would be active sealing keys)");
   problems.push(...refreshIntervalProblems("keyBackup.refreshInterval", known(args.keyBackup?.refreshInterval), false));
+  problems.push(...refreshIntervalProblems("keyImport.refreshInterval", known(args.keyImport?.refreshInterval), false));
+  const importName = known(args.keyImport?.secretName);
+  if (typeof importName === "string" && importName.length > 0) problems.push(...dns1123SubdomainProblems(importName).map((p) => `keyImport.secretName: ${p}`));
   const store = known(args.keyBackup?.secretStoreName);
   if (typeof store === "string" && store.length > 0) {
     problems.push(...dns1123SubdomainProblems(store).map((p) => `keyBackup.secretStoreName: ${p}`));
@@ -246,11 +301,43 @@ export class SealedSecretsController extends pulumi.ComponentResource {
       certificatePem = cert.certPem;
     }
 
+    let imported: ExternalSecret | undefined;
+    if (args.keyImport) {
+      const k = args.keyImport;
+      imported = new ExternalSecret(
+        childName(name, "key-import"),
+        {
+          namespace,
+          externalSecretName: `${CONTROLLER_NAME}-key-import`,
+          labels: standardLabels("sealed-secrets-key-import", name),
+          // Pulumi waits until ESO reports the ExternalSecret Ready (the Secret written) before the chart.
+          annotations: { "pulumi.com/waitFor": "condition=Ready" },
+          storeRef: { name: k.secretStoreName, kind: k.secretStoreKind ?? "ClusterSecretStore" },
+          refreshInterval: k.refreshInterval ?? "1h",
+          target: {
+            name: k.secretName ?? IMPORTED_KEY_SECRET_NAME,
+            // A sealing key outlives the ExternalSecret and the provider's copy.
+            creationPolicy: "Orphan",
+            deletionPolicy: "Retain",
+            // What the controller loads as a key (bitnami-labs/sealed-secrets pkg/controller/main.go: Secrets of
+            // its namespace with label sealedsecrets.bitnami.com/sealed-secrets-key=active, PEM in tls.key and
+            // tls.crt; pkg/controller/keys.go writes its own as kubernetes.io/tls).
+            template: { type: "kubernetes.io/tls", labels: { [SEALING_KEY_LABEL]: "active" } },
+          },
+          // The properties keyBackup's PushSecret writes.
+          data: ["tls.crt", "tls.key"].map((secretKey) => ({ secretKey, remoteRef: { key: k.remoteKey, property: secretKey } })),
+        },
+        { parent: this },
+      );
+    }
+
     const resources = args.resources ?? {};
     const values = {
       fullnameOverride: CONTROLLER_NAME,
-      // Off with a managed key (the controller must not replace it) and with a backup (which holds one key).
-      keyrenewperiod: managed || args.keyBackup ? "0" : (args.keyRenewalPeriod ?? "720h"),
+      // Off with a managed or imported key (the controller must not replace it) and with a backup (which
+      // holds one key). The chart passes it as `--key-renew-period` (templates/deployment.yaml), which the
+      // controller reads as a Go duration; "0" disables renewal.
+      keyrenewperiod: managed || args.keyBackup || args.keyImport ? "0" : (args.keyRenewalPeriod ?? "720h"),
       resources: {
         requests: { cpu: resources.requests?.cpu ?? "50m", memory: resources.requests?.memory ?? "64Mi" },
         limits: { ...(resources.limits?.cpu !== undefined ? { cpu: resources.limits.cpu } : {}), memory: resources.limits?.memory ?? "256Mi" },
@@ -274,8 +361,8 @@ export class SealedSecretsController extends pulumi.ComponentResource {
     const chart = new k8s.helm.v4.Chart(
       childName(name, "chart"),
       { ...chartSource(CHARTS.sealedSecrets), namespace, values },
-      // The managed key must exist before the controller starts, or it generates its own.
-      { parent: this, dependsOn: keySecret ? [keySecret] : [], transforms: [retainCustomResourceDefinitions] },
+      // The managed or imported key must exist before the controller starts, or it generates its own.
+      { parent: this, dependsOn: [...(keySecret ? [keySecret] : []), ...(imported ? [imported] : [])], transforms: [retainCustomResourceDefinitions] },
     );
 
     if (args.keyBackup) {
@@ -296,7 +383,7 @@ export class SealedSecretsController extends pulumi.ComponentResource {
           secretSelector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] },
           // Both halves of the key pair as properties of one provider secret (a JSON object in AWS
           // Secrets Manager, GCP Secret Manager, Vault KV...), so one remote secret holds one key pair.
-          data: ["tls.crt", "tls.key"].map((secretKey) => ({ secretKey, remoteKey: backup.remoteKey ?? `sealed-secrets-keys-${name}`, property: secretKey })),
+          data: ["tls.crt", "tls.key"].map((secretKey) => ({ secretKey, remoteKey: backup.remoteKey ?? defaultBackupRemoteKey(name), property: secretKey })),
         },
         { parent: this, dependsOn: [chart] },
       );

@@ -160,48 +160,10 @@ function deterministicMaterial(seed: string, certificatePem: string, namespace: 
   return { sessionKey: derive("session-key"), oaepSeed: derive("oaep-seed") };
 }
 
-function rsaModulusBytes(key: crypto.KeyObject): number {
-  const bits = key.asymmetricKeyDetails?.modulusLength;
-  if (!bits) throw new SealingError("certificatePem: the RSA key has no modulus length");
-  return Math.ceil(bits / 8);
-}
-
-/** MGF1 with SHA-256 (RFC 8017, B.2.1). */
-function mgf1(seed: Buffer, length: number): Buffer {
-  const parts: Buffer[] = [];
-  for (let counter = 0; parts.length * 32 < length; counter++) {
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(counter, 0);
-    parts.push(crypto.createHash("sha256").update(u8(seed)).update(u8(c)).digest());
-  }
-  return Buffer.concat(parts.map(u8)).subarray(0, length);
-}
-
-/**
- * EME-OAEP encoding with SHA-256 and MGF1-SHA-256 (RFC 8017, 7.1.1 step 2) with a given seed: what
- * RSA_PKCS1_OAEP_PADDING does with a random one. Encrypted with RSA_NO_PADDING it is a standard
- * RSA-OAEP ciphertext (the controller decrypts it like any other).
- */
-function oaepEncode(message: Buffer, label: Buffer, seed: Buffer, k: number): Buffer {
-  const hLen = 32;
-  if (message.length > k - 2 * hLen - 2) throw new SealingError("the session key is too long for the RSA key");
-  const lHash = crypto.createHash("sha256").update(u8(label)).digest();
-  const db = Buffer.concat([lHash, Buffer.alloc(k - message.length - 2 * hLen - 2), Buffer.from([1]), message].map(u8));
-  const maskedDb = xor(db, mgf1(seed, k - hLen - 1));
-  const maskedSeed = xor(seed, mgf1(maskedDb, hLen));
-  return Buffer.concat([Buffer.from([0]), maskedSeed, maskedDb].map(u8));
-}
-
-function xor(a: Buffer, b: Buffer): Buffer {
-  const out = Buffer.alloc(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] ^ b[i];
-  return out;
-}
-
 /**
  * Seals one value exactly as `kubeseal --raw --scope <scope> --namespace <ns> --name <name>` does and
  * returns the base64 text that goes into `spec.encryptedData`. Every call uses a fresh session key, so
- * two calls never return the same text (see `SealedSecret` for stable ciphertexts).
+ * two calls never return the same text (see `sealValueWithSeed` for stable ciphertexts).
  */
 export function sealValue(args: {
   certificatePem: string;
@@ -210,6 +172,80 @@ export function sealValue(args: {
   scope?: "strict" | "namespace-wide" | "cluster-wide";
   value: string | Buffer;
 }): string {
+  return seal(args, (publicKey, label) => {
+    const sessionKey = crypto.randomBytes(SESSION_KEY_BYTES);
+    const rsa = crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256", oaepLabel: u8(label) as NodeJS.TypedArray }, u8(sessionKey));
+    return { sessionKey, rsa };
+  });
+}
+
+/** Arguments of {@link sealValueWithSeed}. */
+export interface SealValueWithSeedArgs extends SealValueArgs {
+  /** A secret of at least 32 random bytes (e.g. a `random.RandomBytes` kept in state). */
+  seed: Buffer;
+  /** The Secret data key the value is for (part of the derivation, so equal values under two keys differ). */
+  dataKey: string;
+}
+
+/**
+ * `sealValue` with its randomness derived from `seed`: the same seed, certificate, scope, namespace, name,
+ * data key and value give the same text, so a program that seals on every run changes nothing until one of
+ * them changes (the SealedSecret component uses it instead of a dynamic provider). The output is the same
+ * format kubeseal writes and the controller decrypts (RSA-OAEP with SHA-256 and the scope label, then
+ * AES-256-GCM with a zero nonce): the 32-byte session key and the OAEP seed are HMAC-SHA256 outputs keyed
+ * by `seed` over all of those inputs (RFC 8017 section 7.1.1 encoding, done here because Node's OAEP padding
+ * always draws its own seed). A session key is thus used for exactly one plaintext, which the zero GCM nonce
+ * requires. What it reveals beyond `sealValue`: that two runs sealed the same inputs.
+ */
+export function sealValueWithSeed(args: SealValueWithSeedArgs): string {
+  if (!Buffer.isBuffer(args.seed) || args.seed.length < 32) throw new SealingError("seed: must be at least 32 bytes");
+  return seal(args, (publicKey, label, plaintext, certificateDer) => {
+    const scope = checkScope(args.scope);
+    const mac = crypto.createHmac("sha256", u8(args.seed));
+    for (const part of [crypto.createHash("sha256").update(u8(certificateDer)).digest(), Buffer.from(scope), Buffer.from(args.namespace), Buffer.from(args.name), Buffer.from(args.dataKey), plaintext]) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(part.length, 0);
+      mac.update(u8(len)).update(u8(part));
+    }
+    const material = mac.digest();
+    const derive = (purpose: string) => crypto.createHmac("sha256", u8(material)).update(purpose).digest();
+    const sessionKey = derive("kube-secrets-platform sealing session key");
+    const rsa = publicEncryptOaepSha256(publicKey, label, sessionKey, derive("kube-secrets-platform sealing oaep seed"));
+    material.fill(0);
+    return { sessionKey, rsa };
+  });
+}
+
+function mgf1Sha256(seed: Buffer, length: number): Buffer {
+  const out: Buffer[] = [];
+  for (let counter = 0; out.length * 32 < length; counter++) {
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(counter, 0);
+    out.push(crypto.createHash("sha256").update(u8(seed)).update(u8(c)).digest());
+  }
+  return Buffer.concat(out.map(u8)).subarray(0, length);
+}
+
+/** RSAES-OAEP-ENCRYPT (RFC 8017 7.1.1) with SHA-256 and MGF1-SHA-256, with the given 32-byte seed. */
+function publicEncryptOaepSha256(publicKey: crypto.KeyObject, label: Buffer, message: Buffer, seed: Buffer): Buffer {
+  const k = Math.ceil((publicKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  const hLen = 32;
+  if (message.length > k - 2 * hLen - 2) throw new SealingError("the RSA key is too small for the session key");
+  const lHash = crypto.createHash("sha256").update(u8(label)).digest();
+  const db = Buffer.concat([lHash, Buffer.alloc(k - message.length - 2 * hLen - 2), Buffer.from([1]), message].map(u8));
+  const dbMask = mgf1Sha256(seed, k - hLen - 1);
+  const maskedDb = Buffer.from(db.map((b, i) => b ^ dbMask[i]));
+  const seedMask = mgf1Sha256(maskedDb, hLen);
+  const maskedSeed = Buffer.from(seed.map((b, i) => b ^ seedMask[i]));
+  const em = Buffer.concat([Buffer.from([0]), maskedSeed, maskedDb].map(u8));
+  return crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_NO_PADDING }, u8(em));
+}
+
+/** The kubeseal format around an RSA-encrypted session key supplied by `encryptKey`. */
+function seal(
+  args: SealValueArgs,
+  encryptKey: (publicKey: crypto.KeyObject, label: Buffer, plaintext: Buffer, certificateDer: Buffer) => { sessionKey: Buffer; rsa: Buffer },
+): string {
   const scope = checkScope(args.scope);
   const offline = offlineSealing;
   // Offline plan: a placeholder of a `secure` value is never sealed with a real certificate.
@@ -218,16 +254,13 @@ export function sealValue(args: {
   if (scope !== "cluster-wide" && !args.namespace) throw new SealingError(`namespace: required for ${scope} scope`);
   if (scope === "strict" && !args.name) throw new SealingError("name: required for strict scope");
   const plaintext = typeof args.value === "string" ? Buffer.from(args.value, "utf8") : args.value;
-
+  const der = new crypto.X509Certificate(certificatePem).raw;
   const label = encryptionLabel(args.namespace, args.name, scope);
+  // Offline plan: deterministic material derived from the stack and the value's identity (never in real runs).
   const det = offline && deterministicMaterial(offline.seed, certificatePem, args.namespace, args.name, scope, plaintext);
-  const sessionKey = det ? det.sessionKey : crypto.randomBytes(SESSION_KEY_BYTES);
-  const rsaCiphertext = det
-    ? crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_NO_PADDING }, u8(oaepEncode(sessionKey, label, det.oaepSeed, rsaModulusBytes(publicKey))))
-    : crypto.publicEncrypt(
-        { key: publicKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256", oaepLabel: u8(label) as NodeJS.TypedArray },
-        u8(sessionKey),
-      );
+  const { sessionKey, rsa: rsaCiphertext } = det
+    ? { sessionKey: det.sessionKey, rsa: publicEncryptOaepSha256(publicKey, label, det.sessionKey, det.oaepSeed) }
+    : encryptKey(publicKey, label, plaintext, der);
   const cipher = crypto.createCipheriv("aes-256-gcm", u8(sessionKey), u8(GCM_NONCE), { authTagLength: GCM_TAG_BYTES });
   const aesCiphertext = Buffer.concat([cipher.update(u8(plaintext)), cipher.final(), cipher.getAuthTag()].map(u8));
   sessionKey.fill(0);

@@ -6,6 +6,7 @@ export {
   SEALING_KEY_LABEL,
   SealingError,
   sealValue,
+  sealValueWithSeed,
   unsealValue,
   encryptionLabel,
   scopeAnnotations,
@@ -13,6 +14,7 @@ export {
   certificatePublicKey,
   type SealingScope,
   type SealValueArgs,
+  type SealValueWithSeedArgs,
   type UnsealValueArgs,
 } from "./crypto";
 export { SealedSecret, validateSealedSecret, SEALED_SECRET_API_VERSION, type SealedSecretArgs } from "./sealedSecret";
@@ -28,4 +30,7 @@ export {
   type ControllerMetricsArgs,
   type ManagedSealingKeyArgs,
   type SealingKeyBackupArgs,
+  type SealingKeyImportArgs,
+  IMPORTED_KEY_SECRET_NAME,
+  defaultBackupRemoteKey,
 } from "./controller";

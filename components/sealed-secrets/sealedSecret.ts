@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { z } from "zod";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123SubdomainProblems, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
-import { SEALING_SCOPES, certificatePublicKey, scopeAnnotations, sealValue, type SealingScope } from "./crypto";
-import { StableCiphertext } from "./stableCiphertext";
+import { SEALING_SCOPES, certificatePublicKey, scopeAnnotations, sealValueWithSeed, type SealingScope } from "./crypto";
 
 /** The served API version of SealedSecret. */
 export const SEALED_SECRET_API_VERSION = "bitnami.com/v1alpha1";
@@ -102,7 +102,9 @@ export function validateSealedSecret(args: SealedSecretArgs, resourceName?: stri
  *
  * Ciphertexts are stable: running `pulumi up` again with the same values, scope, name, namespace and
  * certificate changes nothing; changing one of them reseals only what it affects (a value: that key;
- * anything else: every key). The plaintext is only ever a secret input; the ciphertexts are not secret,
+ * anything else: every key). This uses no dynamic provider (those cannot run when the component is used
+ * from Python, Go, .NET or YAML): the sealing randomness comes from a 32-byte secret seed, a child
+ * `random.RandomBytes` named `<name>-seal-seed` (see `sealValueWithSeed`). The plaintext is only ever a secret input; the ciphertexts are not secret,
  * because a SealedSecret is designed to be published (for example committed to Git).
  */
 export class SealedSecret extends pulumi.ComponentResource {
@@ -123,40 +125,32 @@ export class SealedSecret extends pulumi.ComponentResource {
     const keys = Object.keys(args.data).sort();
     const values = pulumi.secret(pulumi.output(args.data));
 
-    // Fresh ciphertexts for this run; the StableCiphertext resource decides whether they replace the old
-    // ones. A certificate without a value has not been computed by its provider yet (the mock runtime of
-    // the offline plan does not run providers): the ciphertexts are then unknown, as in a preview.
-    const proposed = pulumi
-      .all([args.certificatePem, namespace, secretName, scope, values])
-      .apply(([cert, ns, n, s, vals]) => {
-        if (cert === undefined || cert === null || cert === "") return undefined;
+    // Stable ciphertexts without a dynamic provider (which cannot run from Python/Go/.NET/YAML:
+    // pulumi/pulumi#5455): the sealing randomness is derived from a secret seed kept in state by a
+    // `random.RandomBytes` (an ordinary provider resource), so the same inputs seal to the same text on every
+    // run and a changed value, certificate, scope, name or namespace reseals exactly what it affects. A
+    // certificate or seed without a value has not been computed by its provider yet (a preview, or the mock
+    // runtime of tests): the ciphertexts are then unknown.
+    // (The random SDK registers RandomBytes' base64/hex as secret outputs itself.)
+    const seed = new random.RandomBytes(childName(name, "seal-seed"), { length: 32 }, { parent: this });
+    const sealedValues = pulumi
+      .all([args.certificatePem, namespace, secretName, scope, values, seed.base64])
+      .apply(([cert, ns, n, s, vals, seedB64]) => {
+        if (!cert || !seedB64) return undefined;
         const out: Record<string, string> = {};
         for (const key of keys) {
           // A value not computed yet (a provider-computed one under the mock runtime) stays unknown too.
           if (vals[key] === undefined || vals[key] === null) continue;
-          out[key] = sealValue({ certificatePem: cert, namespace: ns, name: n, scope: s as SealingScope, value: vals[key] });
+          out[key] = sealValueWithSeed({ certificatePem: cert, namespace: ns, name: n, scope: s as SealingScope, value: vals[key], dataKey: key, seed: Buffer.from(seedB64, "base64") });
         }
         return out;
       });
-
-    const pinned = new StableCiphertext(
-      childName(name, "ciphertext"),
-      {
-        certificatePem: args.certificatePem,
-        namespace,
-        name: secretName,
-        scope,
-        values,
-        // Ciphertext is meant to be public: it is deliberately not a secret (it derives from secrets).
-        encryptedData: pulumi.unsecret(proposed) as pulumi.Output<Record<string, string>>,
-      },
-      { parent: this },
-    );
-    this.encryptedData = pinned.encryptedData;
+    // Ciphertext is meant to be public: it is deliberately not a secret (it derives from secrets).
+    this.encryptedData = pulumi.unsecret(sealedValues) as pulumi.Output<Record<string, string>>;
 
     const encryptedData: Record<string, pulumi.Output<string>> = {};
     for (const key of keys) {
-      encryptedData[key] = pinned.encryptedData.apply((e) => (e?.[key] === undefined ? (pulumi.unknown as unknown as string) : e[key]));
+      encryptedData[key] = this.encryptedData.apply((e) => (e?.[key] === undefined ? (pulumi.unknown as unknown as string) : e[key]));
     }
 
     const annotations = scope.apply((s) => scopeAnnotations(s as SealingScope));

@@ -8,7 +8,9 @@
  * is not exercised by the tests; everything after it (engine events and errors mapped to structured
  * results) is, through the injectable `selectStack`.
  */
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { EngineEvent, OpMap, PreviewOptions, UpOptions } from "@pulumi/pulumi/automation";
 import type { ChangeSummary, OperationResult, RolloutPolicyViolation, StackOperationOptions, StackRunner } from "./types";
 
@@ -30,12 +32,19 @@ export interface LocalRunnerOptions {
   selectStack?: (stackName: string, workDir: string) => Promise<AutomationStack>;
   /** Aborting it sends SIGINT to running operations (Pulumi then cancels them gracefully). Not used by default. */
   signal?: AbortSignal;
+  /**
+   * Directory for the update plans (`pulumi preview --save-plan`, then `pulumi up --plan`). Default: a
+   * private temporary directory (mode 0700) made on first use. A plan is removed once its update ran.
+   */
+  planDir?: string;
 }
 
 async function createOrSelectStack(stackName: string, workDir: string): Promise<AutomationStack> {
   // Loaded lazily so that argument errors and `--help` do not pay for the Automation API.
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-  return LocalWorkspace.createOrSelectStack({ stackName, workDir });
+  // Update plans (`--save-plan` / `--plan`) are an experimental CLI feature: the CLI accepts the flags only
+  // with PULUMI_EXPERIMENTAL set.
+  return LocalWorkspace.createOrSelectStack({ stackName, workDir }, { envVars: { PULUMI_EXPERIMENTAL: "true" } });
 }
 
 /** Collects what the engine reports during one operation: policy violations, error diagnostics, the change summary. */
@@ -88,9 +97,21 @@ export function errorText(error: unknown): string {
   return lines.length > MAX_ERROR_LINES ? [...lines.slice(0, MAX_ERROR_LINES), `… (${lines.length - MAX_ERROR_LINES} more lines)`].join("\n") : lines.join("\n");
 }
 
-/** A {@link StackRunner} running `pulumi preview` / `pulumi up` on stacks of the project in `workDir`. */
+/**
+ * A {@link StackRunner} running `pulumi preview` / `pulumi up` on stacks of the project in `workDir`. Each
+ * update is bound to what its preview showed: the preview saves an update plan (Automation API `plan`, i.e.
+ * `pulumi preview --save-plan FILE`) and the update runs with it (`pulumi up --plan FILE`), so the engine
+ * refuses any change the preview did not show (e.g. a config or cloud change between the two). An update
+ * of a stack without a successful preview in this runner fails without running.
+ */
 export function createLocalWorkspaceRunner(options: LocalRunnerOptions): StackRunner {
   const workDir = resolve(options.workDir);
+  let planDir = options.planDir;
+  const planFile = (stack: string): string => {
+    planDir ??= mkdtempSync(join(tmpdir(), "kube-secrets-platform-plans-"));
+    return join(planDir, `${stack}.plan.json`);
+  };
+  const plans = new Map<string, string>();
   const select = options.selectStack ?? createOrSelectStack;
   // A stack is opened once for its preview and its update (each opening runs the Pulumi CLI); a failed
   // opening is not kept, so a later operation tries again.
@@ -118,9 +139,12 @@ export function createLocalWorkspaceRunner(options: LocalRunnerOptions): StackRu
   return {
     async preview(stack, opts) {
       const collector = new EngineEventCollector();
+      plans.delete(stack);
       try {
         const s = await open(stack);
-        const r = await s.preview(common(stack, opts, collector));
+        const plan = planFile(stack);
+        const r = await s.preview({ ...common(stack, opts, collector), plan });
+        plans.set(stack, plan);
         return collector.result(true, r.changeSummary);
       } catch (e) {
         return collector.result(false, undefined, e);
@@ -128,9 +152,12 @@ export function createLocalWorkspaceRunner(options: LocalRunnerOptions): StackRu
     },
     async up(stack, opts) {
       const collector = new EngineEventCollector();
+      const plan = plans.get(stack);
+      if (!plan) return collector.result(false, {}, new Error(`no saved preview plan for stack ${stack}: an update runs only with the plan of its successful preview`));
+      plans.delete(stack);
       try {
         const s = await open(stack);
-        const r = await s.up(common(stack, opts, collector));
+        const r = await s.up({ ...common(stack, opts, collector), plan }).finally(() => rmSync(plan, { force: true }));
         const ok = r.summary.result === "succeeded";
         return collector.result(ok, r.summary.resourceChanges, ok ? undefined : new Error(`update finished with result "${r.summary.result}"`));
       } catch (e) {

@@ -28,6 +28,8 @@ const eks = z.strictObject({
   retentionInDays: z.number().int().optional(),
   kmsKeyArn: z.string().optional(),
   secretReadAlarm: z.strictObject({ allowedUsernames: z.array(z.string()), alarmActions: z.array(z.string()).optional() }).optional(),
+  /** Import an existing `/aws/eks/<name>/cluster` log group instead of creating it (see EksAuditLogging). Default false. */
+  adoptExistingLogGroup: z.boolean().optional(),
   tags: stringMap.optional(),
 });
 /** GKE: GkeAuditLogging's arguments. */

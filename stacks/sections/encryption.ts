@@ -10,15 +10,26 @@
  * - `eks` / `gke` / `aks` (matching kinds only): the cloud KMS key and its grants (EksSecretsEncryption & co.);
  *   the stack outputs `eksEncryptionConfig` / `gkeDatabaseEncryption` / `aksSecurityProfile` to set on the
  *   cluster (a cluster the stack creates gets them directly).
- * - `reencryption`: a SecretsReencryption Job rewriting existing Secrets; its trigger defaults to the key
- *   (the self-managed write provider or the cloud key id), so a new key runs it again. GKE rewrites Secrets
- *   itself.
+ * - `reencryption`: a SecretsReencryption Job rewriting existing Secrets, run once the cluster encrypts with a
+ *   key and again after every rotation. Its trigger is the key the cluster encrypts with **now**: in create
+ *   mode the key the created cluster reports (an output of the cluster resource, so the Job runs after the
+ *   cluster update that enables it); in adopt mode `reencryption.encryptingWith`, stated in the config once
+ *   the cluster uses the key (no Job until then). GKE rewrites Secrets itself.
+ * - Retiring a self-managed key is explicit: move it from `keys` to `retiredKeys`, with `encryptingWith` the
+ *   write key; it leaves the EncryptionConfiguration only after that rewrite completed. A generated key
+ *   dropped from both lists makes `pulumi up` fail (the key is protected) instead of losing it.
  */
 import { z } from "zod";
 import { validateAksSecretsEncryption } from "../../components/encryption/aks";
 import { validateEksSecretsEncryption } from "../../components/encryption/eks";
 import { validateGkeSecretsEncryption } from "../../components/encryption/gke";
-import { validateSelfManagedSecretsEncryption, type EncryptionProviderArgs } from "../../components/encryption/selfManaged";
+import {
+  keyRetirementProblems,
+  providerKeyIds,
+  validateSelfManagedSecretsEncryption,
+  type EncryptionProviderArgs,
+  type SelfManagedSecretsEncryptionArgs,
+} from "../../components/encryption/selfManaged";
 import type { PlatformEncryptionArgs } from "../../components/platform/secretsPlatform";
 import { addComponentProblems, type ClusterContext, labelSchema } from "./context";
 import { PINNED_IMAGE, TAGGED_IMAGE, isoDurationDays } from "./rules";
@@ -26,14 +37,27 @@ import { PINNED_IMAGE, TAGGED_IMAGE, isoDurationDays } from "./rules";
 const label = labelSchema;
 const LOCAL_PROVIDERS = ["secretbox", "aesgcm", "aescbc"] as const;
 
+const keyList = z
+  .array(z.strictObject({ name: z.string().max(40).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be lower-case alphanumerics and '-'" }) }))
+  .optional();
+
 const selfManaged = z
   .strictObject({
     /** Write provider: `secretbox` (default), `aesgcm`, `aescbc` or `kms` (KMS v2). */
     provider: z.enum([...LOCAL_PROVIDERS, "kms"]).default("secretbox"),
-    /** Local keys, newest first (the first encrypts writes; keep old ones until Secrets were rewritten). Generated. */
-    keys: z
-      .array(z.strictObject({ name: z.string().max(40).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "must be lower-case alphanumerics and '-'" }) }))
-      .optional(),
+    /**
+     * Local keys, newest first. With a local provider the first encrypts writes; every key is a read provider,
+     * so keep old ones until Secrets were rewritten. With `kms` they are read providers after the KMS provider
+     * (Secrets written before the switch stay readable). Generated.
+     */
+    keys: keyList,
+    /**
+     * The provider the `keys` were written with, required with provider `kms` and keys (guessing it wrong
+     * makes every Secret they encrypt unreadable). With a local provider it is that provider.
+     */
+    keysProvider: z.enum(LOCAL_PROVIDERS).optional(),
+    /** Keys no Secret uses any more, moved here from `keys` (needs a completed rewrite with the write key). */
+    retiredKeys: keyList,
     /** The KMS v2 plugin (provider `kms`). */
     kms: z.strictObject({ name: z.string().min(1), endpoint: z.string().min(1), timeout: z.string().optional() }).optional(),
     /** Append `identity: {}` as the read fallback while Secrets written before encryption still exist. Default false. */
@@ -48,20 +72,41 @@ const selfManaged = z
     if (v.provider === "kms" && !v.kms) ctx.addIssue({ code: "custom", path: ["kms"], message: "is required when provider is kms" });
     if (v.provider !== "kms" && (!v.keys || v.keys.length === 0)) ctx.addIssue({ code: "custom", path: ["keys"], message: `at least one key is required when provider is ${v.provider}` });
     if (v.provider !== "kms" && v.kms) ctx.addIssue({ code: "custom", path: ["kms"], message: `is only used when provider is kms, got provider ${v.provider}` });
+    if (v.provider === "kms" && v.keys?.length && !v.keysProvider) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["keysProvider"],
+        message: `is required with provider kms and keys: name the provider keys ${v.keys.map((k) => `"${k.name}"`).join(", ")} were written with (${LOCAL_PROVIDERS.join(", ")}); they stay as read providers after kms`,
+      });
+    }
+    if (v.provider !== "kms" && v.keysProvider && v.keysProvider !== v.provider) {
+      ctx.addIssue({ code: "custom", path: ["keysProvider"], message: `must be the provider (${v.provider}) or left out, got ${v.keysProvider}` });
+    }
     if ((v.provider === "kms" && !v.kms) || (v.provider !== "kms" && !v.keys?.length)) return;
+    if (v.provider === "kms" && v.keys?.length && !v.keysProvider) return;
     // SelfManagedSecretsEncryption's own rules (unique key names, the KMS plugin's fields...), at the
     // config's paths: the section's keys/kms are the component's providers[0].
-    addComponentProblems(ctx, [], validateSelfManagedSecretsEncryption({ resources: v.resources, providers: selfManagedProviders(v) }), [
+    // The retiredKeys' wait (retireAfter) is the platform's wiring: stand in for it here.
+    addComponentProblems(ctx, [], validateSelfManagedSecretsEncryption({ ...selfManagedArgs(v), retireAfter: "rewrite" }), [
       [/providers\[0\]\.(secretbox|aesgcm|aescbc)\./g, ""],
       [/providers\[0\]\.kms/g, "kms"],
+      [/providers\[1\]\.(secretbox|aesgcm|aescbc)\./g, ""],
     ]);
   });
 
 const reencryption = z.strictObject({
   /** Run the rewrite Job. Default true. */
   enabled: z.boolean().default(true),
-  /** What the rewrite is for; default (self-managed): the write provider. Required otherwise. */
-  trigger: z.string().min(1).optional(),
+  /**
+   * The key the cluster encrypts Secrets with now, as the cluster reports it (adopt mode only; a created
+   * cluster reports its key itself): EKS `aws eks describe-cluster --name N --query
+   * 'cluster.encryptionConfig[0].provider.keyArn'`, GKE `gcloud container clusters describe N --format
+   * 'value(databaseEncryption.keyName)'`, AKS `az aks show ... --query securityProfile.azureKeyVaultKms.keyId`,
+   * self-managed `<provider>/<key name>` of the configuration every API server runs now (e.g.
+   * `secretbox/key-2026-11`). The rewrite Job runs once it is set and again whenever it changes (a rotation);
+   * until then there is no Job.
+   */
+  encryptingWith: z.string().min(1).optional(),
   /** Namespaces to rewrite; default all. */
   namespaces: z.array(label).optional(),
   /** Namespace of the Job. Default `secrets-reencryption`. */
@@ -147,8 +192,17 @@ export const encryptionSection = z
       return;
     }
     if (keys.length > 1) ctx.addIssue({ code: "custom", path: [keys[1]], message: `set one of selfManaged, eks, gke, aks, got ${keys.join(" and ")}` });
-    if (v.reencryption && v.reencryption.enabled && keys.length === 0 && !v.reencryption.trigger) {
-      ctx.addIssue({ code: "custom", path: ["reencryption", "trigger"], message: "is required when the stack manages no key (e.g. the KMS key ARN)" });
+    if (v.selfManaged) {
+      const args = selfManagedArgs(v.selfManaged);
+      const stated = v.reencryption?.enabled ? v.reencryption.encryptingWith : undefined;
+      const ids = providerKeyIds(args);
+      if (stated !== undefined && !ids.includes(stated)) {
+        ctx.addIssue({ code: "custom", path: ["reencryption", "encryptingWith"], message: `must be one of this configuration's keys (${ids.join(", ")}), got "${stated}"` });
+      }
+      for (const p of keyRetirementProblems(args, stated)) {
+        const m = /^retiredKeys\[(\d+)\]: (.*)$/.exec(p)!;
+        ctx.addIssue({ code: "custom", path: ["selfManaged", "retiredKeys", Number(m[1])], message: m[2] + " (set reencryption.encryptingWith)" });
+      }
     }
     if (v.eks) addComponentProblems(ctx, ["eks"], validateEksSecretsEncryption(v.eks));
     if (v.gke) addComponentProblems(ctx, ["gke"], validateGkeSecretsEncryption(v.gke));
@@ -169,13 +223,32 @@ export const encryptionSection = z
   .optional();
 export type EncryptionSection = z.infer<typeof encryptionSection>;
 
-/** The providers list of a parsed `selfManaged` section. */
-export function selfManagedProviders(s: NonNullable<NonNullable<EncryptionSection>["selfManaged"]>): EncryptionProviderArgs[] {
+type SelfManagedSection = z.infer<typeof selfManaged>;
+
+/**
+ * The providers list of a parsed `selfManaged` section: the write provider, with `kms` the leftover local
+ * keys as read providers after it (kube-apiserver writes with the first provider and tries every provider in
+ * order for reads: k8s.io/apiserver pkg/server/options/encryptionconfig/config.go, prefix transformers), and
+ * `identity` last when asked for.
+ */
+export function selfManagedProviders(s: SelfManagedSection): EncryptionProviderArgs[] {
   const providers: EncryptionProviderArgs[] = [];
-  if (s.provider === "kms") providers.push({ kms: s.kms! });
-  else providers.push({ [s.provider]: { keys: s.keys!.map((k) => ({ name: k.name })) } });
+  const keys = (s.keys ?? []).map((k) => ({ name: k.name }));
+  if (s.provider === "kms") {
+    providers.push({ kms: s.kms! });
+    if (keys.length > 0 && s.keysProvider) providers.push({ [s.keysProvider]: { keys } });
+  } else providers.push({ [s.provider]: { keys } });
   if (s.identityFallback) providers.push({ identity: true });
   return providers;
+}
+
+/** SelfManagedSecretsEncryption's args for a parsed `selfManaged` section (without the platform's retireAfter). */
+export function selfManagedArgs(s: SelfManagedSection): SelfManagedSecretsEncryptionArgs {
+  return {
+    resources: s.resources,
+    providers: selfManagedProviders(s),
+    ...(s.retiredKeys?.length ? { retiredKeys: s.retiredKeys.map((k) => ({ name: k.name })) } : {}),
+  };
 }
 
 /** The kind a key section belongs to. */
@@ -193,19 +266,20 @@ export function encryptionKindProblems(kind: string, section: EncryptionSection)
 }
 
 /**
- * The `encryption` part of the cluster's platform. The rewrite Job runs only when a `reencryption` section
- * is present: on a self-managed cluster add it once every API server runs with the new configuration, since a
- * rewrite under the old configuration changes nothing and the same trigger will not run it again.
+ * The `encryption` part of the cluster's platform. The rewrite Job is there only when `reencryption` is
+ * enabled and the config states `encryptingWith` (adopt mode; in create mode `platformParts` sets the
+ * created cluster's key as the trigger): a rewrite before the cluster encrypts with the key changes nothing,
+ * and the same trigger would not run it again.
  */
 export function encryptionArgs(_ctx: ClusterContext, section: EncryptionSection): PlatformEncryptionArgs | undefined {
   if (!section || !section.enabled) return undefined;
   const r = section.reencryption;
   return {
-    selfManaged: section.selfManaged && { resources: section.selfManaged.resources, providers: selfManagedProviders(section.selfManaged) },
+    selfManaged: section.selfManaged && selfManagedArgs(section.selfManaged),
     eks: section.eks,
     gke: section.gke,
     aks: section.aks,
     reencryption:
-      r && r.enabled ? { trigger: r.trigger, namespaces: r.namespaces, jobNamespace: r.jobNamespace, image: r.image, chunkSize: r.chunkSize } : undefined,
+      r && r.enabled ? { trigger: r.encryptingWith, namespaces: r.namespaces, jobNamespace: r.jobNamespace, image: r.image, chunkSize: r.chunkSize } : undefined,
   };
 }

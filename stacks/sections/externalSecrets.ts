@@ -19,7 +19,11 @@ import { z } from "zod";
 import {
   validateAwsSecretsManagerAccess,
   validateAzureKeyVaultAccess,
+  validateClusterExternalSecret,
   validateExternalSecret,
+  validatePushSecret,
+  type ClusterExternalSecretArgs,
+  type PushSecretArgs,
   validateExternalSecretsOperator,
   validateGcpSecretManagerAccess,
   validateSecretStore,
@@ -67,6 +71,8 @@ const identityConfig = z.strictObject({
       oidcProviderArn: z.string().min(1).optional(),
       oidcProviderUrl: z.string().min(1).optional(),
       secretArns: z.array(z.string()).default([]),
+      /** Secrets Manager names ESO may create and write (PushSecret); the sealing-key backup's is added by the platform. */
+      pushSecretNames: z.array(z.string()).default([]),
       parameterArns: z.array(z.string()).default([]),
       kmsKeyArns: z.array(z.string()).default([]),
     })
@@ -148,6 +154,40 @@ const externalSecretConfig = z.strictObject({
   extract: z.array(z.string().min(1)).default([]),
 });
 
+/**
+ * A ClusterExternalSecret: the same ExternalSecret in every namespace listed or selected by labels. Its
+ * store must be a ClusterSecretStore of this section (a namespaced store is not visible in the others).
+ */
+const clusterExternalSecretConfig = z.strictObject({
+  /** Name of the ClusterExternalSecret and of each ExternalSecret (and Secret, unless targetName). */
+  name: objectName,
+  /** Namespaces by name. At least one of namespaces / namespaceLabels. */
+  namespaces: z.array(label).default([]),
+  /** Namespaces whose labels match all of these. */
+  namespaceLabels: stringMap.optional(),
+  /** Name of a clusterScoped store of this section. */
+  store: objectName,
+  refreshInterval: z.string().default("1h"),
+  targetName: objectName.optional(),
+  data: z.array(z.strictObject({ secretKey: z.string().min(1), key: z.string().min(1), property: z.string().optional() })).default([]),
+  extract: z.array(z.string().min(1)).default([]),
+});
+
+/** A PushSecret: a Kubernetes Secret's keys written to a store (deletionPolicy None: never deletes the provider copy). */
+const pushSecretConfig = z.strictObject({
+  name: objectName,
+  namespace: label,
+  /** Name of a store of this section (ClusterSecretStore, or a SecretStore in the same namespace). */
+  store: objectName,
+  /** The Secret to push. */
+  secretName: objectName,
+  /** What to push: a Secret key to a provider secret (and property). */
+  data: z.array(z.strictObject({ secretKey: z.string().min(1).optional(), remoteKey: z.string().min(1), property: z.string().optional() })).min(1),
+  refreshInterval: z.string().default("1h"),
+  /** `Replace` (default) or `IfNotExists`. */
+  updatePolicy: z.enum(["Replace", "IfNotExists"]).default("Replace"),
+});
+
 type OperatorConfig = z.infer<typeof operatorConfig>;
 type StoreConfig = z.infer<typeof storeConfig>;
 type ExternalSecretConfig = z.infer<typeof externalSecretConfig>;
@@ -173,6 +213,7 @@ function awsArgs(c: NonNullable<IdentityConfig["aws"]>, serviceAccounts?: BoundS
     oidcProvider: c.oidcProviderArn !== undefined && c.oidcProviderUrl !== undefined ? { arn: c.oidcProviderArn, url: c.oidcProviderUrl } : undefined,
     serviceAccounts,
     secretArns: c.secretArns,
+    pushSecretNames: c.pushSecretNames.length > 0 ? c.pushSecretNames : undefined,
     parameterArns: c.parameterArns,
     kmsKeyArns: c.kmsKeyArns,
   };
@@ -280,6 +321,8 @@ const sectionShape = z.strictObject({
   identity: identityConfig.default({}),
   stores: z.array(storeConfig).default([]),
   externalSecrets: z.array(externalSecretConfig).default([]),
+  clusterExternalSecrets: z.array(clusterExternalSecretConfig).default([]),
+  pushSecrets: z.array(pushSecretConfig).default([]),
   /** A PrometheusRule on ESO's metrics (needs the Prometheus Operator CRDs). */
   alerts: z.strictObject({ enabled: z.boolean().default(false), labels: stringMap.default({}) }).default({ enabled: false, labels: {} }),
 });
@@ -305,6 +348,9 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
         ctx.addIssue({ code: "custom", path: [...path, ...fieldPathParts(rename.reduce((f, [re, to]) => f.replace(re, to), field))], message });
       });
     add(["operator"], validateExternalSecretsOperator(operatorArgs(section.operator)));
+    if (section.alerts.enabled && !section.operator.serviceMonitor) {
+      add(["alerts", "enabled"], ["needs operator.serviceMonitor: true (alert rules over metrics no Prometheus scrapes never fire)"]);
+    }
     const accounts = storeAccounts(section);
     if (section.identity.aws?.mode === "pod-identity") accounts.aws = [{ namespace: section.operator.namespace, name: ESO_RELEASE_NAME }];
     const identityProblems = (kind: string, problems: string[]) =>
@@ -331,6 +377,52 @@ function refineSection(section: SectionValue, ctx: z.RefinementCtx): void {
       }
       add(["externalSecrets", i], validateExternalSecret(externalSecretArgs(e, store)), EXTERNAL_SECRET_FIELDS);
     });
+    section.clusterExternalSecrets.forEach((c, i) => {
+      const store = stores.get(c.store);
+      if (!store || !store.clusterScoped) add(["clusterExternalSecrets", i, "store"], [`must name a clusterScoped store of externalSecrets.stores, got "${c.store}"`]);
+      add(["clusterExternalSecrets", i], validateClusterExternalSecret(clusterExternalSecretArgs(c)), [
+        [/^externalSecretSpec\.data\[(\d+)\]\.remoteRef\./, "data[$1]."],
+        [/^externalSecretSpec\.dataFrom(\[\d+\])?/, "extract$1"],
+        [/^externalSecretSpec\.target\.name$/, "targetName"],
+        [/^externalSecretSpec\.storeRef(\..*)?$/, "store"],
+        [/^externalSecretSpec\./, ""],
+        [/^namespaceSelectors$/, "namespaces"],
+      ]);
+    });
+    section.pushSecrets.forEach((p, i) => {
+      const store = stores.get(p.store);
+      if (!store) add(["pushSecrets", i, "store"], [`must name a store of externalSecrets.stores, got "${p.store}"`]);
+      else if (!store.clusterScoped && store.namespace !== p.namespace) add(["pushSecrets", i, "store"], [`SecretStore "${p.store}" is in namespace ${store.namespace}, not ${p.namespace}`]);
+      add(["pushSecrets", i], validatePushSecret(pushSecretArgs(p, store)), [[/^storeRefs(\[\d+\])?(\..*)?$/, "store"], [/^pushSecretName$/, "name"]]);
+    });
+}
+
+function clusterExternalSecretArgs(c: z.infer<typeof clusterExternalSecretConfig>): ClusterExternalSecretArgs {
+  return {
+    externalSecretName: c.name,
+    namespaces: c.namespaces.length > 0 ? c.namespaces : undefined,
+    namespaceSelectors: c.namespaceLabels ? [{ matchLabels: c.namespaceLabels }] : undefined,
+    externalSecretSpec: {
+      storeRef: { name: c.store, kind: "ClusterSecretStore" },
+      refreshInterval: c.refreshInterval,
+      target: c.targetName ? { name: c.targetName } : undefined,
+      data: c.data.map((d) => ({ secretKey: d.secretKey, remoteRef: { key: d.key, property: d.property } })),
+      dataFrom: c.extract.map((key) => ({ extract: { key } })),
+    },
+  };
+}
+
+function pushSecretArgs(p: z.infer<typeof pushSecretConfig>, store: StoreConfig | undefined): PushSecretArgs {
+  return {
+    namespace: p.namespace,
+    pushSecretName: p.name,
+    storeRefs: [{ name: p.store, kind: store?.clusterScoped ? "ClusterSecretStore" : "SecretStore" }],
+    secretName: p.secretName,
+    data: p.data,
+    refreshInterval: p.refreshInterval,
+    updatePolicy: p.updatePolicy,
+    deletionPolicy: "None",
+  };
 }
 
 /** The `externalSecrets` part of the cluster's platform (identity annotations and the Vault store are wired by the platform). */
@@ -347,6 +439,8 @@ export function externalSecretsArgs(_ctx: ClusterContext, section: ExternalSecre
     vaultStore: section.vaultStore,
     stores: section.stores.map(storeArgs),
     externalSecrets: section.externalSecrets.map((e) => externalSecretArgs(e, storeByName.get(e.store))),
+    clusterExternalSecrets: section.clusterExternalSecrets.map(clusterExternalSecretArgs),
+    pushSecrets: section.pushSecrets.map((p) => pushSecretArgs(p, storeByName.get(p.store))),
     alerts: section.alerts.enabled ? { namespace, labels: section.alerts.labels } : undefined,
   };
 }

@@ -82,6 +82,19 @@ export const sealedSecretsSection = z
         refreshInterval: boundedGoDuration({ minSeconds: 60, maxSeconds: 168 * 3600, example: "1h" }).default("1h"),
       })
       .optional(),
+    /**
+     * Import the sealing key from a cloud secret store before the controller starts (restore a backup on a
+     * new cluster, or share one key across clusters); key renewal off. See docs/rollout.md "Sealing keys".
+     */
+    keyImport: z
+      .strictObject({
+        secretStoreName: z.string().min(1),
+        secretStoreKind: z.string().default("ClusterSecretStore"),
+        remoteKey: z.string().min(1),
+        secretName: z.string().min(1).optional(),
+        refreshInterval: z.string().default("1h"),
+      })
+      .optional(),
     /** Metrics: ServiceMonitor and Grafana dashboard (both need their operators); default off. */
     metrics: z.strictObject({ serviceMonitor: z.boolean().default(false), dashboards: z.boolean().default(false) }).default({ serviceMonitor: false, dashboards: false }),
     /** Controller resource requests/limits; defaults: requests 50m/64Mi, limit 256Mi memory. */
@@ -104,7 +117,7 @@ export const sealedSecretsSection = z
       }
     }
     if (s.secrets.length > 0 && !s.managedKey && !s.certificatePem) {
-      ctx.addIssue({ code: "custom", path: ["secrets"], message: "sealing needs a certificate: set managedKey or certificatePem" });
+      ctx.addIssue({ code: "custom", path: ["secrets"], message: "sealing needs a certificate: set managedKey or certificatePem (with keyImport: the shared key's certificate)" });
     }
     const seen = new Set<string>();
     s.secrets.forEach((x, i) => {
@@ -125,6 +138,7 @@ function controllerArgs(s: Section) {
     keyRenewalPeriod: s.keyRenewalPeriod,
     managedKey: s.managedKey ? { rsaBits: s.managedKey.rsaBits } : undefined,
     keyBackup: s.keyBackup,
+    keyImport: s.keyImport,
     metrics: s.metrics,
     resources: s.resources,
   };

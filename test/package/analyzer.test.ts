@@ -1,8 +1,10 @@
 // Cross-language check: the SDK's own component analyzer (the code behind `pulumi package add`) must infer
 // every exported component, and every component must use its own type token.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
@@ -33,11 +35,40 @@ test("every exported component class declares the type token kube-secrets-platfo
   }
 });
 
+test("the package as built (npm run build) and as the Pulumi component analyzer reads it: every component, the same set", () => {
+  // The published entry: `npm run build` must succeed, and the built `main` must export every component.
+  const outDir = join("out", `analyzer-build-${process.pid}`);
+  mkdirSync("out", { recursive: true });
+  try {
+    const build = spawnSync("npm", ["run", "build", "--", "--outDir", outDir], { encoding: "utf8" });
+    assert.equal(build.status, 0, build.stdout + build.stderr);
+    const packageJSON = JSON.parse(readFileSync("package.json", "utf8"));
+    const main = resolve(outDir, packageJSON.main.replace(/^dist\//, ""));
+    const built = createRequire(__filename)(main) as Record<string, unknown>;
+    const builtNames = Object.entries(built)
+      .filter(([, v]) => typeof v === "function" && (v as { prototype?: unknown }).prototype instanceof pulumi.ComponentResource)
+      .map(([k]) => k)
+      .sort();
+    assert.deepEqual(builtNames, componentClasses(), "the built main exports exactly the source's components");
+    assert.ok(readdirSync(join(outDir, "components")).includes("index.d.ts"), "types are published");
+
+    // The analyzer with the package.json as published (no override): it maps `main` (.js) to a .ts source of
+    // the package and otherwise starts at the root index.ts (@pulumi/pulumi provider/experimental/analyzer.js
+    // findProgramEntryPoint) — what `pulumi package add` runs on this repository (PulumiPlugin.yaml).
+    const analyzer = new Analyzer(process.cwd(), "kube-secrets-platform", packageJSON, new Set(builtNames));
+    const result = analyzer.analyze();
+    assert.deepEqual(Object.keys(result.components).sort(), builtNames);
+    analyzed = result;
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
+let analyzed: ReturnType<Analyzer["analyze"]> | undefined;
+
 test("the Pulumi component analyzer infers every exported component", () => {
   const names = componentClasses();
-  const packageJSON = JSON.parse(readFileSync("package.json", "utf8"));
-  const analyzer = new Analyzer(process.cwd(), "kube-secrets-platform", { ...packageJSON, main: "index.ts" }, new Set(names));
-  const result = analyzer.analyze();
+  const result = analyzed ?? new Analyzer(process.cwd(), "kube-secrets-platform", JSON.parse(readFileSync("package.json", "utf8")), new Set(names)).analyze();
   assert.deepEqual(Object.keys(result.components).sort(), names);
   const ns = result.components.HardenedNamespace;
   assert.deepEqual(Object.keys(ns.inputs).sort(), ["annotations", "defaultDenyNetworkPolicy", "labels", "namespace", "podSecurity"]);

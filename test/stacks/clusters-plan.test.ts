@@ -99,9 +99,10 @@ test("create-eks: key and log group first, the cluster wired to them, the platfo
   assert.deepEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "prod-eks", "--region", "us-east-1", "--output", "json"]);
   assert.ok(stack.one("pulumi:providers:kubernetes", "prod-eks-k8s").options.dependsOn.includes(cluster.urn));
 
-  // The platform's rewrite Job is keyed on the created key.
+  // The platform's rewrite Job is keyed on the key the created cluster reports, and so waits for the cluster.
   const jobs = stack.all("kubernetes:batch/v1:Job");
   assert.deepEqual(jobs.map((j) => j.inputs.metadata.name), [`secrets-reencrypt-${triggerHash(keyArn)}`]);
+  assert.ok(jobs[0].options.dependsOn.includes(cluster.urn), "the rewrite depends on the cluster resource (its encryptionConfig output)");
 
   const out = outputs.clusters["prod-eks"];
   assert.deepEqual(await unwrap(out.eksEncryptionConfig), { provider: { keyArn }, resources: ["secrets"] });
@@ -228,4 +229,17 @@ test("invalid input found while the program runs exits 2 naming it: stack config
     messages: [`${file}: kube-secrets-platform:clusters[0].vault.replicas: bad`],
   });
   assert.equal(invalidInputOutcome(new Error("network down"), file), undefined, "anything else still fails loudly");
+});
+
+test("create-aks-private: API Server VNet Integration on the cluster, private KMS, the cluster's identity a stack output", async () => {
+  const { stack, state, outputs } = await runFixture("create-aks-private");
+  const cluster = stack.one("azure-native:containerservice:ManagedCluster", "prod-aks-cluster");
+  const net = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets";
+  // azure-native ManagedClusterAPIServerAccessProfile: enableVnetIntegration + subnetId; the pool's vnetSubnetID.
+  assert.deepEqual(cluster.inputs.apiServerAccessProfile, { enableVnetIntegration: true, subnetId: `${net}/aks-apiserver` });
+  assert.equal(cluster.inputs.agentPoolProfiles[0].vnetSubnetID, `${net}/aks-nodes`);
+  const keyId = state("azure-native:keyvault:Key", "prod-aks-encryption-key").keyUriWithVersion as string;
+  const vaultId = state("azure-native:keyvault:Vault", "prod-aks-encryption-vault").id ?? "prod-aks-encryption-vault-id";
+  assert.deepEqual(cluster.inputs.securityProfile.azureKeyVaultKms, { enabled: true, keyId, keyVaultNetworkAccess: "Private", keyVaultResourceId: vaultId });
+  assert.equal(await unwrap(pulumi.output(outputs.clusters["prod-aks"].aksKmsIdentityId)), "prod-aks-encryption-identity-id");
 });

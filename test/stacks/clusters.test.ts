@@ -72,12 +72,12 @@ test("create block: exactly one member, matching the cluster kind", () => {
   assert.deepEqual(problems(eks({ create: { eks: { subnetIds: SUBNETS, typo: true } } })), [`${P}.create.eks.typo: unknown key`]);
 });
 
-test("create block: the key and the audit logs are required, the rewrite trigger is the key", () => {
+test("create block: the key and the audit logs are required, the rewrite trigger is the key the cluster reports", () => {
   assert.deepEqual(problems(eks({ encryption: undefined })), [`${P}.create.eks: needs encryption.eks (the key the created cluster encrypts Secrets with)`]);
   assert.deepEqual(problems(eks({ audit: {} })), [`${P}.create.eks: needs audit.eks with audit enabled (the created cluster's audit logs)`]);
   assert.deepEqual(problems(eks({ audit: { enabled: false, eks: { clusterName: "prod" } } })), [`${P}.create.eks: needs audit.eks with audit enabled (the created cluster's audit logs)`]);
-  assert.deepEqual(problems(eks({ encryption: { eks: { clusterRoleArn: ROLE }, reencryption: { trigger: "k1" } } })), [
-    `${P}.create.eks: encryption.reencryption.trigger must be left out: the created key triggers the rewrite`,
+  assert.deepEqual(problems(eks({ encryption: { eks: { clusterRoleArn: ROLE }, reencryption: { encryptingWith: "k1" } } })), [
+    `${P}.create.eks: encryption.reencryption.encryptingWith must be left out: the created cluster reports the key it encrypts with`,
   ]);
 });
 
@@ -142,10 +142,13 @@ test("audit identity: optional when the stack creates the cluster, required when
   ]);
 });
 
-test("platformParts: adopt mode keeps every part; create mode drops the cloud key and logs and triggers the rewrite by the key", async () => {
+test("platformParts: adopt mode keeps every part (the rewrite once a key is stated); create mode drops the cloud key and logs and triggers the rewrite by the key", async () => {
   const encryption = { eks: { clusterRoleArn: ROLE }, reencryption: { jobNamespace: "secrets-reencryption", chunkSize: 100 } };
   const audit = { policyConfigMap: false, silencedNamespaces: ["kube-system"], eks: { clusterName: "prod" } };
-  assert.deepEqual(platformParts(undefined, encryption, audit), { encryption, audit });
+  // Adopted, no key stated: no rewrite yet (the key the stack creates is not the cluster's until it is set there).
+  assert.deepEqual(platformParts(undefined, encryption, audit), { encryption: { eks: encryption.eks }, audit });
+  const stated = { ...encryption, reencryption: { ...encryption.reencryption, trigger: "arn:aws:kms:us-east-1:123456789012:key/old" } };
+  assert.deepEqual(platformParts(undefined, stated, audit), { encryption: stated, audit });
   const keyId = pulumi.output("arn:aws:kms:us-east-1:123456789012:key/k");
   const parts = platformParts({ keyId }, encryption, audit);
   assert.deepEqual(Object.keys(parts.encryption!), ["reencryption"]);
@@ -183,4 +186,26 @@ test("withKubeloginMode: switches only kubelogin users' --login", () => {
   ].join("\n");
   const users = parse(withKubeloginMode(kubeconfig, "azurecli")).users;
   assert.deepEqual(users.map((u: any) => u.user.exec.args), [["get-token", "--login", "azurecli", "--server-id", "s"], ["eks", "get-token", "--login", "x"], ["get-token", "--login", "azurecli"]]);
+});
+
+test("create.aks: a private Key Vault needs API Server VNet Integration; both subnets together", () => {
+  const SUB = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets";
+  const aks = (create: Record<string, unknown>, access = "Private") => ({
+    name: "a",
+    kind: "aks",
+    create: { aks: { resourceGroupName: "rg", adminGroupObjectIds: ["11111111-2222-4333-8444-555555555555"], ...create } },
+    encryption: { aks: { resourceGroupName: "rg", keyVaultNetworkAccess: access } },
+    audit: { aks: { workspaceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w" } },
+  });
+  assert.deepEqual(problems(aks({})), [
+    `${P}.create.aks.apiServerSubnetId: is required with encryption.aks.keyVaultNetworkAccess Private (AKS KMS with a private Key Vault needs API Server VNet Integration)`,
+  ]);
+  assert.deepEqual(problems(aks({ apiServerSubnetId: `${SUB}/apiserver` })), [
+    `${P}.create.aks.nodeSubnetId: set apiServerSubnetId and nodeSubnetId together (VNet integration needs the nodes in the same VNet)`,
+  ]);
+  assert.deepEqual(problems(aks({ apiServerSubnetId: `${SUB}/apiserver`, nodeSubnetId: `${SUB}/nodes` })), []);
+  assert.deepEqual(problems(aks({ apiServerSubnetId: "subnet-1", nodeSubnetId: `${SUB}/nodes` })), [
+    `${P}.create.aks.apiServerSubnetId: must be a subnet resource id (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>)`,
+  ]);
+  assert.deepEqual(problems(aks({}, "Public")), []);
 });

@@ -145,7 +145,7 @@ test("local stack plan: operator chart, Vault SecretStore and example ExternalSe
     assert.deepEqual((es.inputs as any).spec, {
       secretStoreRef: { name: "vault", kind: "SecretStore" },
       refreshInterval: "1h",
-      target: { creationPolicy: "Owner", deletionPolicy: "Retain" },
+      target: { creationPolicy: "Orphan", deletionPolicy: "Retain" },
       data: [
         { secretKey: "username", remoteRef: { key: "platform/example-db", property: "username" } },
         { secretKey: "password", remoteRef: { key: "platform/example-db", property: "password" } },
@@ -226,6 +226,62 @@ test("cloud wiring: IRSA for the ClusterSecretStore's own account (not ESO's con
     const [rule] = of("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
     assert.equal(rule.metadata.namespace, "external-secrets");
     assert.equal(rule.metadata.labels.release, "kube-prometheus-stack");
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("clusterExternalSecrets and pushSecrets from stack config: exact CR specs; a namespaced store or an unknown store is refused by path", async () => {
+  const awsStore = { name: "aws", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaces: ["apps", "team-b"] }] };
+  const section = {
+    identity: { aws: { clusterName: "prod-eks", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:shared/api-AbCdEf"], pushSecretNames: ["apps/report-token"] } },
+    stores: [awsStore],
+    clusterExternalSecrets: [{ name: "shared-api", namespaces: ["apps", "team-b"], store: "aws", data: [{ secretKey: "token", key: "shared/api", property: "token" }] }],
+    pushSecrets: [{ name: "report-token", namespace: "apps", store: "aws", secretName: "report-token", data: [{ secretKey: "token", remoteKey: "apps/report-token" }] }],
+  };
+  assert.deepEqual(
+    problemsOf(cluster({ ...section, stores: [vaultStore], clusterExternalSecrets: [{ ...section.clusterExternalSecrets[0], store: "vault" }], pushSecrets: [{ ...section.pushSecrets[0], store: "nope" }] })),
+    [
+      'kube-secrets-platform:clusters[0].externalSecrets.clusterExternalSecrets[0].store: must name a clusterScoped store of externalSecrets.stores, got "vault"',
+      'kube-secrets-platform:clusters[0].externalSecrets.pushSecrets[0].store: must name a store of externalSecrets.stores, got "nope"',
+    ],
+  );
+  assert.deepEqual(problemsOf(cluster({ ...section, clusterExternalSecrets: [{ ...section.clusterExternalSecrets[0], namespaces: [] }] })), [
+    "kube-secrets-platform:clusters[0].externalSecrets.clusterExternalSecrets[0].namespaces: select the target namespaces (namespaceSelectors or namespaces)",
+  ]);
+
+  const out = mkdtempSync(join(tmpdir(), "eso-plan-"));
+  try {
+    const clusters = [{ name: "prod", kind: "eks", namespaces: [{ name: "apps" }, { name: "team-b" }], externalSecrets: section }];
+    const outcome = await runPlan({ stack: "local", stacksDir: join(ROOT, "stacks"), outDir: out, extraConfig: { "kube-secrets-platform:clusters": JSON.stringify(clusters) } });
+    assert.equal(outcome.exitCode, 0, outcome.messages.join("\n"));
+    const of = (type: string) => outcome.plan!.resources.filter((r) => r.type === type).map((r) => r.inputs as any);
+    // external-secrets apis/externalsecrets/v1/clusterexternalsecret_types.go: namespaces, externalSecretSpec.
+    const [ces] = of("kubernetes:external-secrets.io/v1:ClusterExternalSecret");
+    assert.deepEqual(ces.spec, {
+      externalSecretName: "shared-api",
+      namespaces: ["apps", "team-b"],
+      externalSecretSpec: {
+        secretStoreRef: { name: "aws", kind: "ClusterSecretStore" },
+        refreshInterval: "1h",
+        target: { creationPolicy: "Orphan", deletionPolicy: "Retain" },
+        data: [{ secretKey: "token", remoteRef: { key: "shared/api", property: "token" } }],
+      },
+    });
+    // apis/externalsecrets/v1alpha1/pushsecret_types.go: selector.secret.name, data[].match.remoteRef.
+    const [push] = of("kubernetes:external-secrets.io/v1alpha1:PushSecret");
+    assert.deepEqual(push.spec, {
+      refreshInterval: "1h",
+      updatePolicy: "Replace",
+      deletionPolicy: "None",
+      secretStoreRefs: [{ name: "aws", kind: "ClusterSecretStore" }],
+      selector: { secret: { name: "report-token" } },
+      data: [{ match: { secretKey: "token", remoteRef: { remoteKey: "apps/report-token" } } }],
+    });
+    const [policy] = of("aws:iam/rolePolicy:RolePolicy");
+    assert.deepEqual(JSON.parse(policy.policy).Statement.find((s: any) => s.Sid === "PushListedSecrets").Resource, [
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:apps/report-token-??????",
+    ]);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

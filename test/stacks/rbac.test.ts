@@ -217,7 +217,11 @@ test("rbac section: the objects are created exactly as declared, on the cluster'
 
 test("rbac section of the local stack: the example grants its subjects no Secret access", async () => {
   const file = readStackFile("stacks/Pulumi.local.yaml", "kube-secrets-platform");
-  const stack = await runProgram(program, { config: file.config, secretKeys: file.secretKeys, resourceState: planResourceState });
+  // Day two of the local stack: the key is stated, so the rewrite Job (with its Secret-reading RBAC) exists too.
+  const clusters = JSON.parse(file.config["kube-secrets-platform:clusters"]);
+  clusters[0].encryption.reencryption.encryptingWith = "secretbox/key-2026-11";
+  const config = { ...file.config, "kube-secrets-platform:clusters": JSON.stringify(clusters) };
+  const stack = await runProgram(program, { config, secretKeys: file.secretKeys, resourceState: planResourceState });
   const rbac = stack.resources.filter((r) => r.name.startsWith("local-rbac-"));
   assert.deepEqual(
     rbac.map((r) => `${r.type.split(":").at(-1)!} ${r.inputs.metadata.namespace as string}/${r.inputs.metadata.name as string}`),

@@ -2,7 +2,9 @@
 // stack that emits the engine events a real `pulumi preview/up` emits and throws the SDK's own
 // CommandError, so the mapping from engine output to structured results is what is tested.
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import type { EngineEvent, PreviewOptions, UpOptions } from "@pulumi/pulumi/automation";
 import { createLocalWorkspaceRunner, errorText, type AutomationStack } from "../../stacks/rollout/localRunner";
@@ -80,8 +82,9 @@ test("preview: policy packs resolved against the repo, config against the cwd, r
   const result = await runner.preview("aws-prod", OPTS);
 
   assert.deepEqual(selected, [["aws-prod", WORKDIR]]);
-  const { onEvent, onOutput, ...rest } = stack.previewOptions!;
+  const { onEvent, onOutput, plan, ...rest } = stack.previewOptions!;
   assert.deepEqual(rest, { policyPacks: ["/repo/policy-pack"], policyPackConfigs: [resolve("cfg/policy.json")], refresh: true, color: "never" });
+  assert.match(plan ?? "", /aws-prod\.plan\.json$/, "the preview saves an update plan (--save-plan)");
   assert.equal(typeof onEvent, "function");
   assert.equal(typeof onOutput, "function");
   assert.deepEqual(output, ["aws-prod|Previewing update (s)\n   pulumi:pulumi:Stack  create\n"]);
@@ -124,6 +127,7 @@ test("up: changes from the summary event and result; error diagnostics name the 
     up: { summary: { result: "succeeded", resourceChanges: { create: 2, same: 3 } } },
   });
   const { runner } = runnerFor(ok);
+  await runner.preview("local", OPTS);
   assert.deepEqual(await runner.up("local", OPTS), { ok: true, changes: { create: 2, same: 3 }, violations: [] });
   assert.deepEqual(ok.upOptions?.policyPacks, ["/repo/policy-pack"]);
 
@@ -134,7 +138,9 @@ test("up: changes from the summary event and result; error diagnostics name the 
     ],
     { up: commandError("error: update failed\n") },
   );
-  assert.deepEqual(await runnerFor(failed).runner.up("aws-prod", OPTS), {
+  const failedRunner = runnerFor(failed).runner;
+  await failedRunner.preview("aws-prod", OPTS);
+  assert.deepEqual(await failedRunner.up("aws-prod", OPTS), {
     ok: false,
     changes: { create: 5, same: 1 },
     violations: [],
@@ -144,7 +150,9 @@ test("up: changes from the summary event and result; error diagnostics name the 
 
 test("up: a summary that did not succeed is a failure even without an exception", async () => {
   const stack = new FakeStack([], { up: { summary: { result: "failed", resourceChanges: {} } } });
-  assert.deepEqual(await runnerFor(stack).runner.up("local", OPTS), { ok: false, changes: {}, violations: [], error: 'update finished with result "failed"' });
+  const r = runnerFor(stack).runner;
+  await r.preview("local", OPTS);
+  assert.deepEqual(await r.up("local", OPTS), { ok: false, changes: {}, violations: [], error: 'update finished with result "failed"' });
 });
 
 test("errors without diagnostics: stderr of the CommandError, selectStack failures, a missing CLI", async () => {
@@ -157,7 +165,7 @@ test("errors without diagnostics: stderr of the CommandError, selectStack failur
       throw commandError("error: [409] Conflict: Another update is currently in progress.\n");
     },
   });
-  assert.deepEqual(await runner.up("fleet", OPTS), { ok: false, changes: {}, violations: [], error: "error: [409] Conflict: Another update is currently in progress." });
+  assert.deepEqual(await runner.preview("fleet", OPTS), { ok: false, changes: {}, violations: [], error: "error: [409] Conflict: Another update is currently in progress." });
 
   assert.equal(
     errorText(new Error("Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT")),
@@ -168,4 +176,37 @@ test("errors without diagnostics: stderr of the CommandError, selectStack failur
   const long = errorText(commandError(Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n")));
   assert.deepEqual(long.split("\n").slice(-2), ["line 19", "… (10 more lines)"]);
   assert.equal(errorText("plain string"), "plain string");
+});
+
+test("up is bound to its preview: the plan the preview saved (--save-plan) is the plan the update runs with (--plan), then removed", async () => {
+  const planDir = mkdtempSync(join(tmpdir(), "rollout-plans-"));
+  try {
+    const stack = new FakeStack([], {});
+    const runner = createLocalWorkspaceRunner({ workDir: WORKDIR, planDir, selectStack: async () => stack });
+    // Automation API: PreviewOptions.plan -> `pulumi preview --save-plan`, UpOptions.plan -> `pulumi up --plan`
+    // (@pulumi/pulumi automation/stack.js).
+    assert.deepEqual(await runner.up("local", OPTS), {
+      ok: false,
+      changes: {},
+      violations: [],
+      error: "no saved preview plan for stack local: an update runs only with the plan of its successful preview",
+    });
+    assert.equal(stack.upOptions, undefined, "no update without a preview");
+    await runner.preview("local", OPTS);
+    assert.equal(stack.previewOptions?.plan, join(planDir, "local.plan.json"));
+    writeFileSync(join(planDir, "local.plan.json"), "{}"); // what the CLI writes
+    await runner.up("local", OPTS);
+    assert.equal((stack.upOptions as UpOptions | undefined)?.plan, join(planDir, "local.plan.json"));
+    assert.equal(existsSync(join(planDir, "local.plan.json")), false, "a used plan is removed");
+    // A plan serves one update: the next update needs a new preview.
+    assert.equal((await runner.up("local", OPTS)).ok, false);
+    // A failed preview leaves no plan behind to update with.
+    const failing = new FakeStack([], { preview: new Error("boom") });
+    const r2 = createLocalWorkspaceRunner({ workDir: WORKDIR, planDir, selectStack: async () => failing });
+    await r2.preview("x", OPTS);
+    assert.equal((await r2.up("x", OPTS)).ok, false);
+    assert.equal(failing.upOptions, undefined);
+  } finally {
+    rmSync(planDir, { recursive: true, force: true });
+  }
 });

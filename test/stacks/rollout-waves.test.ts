@@ -329,3 +329,35 @@ test("runRollout: an exception from onEvent is rethrown after in-flight work fin
   );
   assert.deepEqual(runner.calls(), ["preview:a", "up:a"]);
 });
+
+test("runRollout: an interrupt while updates are in flight lets them finish and starts nothing new", async () => {
+  const controller = new AbortController();
+  let openA!: () => void;
+  let openB!: () => void;
+  const gateA = new Promise<void>((r) => (openA = r));
+  const gateB = new Promise<void>((r) => (openB = r));
+  // One wave of four stacks, two at a time: a and b are updating when the interrupt comes.
+  const runner = new FakeRunner({ a: { up: { gate: gateA } }, b: { up: { gate: gateB } } });
+  const running = runRollout([{ index: 1, name: "all", stacks: ["a", "b", "c", "d"], concurrency: 2 }], runner, {
+    operation: OPERATION,
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === "operation-start" && e.stack === "b" && e.phase === "up") {
+        controller.abort(); // SIGINT/SIGTERM in stacks/rollout.ts
+        setImmediate(() => (openA(), openB()));
+      }
+    },
+  });
+  const result = await running;
+  // Both in-flight updates ran to the end and their results count; c and d never started.
+  assert.deepEqual(runner.calls(), ["preview:a", "preview:b", "up:a", "up:b"]);
+  assert.ok(runner.index("last", { stack: "a", phase: "up", event: "end" }) > 0 && runner.index("last", { stack: "b", phase: "up", event: "end" }) > 0);
+  assert.deepEqual(result.outcomes.map((o) => [o.stack, o.preview, o.up]), [
+    ["a", "succeeded", "succeeded"],
+    ["b", "succeeded", "succeeded"],
+    ["c", "not-started", "not-started"],
+    ["d", "not-started", "not-started"],
+  ]);
+  assert.equal(result.interrupted, true);
+  assert.deepEqual(result.failures, []);
+});

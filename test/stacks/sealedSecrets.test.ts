@@ -14,6 +14,8 @@ const providerState = (args: { type: string; name: string }) => {
   if (args.type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: key.privateKeyPem };
   if (args.type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: key.certificatePem };
   if (args.type === "random:index/randomPassword:RandomPassword") return { result: `generated-for-${args.name}` };
+  // The SealedSecret's sealing seed.
+  if (args.type === "random:index/randomBytes:RandomBytes") return { base64: Buffer.alloc(32, 3).toString("base64") };
   return undefined;
 };
 
@@ -101,6 +103,7 @@ test("stack sealedSecrets section: controller-managed keys, secrets sealed with 
         },
       },
     ]),
+    resourceState: providerState,
   });
   assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "prod-sealed-secrets-chart").inputs.values.keyrenewperiod, "0", "renewal off: the backup holds one key");
   assert.deepEqual(stack.all("tls:index/privateKey:PrivateKey"), []);

@@ -35,10 +35,10 @@ test("the stacks are local, aws-prod, gcp-prod, azure-prod and fleet", () => {
 
 describe("npm run plan for every stack", () => {
   const expected: Record<string, { types: string[]; clusters: number }> = {
-    local: { types: ["kubernetes:batch/v1:Job", "kubernetes:external-secrets.io/v1:SecretStore", "kubernetes:bitnami.com/v1alpha1:SealedSecret"], clusters: 1 },
-    "aws-prod": { types: ["aws:kms/key:Key", "aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:cloudwatch/logGroup:LogGroup"], clusters: 1 },
-    "gcp-prod": { types: ["gcp:kms/cryptoKey:CryptoKey", "gcp:projects/iAMAuditConfig:IAMAuditConfig", "gcp:secretmanager/secretIamMember:SecretIamMember"], clusters: 1 },
-    "azure-prod": { types: ["azure-native:keyvault:Vault", "azure-native:monitor:DiagnosticSetting", "azure-native:managedidentity:FederatedIdentityCredential"], clusters: 1 },
+    local: { types: ["random:index/randomBytes:RandomBytes", "kubernetes:external-secrets.io/v1:SecretStore", "kubernetes:bitnami.com/v1alpha1:SealedSecret"], clusters: 1 },
+    "aws-prod": { types: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule", "aws:kms/key:Key", "aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:cloudwatch/logGroup:LogGroup"], clusters: 1 },
+    "gcp-prod": { types: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule", "gcp:kms/cryptoKey:CryptoKey", "gcp:projects/iAMAuditConfig:IAMAuditConfig", "gcp:secretmanager/secretIamMember:SecretIamMember"], clusters: 1 },
+    "azure-prod": { types: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule", "azure-native:keyvault:Vault", "azure-native:monitor:DiagnosticSetting", "azure-native:managedidentity:FederatedIdentityCredential"], clusters: 1 },
     fleet: { types: ["kube-secrets-platform:index:VaultTokenReviewer", "kubernetes:external-secrets.io/v1:ExternalSecret"], clusters: 3 },
   };
   for (const stack of STACKS) {
@@ -52,6 +52,12 @@ describe("npm run plan for every stack", () => {
       const types = new Set(plan.resources.map((x: any) => x.type));
       for (const t of expected[stack].types) assert.ok(types.has(t), `${stack} plans a ${t}`);
       assert.equal(plan.resources.filter((x: any) => x.type === "kube-secrets-platform:index:SecretsPlatform").length, expected[stack].clusters);
+      // Day one on adopted clusters: no rewrite Job until the config states the key the cluster encrypts with.
+      assert.deepEqual(
+        plan.resources.filter((x: any) => x.type === "kubernetes:batch/v1:Job" && String(x.inputs.metadata?.name ?? "").startsWith("secrets-reencrypt-")).map((x: any) => x.name),
+        [],
+        `${stack} ships without a rewrite Job (no encryptingWith stated)`,
+      );
       // Shipped at stage 1: nothing talks to Vault's API on the first `up` (no vault provider, no vault resource),
       // and every Vault chart's server pods are Ready while sealed/uninitialized (vault-helm's statefulset template
       // turns server.readinessProbe.path into an httpGet probe when set).

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { EksAuditLogging, InvalidArgumentsError, eksSecretReadFilterPattern } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 
@@ -139,4 +140,22 @@ test("EksAuditLogging: invalid args throw naming each field, before anything reg
     assert.throws(() => new EksAuditLogging("long", { clusterName: "c", secretReadAlarm: { allowedUsernames: many } }), /secretReadAlarm\.allowedUsernames: the filter pattern would be \d+ characters, CloudWatch allows 1024; use wildcards/);
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+test("EksAuditLogging adoptExistingLogGroup: the existing /aws/eks/<name>/cluster group is imported, not created again", async () => {
+  const stack = await runProgram(() => {
+    new EksAuditLogging("again", { clusterName: "prod-eks", adoptExistingLogGroup: true });
+    new EksAuditLogging("fresh", { clusterName: "other-eks" });
+  });
+  const adopted = stack.one("aws:cloudwatch/logGroup:LogGroup", "again-log-group");
+  // The Pulumi engine reads the `import` option as the provider id to adopt; aws.cloudwatch.LogGroup's id is its name.
+  assert.equal(adopted.options.importId, "/aws/eks/prod-eks/cluster");
+  assert.deepEqual(adopted.options.ignoreChanges.sort(), ["kmsKeyId", "retentionInDays", "tags", "tagsAll"]);
+  assert.equal(adopted.inputs.name, "/aws/eks/prod-eks/cluster");
+  const fresh = stack.one("aws:cloudwatch/logGroup:LogGroup", "fresh-log-group");
+  assert.equal(fresh.options.importId, undefined);
+  assert.deepEqual(fresh.options.ignoreChanges, []);
+  await runProgram(() => {
+    assert.throws(() => new EksAuditLogging("x", { clusterName: pulumi.output("late"), adoptExistingLogGroup: true }), /adoptExistingLogGroup: needs a plain clusterName/);
+  });
 });

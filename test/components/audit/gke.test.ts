@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GkeAuditLogging, InvalidArgumentsError, gkeSecretAccessFilter } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
+import { gkeAuditLogConfigs } from "../../../components/audit/gke";
 
 const WRITER = "serviceAccount:service-123456789@gcp-sa-logging.iam.gserviceaccount.com";
 const writerState = (a: { type: string }) => (a.type === "gcp:logging/projectSink:ProjectSink" ? { writerIdentity: WRITER } : undefined);
@@ -120,4 +121,28 @@ test("GkeAuditLogging: invalid args throw naming each field, before anything reg
     assert.throws(() => new GkeAuditLogging("none", { project: "example-project", sink: {} }), /sink: set exactly one of bigquery, pubsub, storage, got none/);
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+test("GkeAuditLogging keeps the project's existing exemptions for container.googleapis.com (the audit config is authoritative for the service)", async () => {
+  const policy = {
+    auditConfigs: [
+      { service: "container.googleapis.com", auditLogConfigs: [{ logType: "DATA_READ", exemptedMembers: ["serviceAccount:scanner@p.iam.gserviceaccount.com"] }, { logType: "ADMIN_READ", exemptedMembers: ["user:ops@example.com"] }] },
+      { service: "allServices", auditLogConfigs: [{ logType: "DATA_WRITE", exemptedMembers: ["user:other@example.com"] }] },
+    ],
+  };
+  const stack = await runProgram(
+    () => {
+      new GkeAuditLogging("keep", { project: "example-project", exemptedMembers: ["serviceAccount:eso@example-project.iam.gserviceaccount.com"] });
+    },
+    { invokes: { "gcp:projects/getIamPolicy:getIamPolicy": (inputs) => ({ project: inputs.project, policyData: JSON.stringify(policy), etag: "x", id: inputs.project }) } },
+  );
+  // What terraform-provider-google's google_project_iam_audit_config writes as the service's whole entry.
+  assert.deepEqual(stack.one("gcp:projects/iAMAuditConfig:IAMAuditConfig").inputs.auditLogConfigs, [
+    { logType: "ADMIN_READ", exemptedMembers: ["user:ops@example.com"] },
+    { logType: "DATA_READ", exemptedMembers: ["serviceAccount:eso@example-project.iam.gserviceaccount.com", "serviceAccount:scanner@p.iam.gserviceaccount.com"] },
+    { logType: "DATA_WRITE" },
+  ]);
+  // Another service's exemptions are not this service's.
+  assert.deepEqual(gkeAuditLogConfigs(JSON.stringify(policy), []).find((c) => c.logType === "DATA_WRITE"), { logType: "DATA_WRITE" });
+  assert.deepEqual(gkeAuditLogConfigs("{}", []), [{ logType: "ADMIN_READ" }, { logType: "DATA_READ" }, { logType: "DATA_WRITE" }]);
 });

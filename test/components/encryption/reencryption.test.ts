@@ -139,3 +139,37 @@ test("SecretsReencryption: invalid args throw naming each field before anything 
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
 });
+
+test("SecretsReencryption: Pulumi waits for the Job until its deadline (+10 min), not its default 10 minutes", async () => {
+  const stack = await runProgram(() => {
+    new SecretsReencryption("d", { trigger: "secretbox/k1" });
+    new SecretsReencryption("long", { trigger: "secretbox/k1", jobNamespace: "rewrite-long", activeDeadlineSeconds: 4 * 3600 });
+  });
+  const d = stack.one("kubernetes:batch/v1:Job", "d-job");
+  assert.equal(d.inputs.spec.activeDeadlineSeconds, 3600);
+  // The engine reads customTimeouts as Go durations (pulumi/sdk resource options -> RegisterResourceRequest.customTimeouts).
+  assert.deepEqual(d.options.customTimeouts, { create: "4200s", update: "4200s", delete: "" });
+  const long = stack.one("kubernetes:batch/v1:Job", "long-job");
+  assert.equal(long.inputs.spec.activeDeadlineSeconds, 14400);
+  assert.deepEqual(long.options.customTimeouts, { create: "15000s", update: "15000s", delete: "" });
+});
+
+test("SecretsReencryption: a trigger taken from the cluster resource orders the Job after that cluster's update", async () => {
+  let job: SecretsReencryption | undefined;
+  const stack = await runProgram(() => {
+    // Stands in for the cluster resource whose update turns encryption on (e.g. aws.eks.Cluster).
+    class Cluster extends pulumi.CustomResource {
+      declare public readonly keyArn: pulumi.Output<string>;
+      constructor(n: string) {
+        super("test:index:Cluster", n, { keyArn: "arn:aws:kms:us-east-1:123456789012:key/1" });
+      }
+    }
+    const cluster = new Cluster("cluster");
+    job = new SecretsReencryption("after", { trigger: cluster.keyArn });
+  });
+  const cluster = stack.one("test:index:Cluster", "cluster");
+  const j = stack.one("kubernetes:batch/v1:Job", "after-job");
+  assert.ok(j.options.dependsOn.includes(cluster.urn), "the Job depends on the cluster through its trigger");
+  assert.equal(j.inputs.metadata.name, `secrets-reencrypt-${triggerHash("arn:aws:kms:us-east-1:123456789012:key/1")}`);
+  assert.equal(await unwrap(job!.rewrittenWith), "arn:aws:kms:us-east-1:123456789012:key/1");
+});

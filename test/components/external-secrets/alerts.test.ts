@@ -20,6 +20,8 @@ test("ExternalSecretsAlerts: PrometheusRule on ESO's real metric names with the 
     "ExternalSecretSyncErrors",
     "ExternalSecretsProviderApiErrors",
     "SecretStoreNotReady",
+    "PushSecretNotReady",
+    "ExternalSecretsOperatorDown",
     "ClusterSecretStoreNotReady",
   ]);
   assert.deepEqual(
@@ -29,6 +31,11 @@ test("ExternalSecretsAlerts: PrometheusRule on ESO's real metric names with the 
       ["sum by (namespace, exported_namespace, name) (increase(externalsecret_sync_calls_error[10m])) > 0", "10m", "warning"],
       ['sum by (provider, call) (increase(externalsecret_provider_api_calls_count{status="error"}[10m])) > 0', "10m", "warning"],
       ['max by (namespace, exported_namespace, name) (secretstore_status_condition{condition="Ready",status="False"}) == 1', "10m", "critical"],
+      // external-secrets v2.9.0 pkg/controllers/pushsecret/psmetrics/psmetrics.go: pushsecret_status_condition
+      // {name, namespace, condition, status}, 1 on the current status.
+      ['max by (namespace, exported_namespace, name) (pushsecret_status_condition{condition="Ready",status="False"}) == 1', "10m", "critical"],
+      // The chart's metrics Service is <fullname>-metrics (templates/service.yaml); a ServiceMonitor's job is the Service name.
+      ['absent(up{job="external-secrets-metrics",namespace="external-secrets"} == 1)', "5m", "critical"],
       ['max by (name) (clustersecretstore_status_condition{condition="Ready",status="False"}) == 1', "10m", "critical"],
     ],
   );
@@ -56,6 +63,8 @@ test("ExternalSecretsAlerts: custom window and severities; bad durations and sev
       ["ExternalSecretSyncErrors", "10m", "info"],
       ["ExternalSecretsProviderApiErrors", "10m", "info"],
       ["SecretStoreNotReady", "30m", "warning"],
+      ["PushSecretNotReady", "30m", "warning"],
+      ["ExternalSecretsOperatorDown", "5m", "critical"],
       ["ClusterSecretStoreNotReady", "30m", "warning"],
     ],
   );

@@ -207,7 +207,7 @@ test("AwsSecretsManagerAccess: wildcards, IRSA without an OIDC provider and malf
         return true;
       },
     );
-    assert.throws(() => new AwsSecretsManagerAccess("none", { oidcProvider: OIDC, serviceAccounts: [STORE_SA] }), /secretArns: list at least one secret ARN \(or parameterArns\)/);
+    assert.throws(() => new AwsSecretsManagerAccess("none", { oidcProvider: OIDC, serviceAccounts: [STORE_SA] }), /secretArns: list at least one secret ARN \(or parameterArns, or pushSecretNames\)/);
     assert.throws(
       () => new AwsSecretsManagerAccess("pi", { mode: "pod-identity", allowControllerIdentity: true, serviceAccounts: [STORE_SA], secretArns: [SECRET] }),
       /clusterName: required when mode is pod-identity/,
@@ -216,4 +216,55 @@ test("AwsSecretsManagerAccess: wildcards, IRSA without an OIDC provider and malf
     assert.throws(() => new AwsSecretsManagerAccess("p", { oidcProvider: OIDC, serviceAccounts: [STORE_SA], parameterArns: [`${PARAM}*`] }), /parameterArns\[0\]: wildcards are not allowed/);
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+test("AwsSecretsManagerAccess: pushSecretNames get exactly the calls ESO's AWS PushSecret makes, on exactly that secret's ARN pattern", async () => {
+  const stack = await runProgram(
+    () => {
+      new AwsSecretsManagerAccess("push", { clusterName: "prod-eks", secretArns: [SECRET], pushSecretNames: ["prod/sealed-secrets-keys"] });
+    },
+    { resourceState: roleState },
+  );
+  const policy = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy", "push-read-secrets").inputs.policy);
+  // external-secrets v2.9.0 providers/v1/aws/secretsmanager/secretsmanager.go PushSecret: DescribeSecret; on
+  // ResourceNotFound CreateSecret (with the managed-by tag: TagResource); else GetSecretValue, DeleteResourcePolicy
+  // (manageResourcePolicy without a policy), PutSecretValue. Secrets Manager appends "-" and 6 random characters
+  // to the ARN of a new secret: `-??????` matches exactly those, not "prod/sealed-secrets-keys-old-AbCdEf".
+  assert.deepEqual(policy.Statement, [
+    {
+      Sid: "ReadListedSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"],
+      Resource: [SECRET],
+    },
+    {
+      Sid: "PushListedSecrets",
+      Effect: "Allow",
+      Action: [
+        "secretsmanager:CreateSecret",
+        "secretsmanager:DeleteResourcePolicy",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:TagResource",
+      ],
+      Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/sealed-secrets-keys-??????"],
+    },
+  ]);
+  const actions = policy.Statement.flatMap((s: any) => s.Action);
+  assert.ok(!actions.includes("secretsmanager:DeleteSecret"), "the backup is never deleted by ESO");
+  assert.ok(!actions.some((a: string) => a.includes("*")));
+});
+
+test("AwsSecretsManagerAccess: a push name with a wildcard (write access to many secrets) is refused with its path", async () => {
+  await runProgram(() => {
+    assert.throws(
+      () => new AwsSecretsManagerAccess("bad", { clusterName: "c", pushSecretNames: ["prod/*", "ok/name"] }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentsError);
+        assert.deepEqual(e.problems, ['pushSecretNames[0]: must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -, no wildcards), got "prod/*"']);
+        return true;
+      },
+    );
+  });
 });

@@ -5,7 +5,7 @@ import { goDuration, goDurationSeconds as parseGoDuration } from "../../../compo
 import { runProgram } from "../../harness/pulumi";
 import { validateEsoObject } from "./models";
 
-test("ExternalSecret: secure, cost-aware defaults (1h, Owner, Retain) and a template; valid against the ESO model", async () => {
+test("ExternalSecret: secure, cost-aware defaults (1h, Orphan: removing it keeps the Secret, Retain) and a template; valid against the ESO model", async () => {
   const stack = await runProgram(() => {
     new ExternalSecret("db", {
       namespace: "apps",
@@ -38,7 +38,9 @@ test("ExternalSecret: secure, cost-aware defaults (1h, Owner, Retain) and a temp
   assert.deepEqual(db.inputs.spec, {
     secretStoreRef: { name: "vault-kv", kind: "SecretStore" },
     refreshInterval: "1h",
-    target: { creationPolicy: "Owner", deletionPolicy: "Retain" },
+    // external-secrets apis/externalsecrets/v1/externalsecret_types.go: Orphan sets no ownerReference, so the
+    // Secret outlives the ExternalSecret (Owner would let the garbage collector delete it on removal).
+    target: { creationPolicy: "Orphan", deletionPolicy: "Retain" },
     data: [
       { secretKey: "username", remoteRef: { key: "apps/db", property: "username" } },
       { secretKey: "password", remoteRef: { key: "apps/db", property: "password" } },
@@ -153,7 +155,7 @@ test("ClusterExternalSecret: non-empty namespace selectors and the ExternalSecre
     externalSecretSpec: {
       secretStoreRef: { name: "vault", kind: "ClusterSecretStore" },
       refreshInterval: "1h",
-      target: { creationPolicy: "Owner", deletionPolicy: "Retain" },
+      target: { creationPolicy: "Orphan", deletionPolicy: "Retain" },
       data: [{ secretKey: "ca.crt", remoteRef: { key: "pki/ca", property: "pem" } }],
     },
   });

@@ -22,7 +22,7 @@ function selfManagedArgs(): SecretsPlatformArgs {
   return {
     clusterName: "c1",
     namespaces: [{ namespace: "apps" }],
-    encryption: { selfManaged: { providers: [{ secretbox: { keys: [{ name: "k1" }] } }, { identity: true }] }, reencryption: {} },
+    encryption: { selfManaged: { providers: [{ secretbox: { keys: [{ name: "k1" }] } }, { identity: true }] }, reencryption: { trigger: "secretbox/k1" } },
     vault: {
       cluster: { csiProvider: { enabled: true } },
       configuration: {
@@ -112,7 +112,7 @@ test("self-managed platform: every part is a child of the platform and uses the 
   for (const r of stack.resources.filter((x) => x.type.startsWith("vault:"))) assert.ok(r.provider?.startsWith(`${vaultProvider.urn}::`), r.name);
 });
 
-test("self-managed platform: the rewrite Job is triggered by the encryption key; the EncryptionConfiguration is a secret", async () => {
+test("self-managed platform: the rewrite Job is triggered by the stated key; the EncryptionConfiguration is a secret", async () => {
   const { stack, platform } = local;
   const job = stack.one("kubernetes:batch/v1:Job");
   assert.equal(job.inputs.metadata.name, `secrets-reencrypt-${triggerHash("secretbox/k1")}`);
@@ -187,7 +187,7 @@ test("EKS platform: KMS key, rewrite on the key ARN, IRSA on the store's own acc
       platform = new SecretsPlatform("prod", {
         clusterName: "prod",
         clusterKind: "eks",
-        encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/eks-cluster" }, reencryption: {} },
+        encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/eks-cluster" }, reencryption: { trigger: keyArn } },
         externalSecrets: {
           aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
           stores: [{ clusterScoped: true, storeName: "aws", provider: { aws: { region: "us-east-1" } }, conditions: [{ namespaces: ["payments"] }] }],
@@ -423,4 +423,115 @@ test("platform network policies: auto-unseal egress reaches the KMS and exactly 
   fleet.networkPolicies = { vaultClientCidrs: ["203.0.113.0/28"] };
   assert.deepEqual(validateSecretsPlatform(fleet).filter((p) => p.startsWith("networkPolicies")), []);
   assert.deepEqual(validateSecretsPlatform({ ...selfManagedArgs(), kubernetesVersion: "latest" }), ['kubernetesVersion: must be a Kubernetes version such as 1.33, got "latest"']);
+});
+
+test("rewrite trigger: required, never the key the platform creates; self-managed: a key of the configuration", async () => {
+  const problemsOf = (args: SecretsPlatformArgs) => {
+    try {
+      new SecretsPlatform("p", args);
+      return [];
+    } catch (e) {
+      assert.ok(e instanceof InvalidArgumentsError);
+      return e.problems;
+    }
+  };
+  await runProgram(() => {
+    assert.deepEqual(problemsOf({ clusterName: "p", clusterKind: "eks", encryption: { eks: { clusterRoleArn: "arn:aws:iam::123456789012:role/c" }, reencryption: {} } }), [
+      "encryption.reencryption.trigger: required: the key the cluster encrypts Secrets with now (e.g. the KMS key ARN the cluster reports)",
+    ]);
+    const sm = { providers: [{ secretbox: { keys: [{ name: "k2" }, { name: "k1" }] } }] };
+    assert.deepEqual(problemsOf({ clusterName: "p", encryption: { selfManaged: sm, reencryption: { trigger: "secretbox/k3" } } }), [
+      'encryption.reencryption.trigger: "secretbox/k3" is not a key of encryption.selfManaged (one of secretbox/k2, secretbox/k1)',
+    ]);
+    // Retiring k0 while the cluster still writes with k1 (the stated key): the rewrite with k2 has not run.
+    assert.deepEqual(problemsOf({ clusterName: "p", encryption: { selfManaged: { ...sm, retiredKeys: [{ name: "k0" }] }, reencryption: { trigger: "secretbox/k1" } } }), [
+      'encryption.selfManaged.retiredKeys[0]: key "k0" may still encrypt Secrets: retire it only with a rewrite with the write key "secretbox/k2" (the key the cluster encrypts with now), got a rewrite with "secretbox/k1"',
+    ]);
+    assert.deepEqual(problemsOf({ clusterName: "p", encryption: { selfManaged: { ...sm, retiredKeys: [{ name: "k0" }] } } }), [
+      'encryption.selfManaged.retiredKeys[0]: key "k0" may still encrypt Secrets: retire it only with a rewrite with the write key "secretbox/k2" (the key the cluster encrypts with now), got no rewrite',
+    ]);
+  });
+});
+
+test("self-managed retirement: the retired key leaves the configuration only after the rewrite Job, and stays in state (protected)", async () => {
+  let platform: SecretsPlatform | undefined;
+  const stack = await runProgram(
+    () => {
+      platform = new SecretsPlatform("r", {
+        clusterName: "r",
+        encryption: {
+          selfManaged: { providers: [{ secretbox: { keys: [{ name: "k2" }] } }], retiredKeys: [{ name: "k1" }] },
+          reencryption: { trigger: "secretbox/k2" },
+        },
+      });
+    },
+    { resourceState: planResourceState },
+  );
+  const keys = stack.all("random:index/randomBytes:RandomBytes");
+  assert.deepEqual(keys.map((k) => k.name).sort(), ["r-encryption-key-k1", "r-encryption-key-k2"], "the retired key's resource stays");
+  // The engine refuses to delete a protected resource: dropping a key from the program fails the update.
+  assert.deepEqual(keys.map((k) => k.options.protect), [true, true]);
+  const yaml = await unwrap(platform!.encryptionConfigYaml);
+  assert.match(yaml!, /name: k2/);
+  assert.doesNotMatch(yaml!, /name: k1/);
+  const job = stack.one("kubernetes:batch/v1:Job");
+  assert.equal(job.inputs.metadata.name, `secrets-reencrypt-${triggerHash("secretbox/k2")}`);
+  // The output without k1 is derived from the Job's status: the engine resolves it only after the Job completed.
+  const deps: Set<pulumi.Resource> = await (platform!.encryptionConfigYaml as any).allResources();
+  const urns = await Promise.all([...deps].map((r) => unwrap(r.urn)));
+  assert.ok(urns.includes(job.urn), "the configuration without the retired key waits for the rewrite Job");
+  // Without a retired key, the configuration does not wait for the Job (that Job runs after it is installed).
+  const plain = local.platform.encryptionConfigYaml as any;
+  const plainUrns = await Promise.all([...((await plain.allResources()) as Set<pulumi.Resource>)].map((r) => unwrap(r.urn)));
+  assert.ok(!plainUrns.some((u) => u.endsWith("::c1-reencryption-job")), plainUrns.join(","));
+});
+
+test("sealing-key backup on AWS: the platform's ESO role may write exactly the backup secret, and the PushSecret waits for ESO's chart and the store", async () => {
+  const stack = await runProgram(
+    () => {
+      new SecretsPlatform("kb", {
+        clusterName: "kb",
+        clusterKind: "eks",
+        externalSecrets: {
+          aws: { clusterName: "kb", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          stores: [{ storeName: "aws-sm", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { aws: { region: "us-east-1" } } }],
+        },
+        sealedSecrets: { controller: { keyBackup: { secretStoreName: "aws-sm", remoteKey: "prod/sealing-keys" } } },
+      });
+    },
+    { resourceState: planResourceState },
+  );
+  const policy = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+  assert.deepEqual(policy.Statement.find((s: any) => s.Sid === "PushListedSecrets"), {
+    Sid: "PushListedSecrets",
+    Effect: "Allow",
+    Action: ["secretsmanager:CreateSecret", "secretsmanager:DeleteResourcePolicy", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:TagResource"],
+    Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/sealing-keys-??????"],
+  });
+  const push = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret");
+  assert.deepEqual(push.inputs.spec.secretStoreRefs, [{ name: "aws-sm", kind: "ClusterSecretStore" }]);
+  const esoChart = stack.all("kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "external-secrets")!;
+  const store = stack.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
+  // The engine orders a resource after every resource its inputs came from (component outputs expand to children).
+  assert.ok(push.options.dependsOn.includes(esoChart.urn), "the PushSecret waits for ESO's chart (its CRDs)");
+  assert.ok(push.options.dependsOn.includes(store.urn), "and for the store it pushes to");
+});
+
+test("sealing-key backup through a store with its own identity grants nothing to the controller's role", async () => {
+  const stack = await runProgram(
+    () => {
+      new SecretsPlatform("kb2", {
+        clusterName: "kb2",
+        clusterKind: "eks",
+        externalSecrets: {
+          aws: { clusterName: "kb2", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          stores: [{ storeName: "vault", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { vault: { server: "https://vault.example:8200", path: "secret", auth: { kubernetes: { role: "r" } } } } }],
+        },
+        sealedSecrets: { controller: { keyBackup: { secretStoreName: "vault", remoteKey: "prod/sealing-keys" } } },
+      });
+    },
+    { resourceState: planResourceState },
+  );
+  const policy = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+  assert.deepEqual(policy.Statement.map((s: any) => s.Sid), ["ReadListedSecrets"]);
 });

@@ -119,6 +119,8 @@ test("SealedSecretsController: a managed RSA-4096 key stored as the active key S
       resourceState: (args) => {
         if (args.type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: key.privateKeyPem };
         if (args.type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: key.certificatePem };
+        // What the random provider computes for the SealedSecret's sealing seed.
+        if (args.type === "random:index/randomBytes:RandomBytes") return { base64: Buffer.alloc(32, 7).toString("base64") };
         return undefined;
       },
     },
@@ -243,4 +245,65 @@ test("removing the controller or a SealedSecret never deletes key Secrets, the C
     undefined,
     "other chart objects are untouched",
   );
+});
+
+test("SealedSecretsController keyImport: the key Secret the controller loads is written by an ExternalSecret before the chart, renewal off", async () => {
+  const stack = await runProgram(() => {
+    new SealedSecretsController("restore", { keyImport: { secretStoreName: "aws-secrets-manager", remoteKey: "prod/sealed-secrets-keys" } });
+  });
+  const es = stack.one("kubernetes:external-secrets.io/v1:ExternalSecret", "restore-key-import-external-secret");
+  assert.equal(es.inputs.metadata.name, "sealed-secrets-controller-key-import");
+  assert.equal(es.inputs.metadata.namespace, "kube-system");
+  // @pulumi/kubernetes >= 4.18 waits for the condition named by pulumi.com/waitFor on any resource.
+  assert.deepEqual(es.inputs.metadata.annotations, { "pulumi.com/waitFor": "condition=Ready" });
+  // The Secret as the sealed-secrets controller loads keys (bitnami-labs/sealed-secrets pkg/controller/main.go:
+  // List with label selector sealedsecrets.bitnami.com/sealed-secrets-key=active, Data["tls.key"], Data["tls.crt"];
+  // keys.go writes its own as kubernetes.io/tls) and as
+  // ESO renders it (external-secrets apis/externalsecrets/v1/externalsecret_types.go target.template).
+  assert.deepEqual(es.inputs.spec, {
+    secretStoreRef: { name: "aws-secrets-manager", kind: "ClusterSecretStore" },
+    refreshInterval: "1h",
+    target: {
+      name: "sealed-secrets-key-imported",
+      creationPolicy: "Orphan",
+      deletionPolicy: "Retain",
+      template: { type: "kubernetes.io/tls", engineVersion: "v2", mergePolicy: "Replace", metadata: { labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" } } },
+    },
+    data: [
+      { secretKey: "tls.crt", remoteRef: { key: "prod/sealed-secrets-keys", property: "tls.crt" } },
+      { secretKey: "tls.key", remoteRef: { key: "prod/sealed-secrets-keys", property: "tls.key" } },
+    ],
+  });
+  const chart = stack.one(CHART, "restore-chart");
+  assert.equal(chart.inputs.values.keyrenewperiod, "0", "a renewed key would exist in this cluster only");
+  const esComponent = stack.one("kube-secrets-platform:index:ExternalSecret", "restore-key-import");
+  assert.ok(chart.options.dependsOn.includes(esComponent.urn) || chart.options.dependsOn.includes(es.urn), "the controller starts after the key is imported");
+});
+
+test("key backup and key import are two ends of one format: what the PushSecret writes is what the ExternalSecret reads", async () => {
+  const stack = await runProgram(() => {
+    new SealedSecretsController("hub", { keyBackup: { secretStoreName: "store", remoteKey: "fleet/sealing-key" } });
+    new SealedSecretsController("spoke", { namespace: "sealed", keyImport: { secretStoreName: "store", remoteKey: "fleet/sealing-key" } });
+  });
+  const pushed = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret").inputs.spec.data.map((d: any) => [d.match.secretKey, d.match.remoteRef.remoteKey, d.match.remoteRef.property]);
+  const read = stack.one("kubernetes:external-secrets.io/v1:ExternalSecret").inputs.spec.data.map((d: any) => [d.secretKey, d.remoteRef.key, d.remoteRef.property]);
+  assert.deepEqual(read, pushed);
+});
+
+test("SealedSecretsController keyImport: renewal, managedKey and bad fields are refused by name", async () => {
+  const problems = validateSealedSecretsController({
+    keyRenewalPeriod: "720h",
+    managedKey: {},
+    keyImport: { secretStoreName: "s", remoteKey: "", secretName: "Bad_Name", refreshInterval: "soon" },
+  });
+  assert.deepEqual(problems, [
+    "keyImport.remoteKey: must not be empty",
+    'keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "720h"',
+    'keyRenewalPeriod: must be unset or 0 with keyImport (a renewed key would exist in this cluster only), got "720h"',
+    "keyImport: set either managedKey or keyImport (both would be active sealing keys)",
+    ...problems.filter((p) => p.startsWith("keyImport.refreshInterval")),
+    ...problems.filter((p) => p.startsWith("keyImport.secretName")),
+  ]);
+  assert.equal(problems.filter((p) => p.startsWith("keyImport.refreshInterval")).length, 1);
+  assert.equal(problems.filter((p) => p.startsWith("keyImport.secretName")).length, 1);
 });

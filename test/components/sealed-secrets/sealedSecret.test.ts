@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidArgumentsError, SealedSecret, unsealValue, type SealedSecretArgs, type SealingScope } from "../../../components";
-import {
-  changedKeys,
-  createOutputs,
-  stableCiphertextProvider,
-  updateOutputs,
-  type StableCiphertextInputs,
-  type StableCiphertextOutputs,
-} from "../../../components/sealed-secrets/stableCiphertext";
-import { redact, reveal } from "../../../cli/lib/mockRuntime";
+import { randomBytes } from "node:crypto";
+import { InvalidArgumentsError, SealedSecret, sealValueWithSeed, unsealValue, type SealedSecretArgs, type SealingScope } from "../../../components";
+import { redact } from "../../../cli/lib/mockRuntime";
 import { runProgram, unwrap, type TestStack } from "../../harness/pulumi";
 import { testKeyPair } from "./testCerts";
 
 const SS = "kubernetes:bitnami.com/v1alpha1:SealedSecret";
-const DYN = "pulumi-nodejs:dynamic/kube-secrets-platform:StableCiphertext";
+const SEED = "random:index/randomBytes:RandomBytes";
+/** What the random provider computes for the seed (the engine then keeps it in state across runs). */
+const seedState = (seed: string) => (args: { type: string }) => (args.type === SEED ? { base64: seed } : undefined);
+const SEED_1 = randomBytes(32).toString("base64");
 const key = testKeyPair(2048);
 
 const plain = (v: Buffer) => v.toString("utf8");
@@ -34,12 +30,17 @@ test("SealedSecret: a bitnami.com/v1alpha1 SealedSecret whose values unseal only
     });
     new SealedSecret("shared", { namespace: "team-a", certificatePem: key.certificatePem, scope: "namespace-wide", data: { token: "ns-token-value" } });
     new SealedSecret("global", { namespace: "team-a", certificatePem: key.certificatePem, scope: "cluster-wide", data: { token: "cluster-token-value" } });
-  });
+  }, { resourceState: seedState(SEED_1) });
 
   const component = stack.one("kube-secrets-platform:index:SealedSecret", "db");
   const cr = stack.one(SS, "db-sealed-secret");
   assert.equal(cr.parent, component.urn);
-  assert.equal(stack.one(DYN, "db-ciphertext").parent, component.urn);
+  // No dynamic provider anywhere (pulumi/pulumi#5455): the seed is an ordinary provider resource.
+  const seed = stack.one(SEED, "db-seal-seed");
+  assert.equal(seed.parent, component.urn);
+  assert.deepEqual(seed.inputs, { length: 32 });
+  assert.deepEqual([...new Set(seed.options.additionalSecretOutputs)].sort(), ["base64", "hex"], "the seed is a secret in state");
+  assert.deepEqual(stack.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")), []);
   const { encryptedData, ...spec } = cr.inputs.spec;
   assert.deepEqual(
     { apiVersion: cr.inputs.apiVersion, kind: cr.inputs.kind, metadata: cr.inputs.metadata, spec },
@@ -84,34 +85,16 @@ test("SealedSecret: a bitnami.com/v1alpha1 SealedSecret whose values unseal only
   assert.deepEqual(global.metadata.annotations, { "sealedsecrets.bitnami.com/cluster-wide": "true" });
   assert.equal(unseal(global.spec.encryptedData.token, "other-ns", "x", "cluster-wide"), "cluster-token-value");
 
-  // The plaintext is only ever a secret input: never in any recorded input once secrets are redacted,
-  // never in the serialized provider.
+  // The plaintext is only ever a secret input: never in any recorded input once secrets are redacted.
   const redacted = JSON.stringify(stack.resources.map((r) => redact(r.rawInputs)));
   for (const secret of ["hunter2-correct-horse", "ns-token-value", "cluster-token-value"]) assert.ok(!redacted.includes(secret), secret);
-  const dyn = stack.one(DYN, "db-ciphertext");
-  assert.ok(stack.isSecret(dyn, ["values"]), "values are a secret input");
   assert.ok(!stack.isSecret(cr, ["spec", "encryptedData"]), "ciphertext is deliberately public");
-  assert.ok(!String(dyn.inputs.__provider).includes("hunter2"), "the serialized provider captures no values");
-  assert.match(String(dyn.inputs.__provider), /exports\.handler/);
 });
 
-/** Runs the same program twice; the second run answers the dynamic resource the way the engine would. */
+/** Runs the same program twice; the seed keeps its value in state between runs, as the engine keeps it. */
 async function twoRuns(first: SealedSecretArgs, second: SealedSecretArgs): Promise<[TestStack, TestStack]> {
-  const states = new Map<string, StableCiphertextOutputs>();
-  const run1 = await runProgram(() => new SealedSecret("app", first));
-  const dyn1 = run1.one(DYN, "app-ciphertext").inputs as StableCiphertextInputs;
-  // Engine: create() stores its outputs.
-  states.set("app-ciphertext", createOutputs(dyn1));
-  const run2 = await runProgram(() => new SealedSecret("app", second), {
-    resourceState: (args) => {
-      if (args.type !== DYN) return undefined;
-      const olds = states.get(args.name)!;
-      const news = reveal(args.inputs) as StableCiphertextInputs;
-      // Engine: diff() without changes keeps the old outputs (a "same" step); otherwise update().
-      const outs = changedKeys(olds, news).length === 0 ? { ...olds } : updateOutputs(olds, news);
-      return outs as unknown as Record<string, unknown>;
-    },
-  });
+  const run1 = await runProgram(() => new SealedSecret("app", first), { resourceState: seedState(SEED_1) });
+  const run2 = await runProgram(() => new SealedSecret("app", second), { resourceState: seedState(SEED_1) });
   return [run1, run2];
 }
 
@@ -121,8 +104,9 @@ const base: SealedSecretArgs = { namespace: "team-a", certificatePem: key.certif
 test("SealedSecret: rebuilding with unchanged inputs yields identical SealedSecret inputs", async () => {
   const [run1, run2] = await twoRuns(base, { ...base, data: { b: "beta-value", a: pulumi.secret("alpha-value") } });
   assert.deepEqual(run2.one(SS, "app-sealed-secret").inputs, run1.one(SS, "app-sealed-secret").inputs);
-  // The fresh proposals differ every run: it is the pinning that keeps the resource stable.
-  assert.notDeepEqual(run2.one(DYN, "app-ciphertext").inputs.encryptedData, run1.one(DYN, "app-ciphertext").inputs.encryptedData);
+  // Another seed (another stack, or a replaced seed) seals differently: the text depends on the secret seed.
+  const other = await runProgram(() => new SealedSecret("app", base), { resourceState: seedState(randomBytes(32).toString("base64")) });
+  assert.notDeepEqual(other.one(SS, "app-sealed-secret").inputs.spec.encryptedData, run1.one(SS, "app-sealed-secret").inputs.spec.encryptedData);
 });
 
 test("SealedSecret: a changed value reseals only that key; a changed certificate, scope or name reseals all", async () => {
@@ -157,29 +141,20 @@ test("SealedSecret: a changed value reseals only that key; a changed certificate
   }
 });
 
-test("stable ciphertext provider: create, diff and update as the engine calls them", async () => {
-  const inputs: StableCiphertextInputs = {
-    certificatePem: key.certificatePem,
-    namespace: "ns",
-    name: "n",
-    scope: "strict",
-    values: { k: "value-one" },
-    encryptedData: { k: "proposal-1" },
-  };
-  const created = await stableCiphertextProvider.create(inputs);
-  const outs = created.outs as StableCiphertextOutputs;
-  assert.deepEqual(outs.encryptedData, { k: "proposal-1" });
-  assert.equal(Buffer.from(outs.hashKey, "base64").length, 32);
-  assert.ok(!JSON.stringify(outs).includes("value-one"), "no plaintext in the outputs");
-  const same = await stableCiphertextProvider.diff!(created.id, outs, { ...inputs, encryptedData: { k: "proposal-2" } });
-  assert.equal(same.changes, false);
-  const changed = await stableCiphertextProvider.diff!(created.id, outs, { ...inputs, values: { k: "value-two" }, encryptedData: { k: "proposal-3" } });
-  assert.equal(changed.changes, true);
-  const updated = await stableCiphertextProvider.update!(created.id, outs, { ...inputs, values: { k: "value-one", j: "new" }, encryptedData: { k: "p4", j: "p5" } });
-  assert.deepEqual(updated.outs.encryptedData, { j: "p5", k: "proposal-1" });
-  assert.equal(updated.outs.hashKey, outs.hashKey, "the HMAC key is kept");
-  // A different HMAC key gives different hashes for the same inputs: the hash is keyed.
-  assert.notDeepEqual(createOutputs(inputs).hashes, outs.hashes);
+test("sealValueWithSeed: deterministic per input, kubeseal's format, decrypted by OpenSSL's own OAEP-SHA256 with the scope label", () => {
+  const seed = randomBytes(32);
+  const args = { certificatePem: key.certificatePem, namespace: "ns", name: "n", dataKey: "k", value: "v-1", seed };
+  const a = sealValueWithSeed(args);
+  assert.equal(sealValueWithSeed(args), a, "same inputs, same text");
+  // unsealValue decrypts with crypto.privateDecrypt (OpenSSL RSA_PKCS1_OAEP_PADDING, SHA-256, label "ns/n"), the
+  // same RSAES-OAEP-DECRYPT as Go's rsa.DecryptOAEP in the controller (bitnami-labs/sealed-secrets pkg/crypto/crypto.go).
+  assert.equal(plain(unsealValue({ privateKeyPem: key.privateKeyPem, namespace: "ns", name: "n", sealed: a })), "v-1");
+  assert.ok(a.startsWith("AQ"), "2-byte big-endian length of a 2048-bit RSA block (256 = 0x0100), as kubeseal writes");
+  for (const change of [{ value: "v-2" }, { dataKey: "j" }, { name: "m" }, { namespace: "other" }, { seed: randomBytes(32) }, { certificatePem: certB.certificatePem }]) {
+    assert.notEqual(sealValueWithSeed({ ...args, ...change }), a, JSON.stringify(Object.keys(change)));
+  }
+  assert.throws(() => sealValueWithSeed({ ...args, seed: Buffer.alloc(16) }), /seed: must be at least 32 bytes/);
+  assert.throws(() => unsealValue({ privateKeyPem: key.privateKeyPem, namespace: "ns", name: "other", sealed: a }), /cannot be decrypted/);
 });
 
 test("SealedSecret: a certificate not computed yet leaves the ciphertexts unknown, as in a preview", async () => {
@@ -223,19 +198,4 @@ test("SealedSecret: invalid args throw at construction, naming each field, befor
     assert.throws(() => new SealedSecret("x", { namespace: "a", certificatePem: key.certificatePem, data: { a: "b" }, extra: 1 } as never), /extra: unknown field/);
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
-});
-
-test("stable ciphertext provider: inputs that cannot be hashed yet (a preview's unknown certificate) mean every key may change", () => {
-  const inputs: StableCiphertextInputs = {
-    certificatePem: key.certificatePem,
-    namespace: "ns",
-    name: "n",
-    scope: "strict",
-    values: { k: "v", j: "w" },
-    encryptedData: { k: "c1", j: "c2" },
-  };
-  const olds = createOutputs(inputs);
-  assert.deepEqual(changedKeys(olds, inputs), []);
-  assert.deepEqual(changedKeys(olds, { ...inputs, certificatePem: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }), ["j", "k"]);
-  assert.deepEqual(changedKeys({ encryptedData: {}, hashKey: "", hashes: {} }, inputs), ["j", "k"], "no stored state: everything is new");
 });
