@@ -234,7 +234,7 @@ test("cloud wiring: IRSA for the ClusterSecretStore's own account (not ESO's con
 test("clusterExternalSecrets and pushSecrets from stack config: exact CR specs; a namespaced store or an unknown store is refused by path", async () => {
   const awsStore = { name: "aws", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaces: ["apps", "team-b"] }] };
   const section = {
-    identity: { aws: { clusterName: "prod-eks", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:shared/api-AbCdEf"], pushSecretNames: ["apps/report-token"] } },
+    identity: { aws: { mode: "irsa", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123", oidcProviderUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:shared/api-AbCdEf"], pushSecretNames: ["apps/report-token"] } },
     stores: [awsStore],
     clusterExternalSecrets: [{ name: "shared-api", namespaces: ["apps", "team-b"], store: "aws", data: [{ secretKey: "token", key: "shared/api", property: "token" }] }],
     pushSecrets: [{ name: "report-token", namespace: "apps", store: "aws", secretName: "report-token", data: [{ secretKey: "token", remoteKey: "apps/report-token" }] }],
@@ -242,6 +242,8 @@ test("clusterExternalSecrets and pushSecrets from stack config: exact CR specs; 
   assert.deepEqual(
     problemsOf(cluster({ ...section, stores: [vaultStore], clusterExternalSecrets: [{ ...section.clusterExternalSecrets[0], store: "vault" }], pushSecrets: [{ ...section.pushSecrets[0], store: "nope" }] })),
     [
+      // Without an aws store nothing uses the identity (the controller has none of its own).
+      'kube-secrets-platform:clusters[0].externalSecrets.identity.aws.serviceAccounts: no aws store of this section authenticates with it (the controller has no cloud identity); add one to externalSecrets.stores',
       'kube-secrets-platform:clusters[0].externalSecrets.clusterExternalSecrets[0].store: must name a clusterScoped store of externalSecrets.stores, got "vault"',
       'kube-secrets-platform:clusters[0].externalSecrets.pushSecrets[0].store: must name a store of externalSecrets.stores, got "nope"',
     ],
@@ -252,7 +254,7 @@ test("clusterExternalSecrets and pushSecrets from stack config: exact CR specs; 
 
   const out = mkdtempSync(join(tmpdir(), "eso-plan-"));
   try {
-    const clusters = [{ name: "prod", kind: "eks", namespaces: [{ name: "apps" }, { name: "team-b" }], externalSecrets: section }];
+    const clusters = [{ name: "prod", kind: "eks", namespaces: [{ name: "apps" }, { name: "team-b" }], encryption: { enabled: false }, audit: { enabled: false }, adopted: { read: false }, externalSecrets: section }];
     const outcome = await runPlan({ stack: "local", stacksDir: join(ROOT, "stacks"), outDir: out, extraConfig: { "kube-secrets-platform:clusters": JSON.stringify(clusters) } });
     assert.equal(outcome.exitCode, 0, outcome.messages.join("\n"));
     const of = (type: string) => outcome.plan!.resources.filter((r) => r.type === type).map((r) => r.inputs as any);

@@ -221,7 +221,7 @@ test("AwsSecretsManagerAccess: wildcards, IRSA without an OIDC provider and malf
 test("AwsSecretsManagerAccess: pushSecretNames get exactly the calls ESO's AWS PushSecret makes, on exactly that secret's ARN pattern", async () => {
   const stack = await runProgram(
     () => {
-      new AwsSecretsManagerAccess("push", { clusterName: "prod-eks", secretArns: [SECRET], pushSecretNames: ["prod/sealed-secrets-keys"] });
+      new AwsSecretsManagerAccess("push", { oidcProvider: OIDC, serviceAccounts: [STORE_SA], secretArns: [SECRET], pushSecretNames: ["prod/sealed-secrets-keys"] });
     },
     { resourceState: roleState },
   );
@@ -259,7 +259,7 @@ test("AwsSecretsManagerAccess: pushSecretNames get exactly the calls ESO's AWS P
 test("AwsSecretsManagerAccess: a push name with a wildcard (write access to many secrets) is refused with its path", async () => {
   await runProgram(() => {
     assert.throws(
-      () => new AwsSecretsManagerAccess("bad", { clusterName: "c", pushSecretNames: ["prod/*", "ok/name"] }),
+      () => new AwsSecretsManagerAccess("bad", { oidcProvider: OIDC, serviceAccounts: [STORE_SA], pushSecretNames: ["prod/*", "ok/name"] }),
       (e: unknown) => {
         assert.ok(e instanceof InvalidArgumentsError);
         assert.deepEqual(e.problems, ['pushSecretNames[0]: must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -, no wildcards), got "prod/*"']);

@@ -493,7 +493,7 @@ test("sealing-key backup on AWS: the platform's ESO role may write exactly the b
         clusterName: "kb",
         clusterKind: "eks",
         externalSecrets: {
-          aws: { clusterName: "kb", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
           stores: [{ storeName: "aws-sm", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { aws: { region: "us-east-1" } } }],
         },
         sealedSecrets: { controller: { keyBackup: { secretStoreName: "aws-sm", remoteKey: "prod/sealing-keys" } } },
@@ -524,8 +524,11 @@ test("sealing-key backup through a store with its own identity grants nothing to
         clusterName: "kb2",
         clusterKind: "eks",
         externalSecrets: {
-          aws: { clusterName: "kb2", secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
-          stores: [{ storeName: "vault", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { vault: { server: "https://vault.example:8200", path: "secret", auth: { kubernetes: { role: "r" } } } } }],
+          aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+          stores: [
+            { storeName: "vault", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { vault: { server: "https://vault.example:8200", path: "secret", auth: { kubernetes: { role: "r" } } } } },
+            { storeName: "aws-sm", clusterScoped: true, conditions: [{ namespaces: ["apps"] }], provider: { aws: { region: "us-east-1" } } },
+          ],
         },
         sealedSecrets: { controller: { keyBackup: { secretStoreName: "vault", remoteKey: "prod/sealing-keys" } } },
       });
