@@ -1,8 +1,10 @@
 /**
- * `npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE]`
+ * `npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--charts DIR] [--helm PATH]`
  *
- * Renders a stack offline (Pulumi mock runtime, no cloud, no CLI), runs the kube-secrets-guard policies
- * over it and writes `<out>/<stack>/plan.json`, `manifests/*.yaml` and `report.md`.
+ * Renders a stack offline (Pulumi mock runtime, no cloud, no CLI), renders its Helm charts with the pinned
+ * charts and Helm 3 (`--charts DIR` of `<chart>-<version>.tgz`, else the chart cache, else a pull; `--helm`,
+ * else `$HELM`, else `helm` on PATH; see cli/lib/charts.ts), runs the kube-secrets-guard policies over it and
+ * writes `<out>/<stack>/plan.json`, `manifests/*.yaml` and `report.md`.
  * Exit 0 on success, 1 when a mandatory policy is violated, 2 on invalid config or arguments.
  */
 import { readFileSync } from "node:fs";
@@ -11,7 +13,7 @@ import { countByLevel, countByType } from "./lib/report";
 import { runPlan } from "./lib/plan";
 import type { PolicyPackConfig } from "./lib/policyRunner";
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE]";
+const USAGE = "usage: npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--charts DIR] [--helm PATH]";
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -23,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
         out: { type: "string", default: "out" },
         "stacks-dir": { type: "string", default: "stacks" },
         "policy-config": { type: "string" },
+        charts: { type: "string" },
+        helm: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -49,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     outDir: values.out ?? "out",
     stacksDir: values["stacks-dir"] ?? "stacks",
     policyConfig,
+    charts: { chartsDir: values.charts, helm: values.helm },
   });
   if (outcome.exitCode === 2 || !outcome.plan) {
     for (const m of outcome.messages) console.error(m);
@@ -60,6 +65,9 @@ async function main(argv: string[]): Promise<number> {
   console.log(`stack ${plan.stack}: ${plan.resources.length} resources`);
   console.log(`  ${"type".padEnd(width)}  count`);
   for (const [t, n] of rows) console.log(`  ${t.padEnd(width)}  ${String(n).padStart(5)}`);
+  for (const c of plan.charts ?? []) {
+    console.log(c.rendered ? `chart ${c.name} (${c.chart} ${c.version}): ${c.objects} objects rendered` : `chart ${c.name} (${c.chart} ${c.version}): NOT RENDERED: ${c.reason}`);
+  }
   const levels = countByLevel(plan);
   console.log(`policy: ${levels.mandatory} mandatory, ${levels.advisory} advisory violations` + (plan.policy.errors?.length ? `, ${plan.policy.errors.length} policy errors` : ""));
   for (const v of plan.policy.violations.filter((x) => x.enforcementLevel === "mandatory")) {

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentsError } from "../../components/internal/validation";
 import { PROJECT, StackConfigError, parseStackConfig, projectConfig } from "../../stacks/config";
+import { renderCharts, type ChartRenderSettings } from "./charts";
 import { planInvokes } from "./invokes";
 import { planCheck, planResourceState } from "./planState";
 import { manifestYaml, planManifests } from "./manifests";
@@ -33,6 +34,8 @@ export interface PlanOptions {
   extraSecretKeys?: string[];
   /** Extra invoke mocks. */
   invokes?: MockRunOptions["invokes"];
+  /** Render every helm.v4.Chart with the pinned chart and Helm (cli/lib/charts.ts). Default: not rendered. */
+  charts?: ChartRenderSettings;
 }
 
 export interface PlanOutcome {
@@ -87,6 +90,10 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     if (invalid) return invalid;
     throw e;
   }
+  // The charts' rendered objects become the Charts' children, as helm.v4.Chart registers them in a preview.
+  const charts = options.charts ? await renderCharts(run.resources, options.charts) : undefined;
+  if (charts && charts.problems.length > 0) return { exitCode: 2, messages: charts.problems };
+  if (charts) run = { ...run, resources: charts.resources };
 
   // Everything written is redacted twice: values the program marked secret become "[secret]", and any
   // string carrying a secret (a secret input, or a secret config value that reached a plain input, e.g.
@@ -107,6 +114,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     name: r.name,
     parent: r.parent,
     custom: r.custom,
+    ...(r.provider ? { provider: r.provider } : {}),
     inputs: scrubValue(redact(r.rawInputs)) as Record<string, unknown>,
   }));
   // One configuration for the policies, the report and policy-config.json: the exemptions shown are the applied ones.
@@ -120,6 +128,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     stack: options.stack,
     project: PROJECT,
     resources,
+    ...(charts ? { charts: charts.charts.map(({ name, chart, version, rendered, reason, objects, skippedHooks }) => ({ name, chart, version, rendered, reason: scrub(reason), objects, skippedHooks })) } : {}),
     policy: {
       violations: policyResult.violations.map((v) => ({ ...v, message: scrub(v.message) })),
       notApplicable: policyResult.notApplicable.map((n) => ({ ...n, reason: scrub(n.reason) })),
