@@ -97,9 +97,9 @@ export function fileDigest(path: string): string {
   return `sha256:${createHash("sha256").update(new Uint8Array(readFileSync(path))).digest("hex")}`;
 }
 
-function run(file: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; error?: Error & { code?: unknown } }> {
+function run(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; error?: Error & { code?: unknown } }> {
   return new Promise((resolve) => {
-    execFile(file, args, { encoding: "utf8", maxBuffer: 256 << 20, timeout: timeoutMs, env: { ...process.env, HELM_NO_PLUGINS: "1" } }, (error, stdout, stderr) =>
+    execFile(file, args, { encoding: "utf8", maxBuffer: 256 << 20, timeout: timeoutMs, env: { ...env, HELM_NO_PLUGINS: "1" } }, (error, stdout, stderr) =>
       resolve({ stdout, stderr, error: error ?? undefined }),
     );
   });
@@ -128,7 +128,7 @@ async function locateHelm(settings: ChartRenderSettings): Promise<{ path?: strin
   } else if (!isExecutable(path)) {
     throw new Refused(`${named!.from} ${path}: not an executable file`);
   }
-  const v = await run(path, ["version", "--template", "{{.Version}}"], 30_000);
+  const v = await run(path, ["version", "--template", "{{.Version}}"], 30_000, env);
   if (v.error || !/^v3\./.test(v.stdout.trim())) {
     const msg = `${path} is not Helm 3 (helm version said: ${(v.stdout || v.stderr || String(v.error?.message)).trim().slice(0, 200)})`;
     if (named) throw new Refused(`${named.from} ${msg}`);
@@ -167,7 +167,7 @@ async function locateChart(pin: ChartPin, settings: ChartRenderSettings, helm: s
   mkdirSync(cache, { recursive: true });
   const tmp = mkdtempSync(join(cache, ".pull-"));
   try {
-    const res = await run(helm, ["pull", pin.chart, "--repo", pin.repo, "--version", pin.version, "--destination", tmp], settings.pullTimeoutMs ?? 60_000);
+    const res = await run(helm, ["pull", pin.chart, "--repo", pin.repo, "--version", pin.version, "--destination", tmp], settings.pullTimeoutMs ?? 60_000, settings.env ?? process.env);
     const pulled = join(tmp, file);
     if (res.error || !existsSync(pulled)) {
       const found = existsSync(tmp) ? readdirSync(tmp) : [];
@@ -321,7 +321,7 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
         const key = JSON.stringify([pin.digest, release, namespace, includeCrds, values]);
         if (!renders.has(key)) {
           result.renders++;
-          renders.set(key, helmTemplate(helm.path, tgz.path, release, namespace, includeCrds, values, join(workDir, `values-${renders.size}.json`)));
+          renders.set(key, helmTemplate(helm.path, tgz.path, release, namespace, includeCrds, values, join(workDir, `values-${renders.size}.json`), settings.env ?? process.env));
         }
         const render = await renders.get(key)!;
         status.rendered = true;
@@ -355,11 +355,13 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
   return result;
 }
 
-async function helmTemplate(helm: string, tgz: string, release: string, namespace: string, includeCrds: boolean, values: unknown, valuesFile: string): Promise<Render> {
+async function helmTemplate(
+  helm: string, tgz: string, release: string, namespace: string, includeCrds: boolean, values: unknown, valuesFile: string, env: NodeJS.ProcessEnv,
+): Promise<Render> {
   // The values file may hold secret values (Helm needs them): readable only by this user, removed after the plan.
   writeFileSync(valuesFile, JSON.stringify(values), { mode: 0o600 });
   const args = ["template", release, tgz, "--values", valuesFile, ...(namespace ? ["--namespace", namespace] : []), ...(includeCrds ? ["--include-crds"] : [])];
-  const res = await run(helm, args, 120_000);
+  const res = await run(helm, args, 120_000, env);
   if (res.error) throw new Refused(`helm template failed: ${lastLines(res.stderr || res.error.message, 6)}`);
   const all = parseManifests(res.stdout);
   return { objects: all.filter((o) => hookOf(o) === undefined), hooks: all.filter((o) => hookOf(o) !== undefined) };

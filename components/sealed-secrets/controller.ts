@@ -115,6 +115,16 @@ export interface SealedSecretsControllerArgs {
    * and give the backup a new `remoteKey`; or use `managedKey`, whose key Pulumi already holds.
    */
   keyBackup?: SealingKeyBackupArgs;
+  /**
+   * Who may fetch the sealing certificate through the API server's service proxy (`kubeseal --fetch-cert`,
+   * which also needs the proxy for `--validate`/`--re-encrypt`): subjects as the policy pack names them,
+   * `User alice`, `Group sre` or `ServiceAccount ns/name`. The chart's own default binds every authenticated
+   * user (`Group system:authenticated`); here the proxier Role and its RoleBinding exist only for the subjects
+   * named, and system groups (`system:*`) are refused. Default: none (no proxier Role, no binding). Without
+   * the proxy, seal with the certificate file: `kubeseal --cert cert.pem` (`certificatePem` with `managedKey`,
+   * or the key Secret's `tls.crt`, read by whoever may read Secrets in the controller's namespace).
+   */
+  certificateReaders?: string[];
 }
 
 const quantities = z.strictObject({ cpu: input(z.string()).optional(), memory: input(z.string()).optional() });
@@ -136,6 +146,7 @@ const argsSchema = z.strictObject({
       commonName: input(z.string().min(1, { message: "must not be empty" })).optional(),
     })
     .optional(),
+  certificateReaders: z.array(z.string()).optional(),
   keyBackup: z
     .strictObject({
       secretStoreName: input(z.string().min(1, { message: "must not be empty" })),
@@ -149,6 +160,25 @@ const argsSchema = z.strictObject({
     })
     .optional(),
 });
+
+const READER = /^(User|Group) (\S.*)$|^ServiceAccount ([^/\s]+)\/([^/\s]+)$/;
+
+function certificateReaderProblems(s: string): string[] {
+  const m = READER.exec(s);
+  if (!m) return [`must be "User <name>", "Group <name>" or "ServiceAccount <namespace>/<name>", got ${JSON.stringify(s)}`];
+  if (m[1] === "Group" && m[2].startsWith("system:")) {
+    return [`must not be a system group (${m[2]} holds every authenticated user or service account, the binding this option replaces)`];
+  }
+  if (m[3]) return [...dns1123LabelProblems(m[3]).map((p) => `namespace ${p}`), ...dns1123SubdomainProblems(m[4]).map((p) => `name ${p}`)];
+  return [];
+}
+
+/** The RBAC subject of a `certificateReaders` entry (validated). */
+export function certificateReaderSubject(s: string): Record<string, string> {
+  const m = READER.exec(s)!;
+  if (m[3]) return { kind: "ServiceAccount", name: m[4], namespace: m[3] };
+  return { apiGroup: "rbac.authorization.k8s.io", kind: m[1], name: m[2] };
+}
 
 /** The SealedSecret CRD outlives the controller (see retainCrdsTransform). */
 export const retainCustomResourceDefinitions = retainCrdsTransform;
@@ -167,6 +197,9 @@ export function validateSealedSecretsController(args: SealedSecretsControllerArg
       `keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "${renewal}"`,
     );
   }
+  (args.certificateReaders ?? []).forEach((s, i) => {
+    if (typeof s === "string") problems.push(...certificateReaderProblems(s).map((p) => `certificateReaders[${i}]: ${p}`));
+  });
   problems.push(...refreshIntervalProblems("keyBackup.refreshInterval", known(args.keyBackup?.refreshInterval), false));
   const store = known(args.keyBackup?.secretStoreName);
   if (typeof store === "string" && store.length > 0) {
@@ -247,6 +280,7 @@ export class SealedSecretsController extends pulumi.ComponentResource {
     }
 
     const resources = args.resources ?? {};
+    const readers = (args.certificateReaders ?? []).map(certificateReaderSubject);
     const values = {
       fullnameOverride: CONTROLLER_NAME,
       // Off with a managed key (the controller must not replace it) and with a backup (which holds one key).
@@ -266,6 +300,10 @@ export class SealedSecretsController extends pulumi.ComponentResource {
         seccompProfile: { type: "RuntimeDefault" },
       },
       commonLabels: labels,
+      // The chart binds its "service proxier" Role (get on the controller's Service proxy) to
+      // system:authenticated by default (templates/role-binding.yaml renders rbac.serviceProxier.subjects):
+      // here only to certificateReaders, and no Role at all without them.
+      rbac: { serviceProxier: { create: readers.length > 0, bind: readers.length > 0, subjects: readers } },
       metrics: {
         serviceMonitor: { enabled: args.metrics?.serviceMonitor ?? false, ...(args.metrics?.serviceMonitorLabels ? { labels: args.metrics.serviceMonitorLabels } : {}) },
         dashboards: { create: args.metrics?.dashboards ?? false },
