@@ -5,7 +5,7 @@
 // provider/pkg/clients/clients.go (IsNamespacedKind: CRD scope from the chart's own CRDs).
 // Which documents are hooks is asked of Helm itself (`helm template --no-hooks`).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -384,5 +384,27 @@ describe("charts in the plan, rendered by Helm", () => {
     } finally {
       server.close();
     }
+  });
+
+  test("npm run plan on a machine with neither Helm nor the charts: exit 0, and it says which charts it did not render", () => {
+    const home = mkdtempSync(join(tmpdir(), "bare-home-"));
+    const out = mkdtempSync(join(tmpdir(), "bare-plan-"));
+    const env = { PATH: "/nonexistent", HOME: home, PULUMI_TEST_MODE: "true" };
+    const r = spawnSync(process.execPath, ["--import", "tsx", "cli/plan.ts", "--out", out], { encoding: "utf8", env });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split("\n").filter((l) => l.startsWith("chart "));
+    assert.deepEqual(lines, [
+      "local-csi-driver-chart", "local-sealed-secrets-chart", "local-eso-chart", "local-vault-csi-provider", "local-vault-chart",
+    ].map((n) => expect(n)));
+    function expect(name: string) {
+      const pin = { "local-csi-driver-chart": "secrets-store-csi-driver 1.6.0", "local-sealed-secrets-chart": "sealed-secrets 2.18.5", "local-eso-chart": "external-secrets 2.9.0" }[name] ?? "vault 0.34.1";
+      const file = `${pin.replace(" ", "-")}.tgz`;
+      return `chart ${name} (${pin}): NOT RENDERED: ${file} is not in the cache ${join(home, ".cache", "kube-secrets-platform", "charts")}, and pulling it needs Helm`;
+    }
+    const doc = JSON.parse(readFileSync(join(out, "local", "plan.json"), "utf8"));
+    assert.deepEqual(doc.charts.map((c: any) => [c.name, c.rendered]), [
+      ["local-csi-driver-chart", false], ["local-sealed-secrets-chart", false], ["local-eso-chart", false], ["local-vault-csi-provider", false], ["local-vault-chart", false],
+    ]);
+    assert.match(readFileSync(join(out, "local", "report.md"), "utf8"), /\*\*5 of 5 charts were not rendered\*\*/);
   });
 });

@@ -41,7 +41,9 @@ test("ExternalSecretsOperator: pinned chart in a restricted HardenedNamespace wi
     concurrent: 1,
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
     topologySpreadConstraints: spread("external-secrets"),
-    serviceAccount: { create: true, name: "external-secrets", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" } },
+    // templates/deployment.yaml, webhook-deployment.yaml and cert-controller-deployment.yaml render these
+    // as the pods' automountServiceAccountToken: every ESO pod calls the API.
+    serviceAccount: { create: true, name: "external-secrets", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/eso" }, automount: true },
     podLabels: {},
     resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
     metrics,
@@ -50,6 +52,7 @@ test("ExternalSecretsOperator: pinned chart in a restricted HardenedNamespace wi
       replicaCount: 2,
       podDisruptionBudget: { enabled: true, minAvailable: 1 },
       topologySpreadConstraints: spread("external-secrets-webhook"),
+      serviceAccount: { automount: true },
       resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
       metrics,
     },
@@ -57,6 +60,7 @@ test("ExternalSecretsOperator: pinned chart in a restricted HardenedNamespace wi
       replicaCount: 2,
       podDisruptionBudget: { enabled: true, minAvailable: 1 },
       topologySpreadConstraints: spread("external-secrets-cert-controller"),
+      serviceAccount: { automount: true },
       resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
       metrics,
     },

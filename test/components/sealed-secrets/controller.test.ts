@@ -45,6 +45,8 @@ test("SealedSecretsController: defaults — pinned chart in kube-system, kubesea
       resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
       ...HARDENED,
       commonLabels: { ...LABELS, "app.kubernetes.io/instance": "sealed" },
+      // No "service proxier" Role or binding: the chart's default binds it to system:authenticated.
+      rbac: { serviceProxier: { create: false, bind: false, subjects: [] } },
       metrics: { serviceMonitor: { enabled: false }, dashboards: { create: false } },
     },
   });
@@ -243,4 +245,28 @@ test("removing the controller or a SealedSecret never deletes key Secrets, the C
     undefined,
     "other chart objects are untouched",
   );
+});
+
+test("SealedSecretsController: certificateReaders become the service proxier's subjects, as the chart renders them; system groups refused", async () => {
+  const stack = await runProgram(() => {
+    new SealedSecretsController("ss", { certificateReaders: ["User alice", "Group sre", "ServiceAccount ci/kubeseal"] });
+  });
+  // sealed-secrets 2.18.5 templates/role-binding.yaml renders rbac.serviceProxier.subjects as the RoleBinding's
+  // subjects (through its "render" helper: toYaml for a list) when create and bind are both true.
+  assert.deepEqual(stack.one(CHART, "ss-chart").inputs.values.rbac, {
+    serviceProxier: {
+      create: true,
+      bind: true,
+      subjects: [
+        { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" },
+        { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "sre" },
+        { kind: "ServiceAccount", name: "kubeseal", namespace: "ci" },
+      ],
+    },
+  });
+  assert.deepEqual(validateSealedSecretsController({ certificateReaders: ["Group system:authenticated", "alice", "ServiceAccount CI/x", "User bob"] }), [
+    "certificateReaders[0]: must not be a system group (system:authenticated holds every authenticated user or service account, the binding this option replaces)",
+    `certificateReaders[1]: must be "User <name>", "Group <name>" or "ServiceAccount <namespace>/<name>", got "alice"`,
+    `certificateReaders[2]: namespace must be an RFC 1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric), got "CI"`,
+  ]);
 });
