@@ -28,7 +28,7 @@
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { availableParallelism, homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { CHARTS, type ChartPin } from "../../components/internal/charts";
@@ -295,50 +295,58 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
   const renders = new Map<string, Promise<Render>>();
   const workDir = mkdtempSync(join(tmpdir(), "ksp-charts-"));
   const children = new Map<string, RecordedResource[]>();
-  const rendered: Array<{ chart: RecordedResource; render: Render; inputs: Obj }> = [];
-  try {
-    for (const c of charts) {
-      const inputs = reveal(c.rawInputs) as Obj;
-      const status: ChartStatus = {
-        name: c.name, chart: String(inputs.chart ?? ""), version: String(inputs.version ?? ""), rendered: false, reason: "", urn: c.urn, objects: 0, skippedHooks: [],
-      };
-      result.charts.push(status);
-      const pin = pinOf(inputs, pins);
-      const scrub = (s: string) => [...secretStrings(c.rawInputs)].reduce((acc, sec) => acc.split(sec).join("[secret]"), s);
-      try {
-        if (!pin) throw new NotRendered(`${status.chart} ${status.version} is not a chart pinned in components/internal/charts.ts (no digest to verify it against)`);
-        for (const unsupported of ["valueYamlFiles", "postRenderer"] as const) {
-          const v = inputs[unsupported];
-          if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new NotRendered(`the offline plan does not render charts with ${unsupported}`);
-        }
-        if (!located.has(pin)) located.set(pin, locateChart(pin, settings, helm.path));
-        const tgz = await located.get(pin)!;
-        if (!helm.path) throw new NotRendered(helm.why);
-        const release = String(inputs.name || c.name);
-        const namespace = String(inputs.namespace ?? "");
-        const includeCrds = inputs.skipCrds !== true;
-        const values = inputs.values ?? {};
-        const key = JSON.stringify([pin.digest, release, namespace, includeCrds, values]);
-        if (!renders.has(key)) {
-          result.renders++;
-          renders.set(key, helmTemplate(helm.path, tgz.path, release, namespace, includeCrds, values, join(workDir, `values-${renders.size}.json`), settings.env ?? process.env));
-        }
-        const render = await renders.get(key)!;
-        status.rendered = true;
-        status.reason = tgz.source;
-        status.skippedHooks = render.hooks.map((h) => `${h.kind} ${h.metadata?.namespace ? `${h.metadata.namespace}/` : ""}${h.metadata?.name} (${hookOf(h)})`);
-        rendered.push({ chart: c, render, inputs });
-      } catch (e) {
-        if (e instanceof NotRendered) status.reason = scrub(e.message);
-        else if (e instanceof Refused) {
-          status.reason = scrub(e.message);
-          result.problems.push(`chart ${c.name} (${status.chart} ${status.version}): ${scrub(e.message)}`);
-        } else throw e;
+  const slots: Array<{ chart: RecordedResource; render: Render; inputs: Obj } | undefined> = [];
+  const problems: Array<string | undefined> = [];
+  // Helm runs in parallel, at most one per core; identical renders share one run.
+  const limit = limiter(Math.max(1, availableParallelism()));
+  const one = async (c: RecordedResource, i: number) => {
+    const inputs = reveal(c.rawInputs) as Obj;
+    const status: ChartStatus = {
+      name: c.name, chart: String(inputs.chart ?? ""), version: String(inputs.version ?? ""), rendered: false, reason: "", urn: c.urn, objects: 0, skippedHooks: [],
+    };
+    result.charts[i] = status;
+    const pin = pinOf(inputs, pins);
+    const scrub = (s: string) => [...secretStrings(c.rawInputs)].reduce((acc, sec) => acc.split(sec).join("[secret]"), s);
+    try {
+      if (!pin) throw new NotRendered(`${status.chart} ${status.version} is not a chart pinned in components/internal/charts.ts (no digest to verify it against)`);
+      for (const unsupported of ["valueYamlFiles", "postRenderer"] as const) {
+        const v = inputs[unsupported];
+        if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new NotRendered(`the offline plan does not render charts with ${unsupported}`);
       }
+      if (!located.has(pin)) located.set(pin, locateChart(pin, settings, helm.path));
+      const tgz = await located.get(pin)!;
+      if (!helm.path) throw new NotRendered(helm.why);
+      const helmPath = helm.path;
+      const release = String(inputs.name || c.name);
+      const namespace = String(inputs.namespace ?? "");
+      const includeCrds = inputs.skipCrds !== true;
+      const values = inputs.values ?? {};
+      const key = JSON.stringify([pin.digest, release, namespace, includeCrds, values]);
+      if (!renders.has(key)) {
+        result.renders++;
+        const file = join(workDir, `values-${renders.size}.json`);
+        renders.set(key, limit(() => helmTemplate(helmPath, tgz.path, release, namespace, includeCrds, values, file, settings.env ?? process.env)));
+      }
+      const render = await renders.get(key)!;
+      status.rendered = true;
+      status.reason = tgz.source;
+      status.skippedHooks = render.hooks.map((h) => `${h.kind} ${h.metadata?.namespace ? `${h.metadata.namespace}/` : ""}${h.metadata?.name} (${hookOf(h)})`);
+      slots[i] = { chart: c, render, inputs };
+    } catch (e) {
+      if (e instanceof NotRendered) status.reason = scrub(e.message);
+      else if (e instanceof Refused) {
+        status.reason = scrub(e.message);
+        problems[i] = `chart ${c.name} (${status.chart} ${status.version}): ${scrub(e.message)}`;
+      } else throw e;
     }
+  };
+  try {
+    await Promise.all(charts.map(one));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+  result.problems = problems.filter((p): p is string => p !== undefined);
+  const rendered = slots.filter((x): x is NonNullable<typeof x> => x !== undefined);
   // Namespaces after every render: a CR's scope may come from a CRD another chart of the same cluster installs.
   const crdsByProvider = new Map<string, Obj[]>();
   for (const { chart, render } of rendered) {
@@ -353,6 +361,24 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
   }
   result.resources = resources.flatMap((r) => [r, ...(children.get(r.urn) ?? [])]);
   return result;
+}
+
+/** Runs at most `n` of the given tasks at a time. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  return (task) =>
+    new Promise((resolve, reject) => {
+      const start = () => {
+        active++;
+        task().then(resolve, reject).finally(() => {
+          active--;
+          queue.shift()?.();
+        });
+      };
+      if (active < n) start();
+      else queue.push(start);
+    });
 }
 
 async function helmTemplate(
