@@ -166,6 +166,8 @@ const READER = /^(User|Group) (\S.*)$|^ServiceAccount ([^/\s]+)\/([^/\s]+)$/;
 function certificateReaderProblems(s: string): string[] {
   const m = READER.exec(s);
   if (!m) return [`must be "User <name>", "Group <name>" or "ServiceAccount <namespace>/<name>", got ${JSON.stringify(s)}`];
+  // The chart passes the subjects through Helm's `tpl`: template delimiters would be executed.
+  if (/\{\{|\}\}/.test(s)) return [`must not contain "{{" or "}}" (the chart renders the subjects as a template), got ${JSON.stringify(s)}`];
   if (m[1] === "Group" && m[2].startsWith("system:")) {
     return [`must not be a system group (${m[2]} holds every authenticated user or service account, the binding this option replaces)`];
   }
@@ -301,9 +303,10 @@ export class SealedSecretsController extends pulumi.ComponentResource {
       },
       commonLabels: labels,
       // The chart binds its "service proxier" Role (get on the controller's Service proxy) to
-      // system:authenticated by default (templates/role-binding.yaml renders rbac.serviceProxier.subjects):
-      // here only to certificateReaders, and no Role at all without them.
-      rbac: { serviceProxier: { create: readers.length > 0, bind: readers.length > 0, subjects: readers } },
+      // system:authenticated by default: here only to certificateReaders, and no Role at all without them.
+      // `subjects` is a string in the chart's values schema; templates/role-binding.yaml renders it with
+      // `tpl` (the "sealed-secrets.render" helper) under `subjects:`, so it is YAML text: a JSON flow list.
+      rbac: { serviceProxier: { create: readers.length > 0, bind: readers.length > 0, subjects: JSON.stringify(readers) } },
       metrics: {
         serviceMonitor: { enabled: args.metrics?.serviceMonitor ?? false, ...(args.metrics?.serviceMonitorLabels ? { labels: args.metrics.serviceMonitorLabels } : {}) },
         dashboards: { create: args.metrics?.dashboards ?? false },
