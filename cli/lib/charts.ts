@@ -32,6 +32,7 @@ import { availableParallelism, homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { CHARTS, type ChartPin } from "../../components/internal/charts";
+import type { PlanChart } from "./planDocument";
 import { isSecretValue, reveal, SECRET_SIG, SIG_KEY, type RecordedResource } from "./mockRuntime";
 
 export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
@@ -54,21 +55,9 @@ export interface ChartRenderSettings {
   pullTimeoutMs?: number;
 }
 
-/** One Chart of the plan and what became of it (plan.json `charts`). */
-export interface ChartStatus {
-  /** The Chart's resource name. */
-  name: string;
-  chart: string;
-  version: string;
-  rendered: boolean;
-  /** Why it was not rendered; for a rendered chart, where the tarball came from. */
-  reason: string;
-  /** The Chart's URN. */
+/** One Chart of the plan and what became of it: plan.json's `charts` entry, and the Chart's URN. */
+export interface ChartStatus extends PlanChart {
   urn: string;
-  /** Objects registered as its children. */
-  objects: number;
-  /** Hooks Helm rendered that helm.v4.Chart does not register (`Kind ns/name (events)`). */
-  skippedHooks: string[];
 }
 
 export interface ChartRenderResult {

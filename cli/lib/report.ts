@@ -48,7 +48,7 @@ export function cell(s: string): string {
 }
 
 /** Inline code, with a fence long enough for any backticks inside. */
-function code(s: string): string {
+export function code(s: string): string {
   const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = "`".repeat(longest + 1);
   const pad = s.startsWith("`") || s.endsWith("`") ? " " : "";

@@ -3,17 +3,9 @@
  * subjects chart objects define that can reach Secrets, exempt or not.
  */
 import type { AccessRow } from "./access";
+import { CHART_TYPE } from "./charts";
 import type { PlanDocument, PlanResource } from "./planDocument";
-
-const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
-
-function code(s: string): string {
-  return `\`${s.replace(/`/g, "'")}\``;
-}
-
-function cell(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`).replace(/\r?\n/g, "<br>");
-}
+import { cell, code } from "./report";
 
 /** `## Helm charts`: one row per Chart of the stack. Empty when the plan has no chart list. */
 export function chartsSection(plan: PlanDocument): string[] {
