@@ -17,6 +17,9 @@
  * - provider/pkg/clients/clients.go (IsNamespacedKind) and provider/pkg/kinds/kinds.go (Kind.Namespaced,
  *   KnownGroupVersions): built-in kinds by a fixed table, then a CRD among the chart's objects, then the
  *   cluster (here: CRDs elsewhere in the plan, then {@link DISCOVERY_SCOPES}); unresolved kinds keep no namespace.
+ * - Capabilities: a preview asks the cluster (kube version, API versions, `lookup`); offline there is none, so
+ *   Helm's client-only defaults apply (as `helm template`): a template that branches on `.Capabilities` or
+ *   `lookup` renders as for Helm's default Kubernetes version and an empty cluster.
  * - helm/helm pkg/releaseutil/manifest_sorter.go: a document is a hook when it carries the `helm.sh/hook`
  *   annotation; such documents are what `helm template --no-hooks` leaves out.
  *
