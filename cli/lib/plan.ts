@@ -101,8 +101,15 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   const secrets = collectSecretStrings(run.resources.map((r) => r.rawInputs));
   for (const placeholder of stackFile.secretValues) secrets.add(placeholder);
   for (const key of options.extraSecretKeys ?? []) collectLeaves(config[key], secrets);
+  // One answer per distinct string: rendered charts repeat the same long strings (CRD schemas) on every cluster.
+  const secretList = [...secrets];
+  const holdsSecret = new Map<string, boolean>();
   const scrubValue = (v: unknown): unknown => {
-    if (typeof v === "string") return [...secrets].some((sec) => v.includes(sec)) ? "[secret]" : v;
+    if (typeof v === "string") {
+      let found = holdsSecret.get(v);
+      if (found === undefined) holdsSecret.set(v, (found = secretList.some((sec) => v.includes(sec))));
+      return found ? "[secret]" : v;
+    }
     if (Array.isArray(v)) return v.map(scrubValue);
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubValue(x)]));
     return v;
