@@ -136,24 +136,31 @@ function pinOf(inputs: Record<string, any>, pins: readonly ChartPin[]): ChartPin
   return pins.find((p) => (chart === p.chart || chart.endsWith(`/${p.chart}`)) && inputs.version === p.version && (repo === undefined || repo.replace(/\/+$/, "") === p.repo.replace(/\/+$/, "")));
 }
 
-function verified(path: string, pin: ChartPin, where: string): string {
-  const actual = fileDigest(path);
+/**
+ * Checks `path` against the pin and returns a private copy of exactly the bytes checked (in `workDir`), so
+ * the file Helm reads cannot change between the check and the render.
+ */
+function verified(path: string, pin: ChartPin, where: string, workDir: string): string {
+  const bytes = new Uint8Array(readFileSync(path));
+  const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   if (actual !== pin.digest) {
     throw new Refused(`${where} ${path}: sha256 digest ${actual} does not match the pinned ${pin.digest} (components/internal/charts.ts): refused, not rendered`);
   }
-  return path;
+  const copy = join(workDir, `${pin.chart}-${pin.version}.tgz`);
+  writeFileSync(copy, bytes);
+  return copy;
 }
 
-/** The verified tarball of a pin and where it came from. */
-async function locateChart(pin: ChartPin, settings: ChartRenderSettings, helm: string | undefined): Promise<{ path: string; source: string }> {
+/** The verified tarball of a pin (a private copy) and where it came from. */
+async function locateChart(pin: ChartPin, settings: ChartRenderSettings, helm: string | undefined, workDir: string): Promise<{ path: string; source: string }> {
   const file = `${pin.chart}-${pin.version}.tgz`;
   if (settings.chartsDir) {
     const p = join(settings.chartsDir, file);
-    if (existsSync(p)) return { path: verified(p, pin, "--charts"), source: `--charts ${p}` };
+    if (existsSync(p)) return { path: verified(p, pin, "--charts", workDir), source: `--charts ${p}` };
   }
   const cache = settings.cacheDir ?? chartCacheDir(settings.env);
   const cached = join(cache, file);
-  if (existsSync(cached)) return { path: verified(cached, pin, "cached chart"), source: `cache ${cached}` };
+  if (existsSync(cached)) return { path: verified(cached, pin, "cached chart", workDir), source: `cache ${cached}` };
   if (settings.pull === false) throw new NotRendered(`${file} is not in ${settings.chartsDir ? `--charts ${settings.chartsDir} nor ` : ""}the cache ${cache} (pulling is off)`);
   if (!helm) throw new NotRendered(`${file} is not in ${settings.chartsDir ? `--charts ${settings.chartsDir} nor ` : ""}the cache ${cache}, and pulling it needs Helm`);
   mkdirSync(cache, { recursive: true });
@@ -165,9 +172,9 @@ async function locateChart(pin: ChartPin, settings: ChartRenderSettings, helm: s
       const found = existsSync(tmp) ? readdirSync(tmp) : [];
       throw new NotRendered(`${file} is not in ${settings.chartsDir ? `--charts ${settings.chartsDir} nor ` : ""}the cache ${cache}, and helm pull from ${pin.repo} failed: ${lastLines(res.stderr || res.error?.message || `no ${file} (got ${found.join(", ") || "nothing"})`)}`);
     }
-    verified(pulled, pin, `chart pulled from ${pin.repo}`);
+    const copy = verified(pulled, pin, `chart pulled from ${pin.repo}`, workDir);
     renameSync(pulled, cached);
-    return { path: cached, source: `pulled from ${pin.repo} into ${cached}` };
+    return { path: copy, source: `pulled from ${pin.repo} into ${cached}` };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -305,7 +312,7 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
         const v = inputs[unsupported];
         if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new NotRendered(`the offline plan does not render charts with ${unsupported}`);
       }
-      if (!located.has(pin)) located.set(pin, locateChart(pin, settings, helm.path));
+      if (!located.has(pin)) located.set(pin, locateChart(pin, settings, helm.path, workDir));
       const tgz = await located.get(pin)!;
       if (!helm.path) throw new NotRendered(helm.why);
       const helmPath = helm.path;
