@@ -283,6 +283,7 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
   const result: ChartRenderResult = { resources, charts: [], renders: 0, problems: [] };
   if (charts.length === 0) return result;
   const pins = settings.pins ?? Object.values(CHARTS);
+  if (settings.chartsDir && !existsSync(settings.chartsDir)) return { ...result, problems: [`--charts ${settings.chartsDir}: no such directory`] };
   let helm: { path?: string; why: string };
   try {
     helm = await locateHelm(settings);

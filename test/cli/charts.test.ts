@@ -311,6 +311,13 @@ describe("charts in the plan, rendered by Helm", () => {
     const missing = await plan({}, { chartsDir: mkdtempSync(join(tmpdir(), "no-charts-")), cacheDir: cache });
     assert.equal(missing.exitCode, 0);
     assert.match(missing.plan!.charts![0].reason, /^testchart-0\.1\.0\.tgz is not in --charts .* nor the cache .*empty-cache-.* \(pulling is off\)$/);
+    // A folder that does not exist is a bad argument, not a silent fall-back to the cache.
+    const typo = await plan({}, { chartsDir: join(cache, "no-such-dir") });
+    assert.equal(typo.exitCode, 2);
+    assert.deepEqual(typo.messages, [`--charts ${join(cache, "no-such-dir")}: no such directory`]);
+    // A named Helm that is not there is a bad argument too.
+    const badHelm = await plan({}, { helm: join(cache, "no-helm") });
+    assert.deepEqual([badHelm.exitCode, badHelm.messages], [2, [`--helm ${join(cache, "no-helm")}: not an executable file`]]);
   });
 
   test("digests: a tarball that is not the pinned one is refused (exit 2), from the folder or the cache; the cache serves a good one", async () => {
