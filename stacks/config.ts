@@ -74,11 +74,11 @@ export const clusterConfig = z
     for (const k of ["eks", "gke", "aks"] as const) {
       if (c.audit[k] !== undefined && c.kind !== k) ctx.addIssue({ code: "custom", path: ["audit", k], message: `only for clusters of kind ${k}, got kind ${c.kind}` });
     }
-    if (c.externalSecrets?.vaultStore && !c.vault?.configuration?.enabled) {
+    if (c.externalSecrets?.vaultStore && !c.vault?.enabled) {
       ctx.addIssue({
         code: "custom",
         path: ["externalSecrets", "vaultStore"],
-        message: "needs vault.configuration.enabled (the platform creates the Vault role External Secrets logs in with)",
+        message: "needs the vault section (the stores point at this cluster's Vault; its role is created in stage 2, vault.configuration.initialized)",
       });
     }
     for (const p of createProblems(c)) ctx.addIssue({ code: "custom", ...p });
@@ -104,6 +104,22 @@ export const stackConfig = z
     cfg.clusters.forEach((c, i) => {
       if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["clusters", i, "name"], message: `duplicate cluster name "${c.name}"` });
       seen.add(c.name);
+    });
+    // Fleet links between clusters of the stack: a spoke's store trusts the hub's Vault CA, a hub's remote auth
+    // mount creates its reviewer service account on the spoke.
+    const withVault = new Set(cfg.clusters.filter((c) => c.vault?.enabled).map((c) => c.name));
+    cfg.clusters.forEach((c, i) => {
+      (c.externalSecrets?.stores ?? []).forEach((st, j) => {
+        const hub = st.vault?.caFromCluster;
+        if (hub !== undefined && !withVault.has(hub)) {
+          ctx.addIssue({ code: "custom", path: ["clusters", i, "externalSecrets", "stores", j, "vault", "caFromCluster"], message: `must name a cluster of this stack that runs Vault, got "${hub}"` });
+        }
+      });
+      (c.vault?.configuration?.remoteClusters ?? []).forEach((r, j) => {
+        if (r.cluster !== undefined && (!seen.has(r.cluster) || r.cluster === c.name)) {
+          ctx.addIssue({ code: "custom", path: ["clusters", i, "vault", "configuration", "remoteClusters", j, "cluster"], message: `must name another cluster of this stack, got "${r.cluster}"` });
+        }
+      });
     });
   });
 export type StackConfig = z.infer<typeof stackConfig>;

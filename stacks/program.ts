@@ -12,6 +12,7 @@ import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SecretsPlatform } from "../components/platform/secretsPlatform";
+import { VaultTokenReviewer } from "../components/vault/tokenReviewer";
 import { createCluster, platformParts } from "./clusters";
 import { loadStackConfig, type ClusterConfig } from "./config";
 import { auditApiServerFlags, auditArgs } from "./sections/audit";
@@ -32,8 +33,31 @@ function clusterProvider(cluster: ClusterConfig): k8s.Provider {
   });
 }
 
+/** What clusters of one stack hand each other (a fleet): each Vault's CA, and the clusters that need a token reviewer. */
+export interface FleetLinks {
+  /** The CA of the Vault on cluster `<name>`, resolved once that cluster's platform exists. */
+  vaultCa(cluster: string): pulumi.Output<string | undefined>;
+  /** Clusters of the stack that some hub's `remoteClusters[].cluster` names. */
+  reviewerClusters: Set<string>;
+}
+
+/** The fleet links of a stack config (order-independent: a spoke may come before its hub). */
+export function fleetLinks(clusters: readonly ClusterConfig[]): FleetLinks & { resolve(cluster: string, ca: pulumi.Output<string | undefined>): void } {
+  const cas = new Map<string, { promise: Promise<pulumi.Output<string | undefined>>; resolve: (o: pulumi.Output<string | undefined>) => void }>();
+  for (const c of clusters) {
+    let resolve!: (o: pulumi.Output<string | undefined>) => void;
+    const promise = new Promise<pulumi.Output<string | undefined>>((r) => (resolve = r));
+    cas.set(c.name, { promise, resolve });
+  }
+  return {
+    vaultCa: (name) => pulumi.output(cas.get(name)!.promise).apply((ca) => ca),
+    reviewerClusters: new Set(clusters.flatMap((c) => (c.vault?.configuration?.remoteClusters ?? []).flatMap((r) => (r.cluster ? [r.cluster] : [])))),
+    resolve: (name, ca) => cas.get(name)?.resolve(ca),
+  };
+}
+
 /** One cluster's platform; returns its stack outputs. */
-export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatform; outputs: Record<string, unknown> } {
+export function deployCluster(cluster: ClusterConfig, links?: FleetLinks): { platform: SecretsPlatform; outputs: Record<string, unknown> } {
   // Create mode: the stack creates the cluster (with its key and audit logs) and reaches it through the
   // kubeconfig it builds; adopt mode: `kubernetes` names an existing cluster.
   const created = cluster.create ? createCluster(cluster) : undefined;
@@ -42,6 +66,12 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
   const parts = platformParts(created, encryptionArgs(ctx, cluster.encryption), auditArgs(ctx, cluster.audit));
   const eso = externalSecretsArgs(ctx, cluster.externalSecrets);
   const vault = vaultArgs(ctx, cluster.vault);
+  // A store that trusts another cluster's Vault (a fleet hub) gets that Vault's CA.
+  (cluster.externalSecrets?.stores ?? []).forEach((s, i) => {
+    const hub = s.vault?.caFromCluster;
+    const store = eso?.stores?.[i];
+    if (hub && links && store?.provider.vault) store.provider.vault.caBundle = links.vaultCa(hub).apply((ca) => ca ?? "");
+  });
   if (created && cluster.kind === "eks") {
     // EKS Pod Identity associations need the cluster to exist: take its name from the created cluster, so
     // Pulumi orders them after it (a plain name from config would carry no dependency).
@@ -68,6 +98,10 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
     },
     { providers: { kubernetes: provider } },
   );
+  // A spoke whose workloads log in to a hub Vault: the reviewer account the hub's auth mount calls TokenReview with.
+  const reviewer = links?.reviewerClusters.has(cluster.name)
+    ? new VaultTokenReviewer(`${cluster.name}-vault-token-reviewer`, {}, { providers: { kubernetes: provider } })
+    : undefined;
   const flags = auditApiServerFlags(ctx, cluster.audit);
   return {
     platform,
@@ -84,6 +118,7 @@ export function deployCluster(cluster: ClusterConfig): { platform: SecretsPlatfo
       sealingCertificatePem: platform.sealingCertificatePem,
       externalSecretsNamespace: platform.externalSecretsNamespace,
       ...(flags ? { apiServerAuditFlags: flags } : {}),
+      ...(reviewer ? { vaultTokenReviewer: { namespace: reviewer.namespace, secretName: reviewer.tokenSecretName } } : {}),
       rbac: deployRbac(ctx, cluster.rbac),
       ...created?.outputs,
     },
@@ -95,8 +130,10 @@ export async function program(): Promise<Record<string, unknown>> {
   const config = loadStackConfig();
   const clusters: Record<string, unknown> = {};
   const exemptions: pulumi.Output<string[]>[] = [];
+  const links = fleetLinks(config.clusters);
   for (const cluster of config.clusters) {
-    const { platform, outputs } = deployCluster(cluster);
+    const { platform, outputs } = deployCluster(cluster, links);
+    links.resolve(cluster.name, platform.vaultCaCertificatePem);
     clusters[cluster.name] = outputs;
     exemptions.push(platform.exemptSubjects);
   }

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { childName, typeToken } from "../internal/naming";
+import { eksPodIdentityTrustStatement } from "../internal/podIdentity";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
 import { DEFAULT_ESO_NAMESPACE, DEFAULT_ESO_SERVICE_ACCOUNT, oneOf } from "./common";
 
@@ -193,26 +194,11 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
       });
     } else {
       assumeRolePolicy = pulumi
-        .all([identity.accountId, pulumi.output(args.clusterName!), namespace, serviceAccount])
-        .apply(([account, cluster, ns, sa]) =>
+        .all([identity.accountId, region.region, partition.partition, pulumi.output(args.clusterName!), namespace, serviceAccount])
+        .apply(([account, r, part, cluster, ns, sa]) =>
           JSON.stringify({
             Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "EsoServiceAccountViaPodIdentity",
-                Effect: "Allow",
-                Principal: { Service: "pods.eks.amazonaws.com" },
-                Action: ["sts:AssumeRole", "sts:TagSession"],
-                Condition: {
-                  StringEquals: {
-                    "aws:SourceAccount": account,
-                    "aws:RequestTag/eks-cluster-name": cluster,
-                    "aws:RequestTag/kubernetes-namespace": ns,
-                    "aws:RequestTag/kubernetes-service-account": sa,
-                  },
-                },
-              },
-            ],
+            Statement: [eksPodIdentityTrustStatement({ sid: "EsoServiceAccountViaPodIdentity", account, region: r, partition: part, cluster, namespace: ns, serviceAccount: sa })],
           }),
         );
     }

@@ -24,7 +24,14 @@ import { SealedSecret } from "../sealed-secrets/sealedSecret";
 import { SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
 import { VaultCluster, type VaultClusterArgs } from "../vault/cluster";
 import { SecretsStoreCsiDriver, VaultSecretProviderClass, type SecretsStoreCsiDriverArgs, type VaultSecretObjectArgs } from "../vault/csi";
-import { VaultAuditDevice, VaultKvEngine, type VaultAuditDeviceArgs, type VaultKvEngineArgs } from "../vault/engines";
+import {
+  VaultAuditDevice,
+  VaultDatabaseCredentials,
+  VaultKvEngine,
+  type VaultAuditDeviceArgs,
+  type VaultDatabaseCredentialsArgs,
+  type VaultKvEngineArgs,
+} from "../vault/engines";
 import { VaultKubernetesAuth } from "../vault/kubernetesAuth";
 import { VaultPolicy, vaultPolicyProblems, type VaultPolicyRule } from "../vault/policy";
 import { HardenedNamespace, type HardenedNamespaceArgs } from "./hardenedNamespace";
@@ -100,25 +107,50 @@ export interface PlatformVaultRemoteClusterArgs {
   roles: PlatformVaultRoleArgs[];
 }
 
+/** AppRole login of the platform's `vault.Provider` (instead of a token). */
+export interface PlatformVaultAppRoleLoginArgs {
+  /** AppRole auth mount. Default `approle`. */
+  mountPath?: string;
+  /** The role id. */
+  roleId: pulumi.Input<string>;
+  /** The secret id (a Pulumi secret). */
+  secretId: pulumi.Input<string>;
+}
+
 /**
- * Vault's own configuration, applied through a `vault.Provider` the platform creates. Needs an initialized,
- * unsealed Vault (see {@link VaultCluster}'s bootstrap notes).
+ * Vault's own configuration ("stage 2"), applied through a `vault.Provider` the platform creates. Only for a
+ * Vault that is initialized and unsealed and that Pulumi can reach: pass it in a later `up` than the one that
+ * created the VaultCluster (see docs/vault-bootstrap.md). No run both creates and configures Vault.
  */
 export interface PlatformVaultConfigurationArgs {
-  /** Token for the Vault provider (a Pulumi secret; never plain text in a stack file). */
-  token: pulumi.Input<string>;
-  /** Vault address. Default: the in-cluster address of the platform's VaultCluster. */
-  address?: pulumi.Input<string>;
-  /** Path of Vault's CA certificate file on the machine running Pulumi. Default: the system roots. */
-  caCertFile?: pulumi.Input<string>;
+  /** Token for the Vault provider (a Pulumi secret; never plain text in a stack file). Exactly one of `token` / `appRoleLogin`. */
+  token?: pulumi.Input<string>;
+  /** AppRole login for the Vault provider (`auth/<mountPath>/login`). Exactly one of `token` / `appRoleLogin`. */
+  appRoleLogin?: PlatformVaultAppRoleLoginArgs;
+  /**
+   * Where Pulumi reaches Vault (https), e.g. `https://127.0.0.1:8200` through `kubectl port-forward` or the
+   * exposed address. Required: the in-cluster address does not resolve from where Pulumi runs.
+   */
+  address: pulumi.Input<string>;
+  /** Path of the file with Vault's CA certificate (the `vaultCaCertificatePem` stack output) on the machine running Pulumi. Required. */
+  caCertFile: pulumi.Input<string>;
+  /** TLS server name to verify when `address` is not a name on the certificate. Default: the host of `address`. */
+  tlsServerName?: pulumi.Input<string>;
   /** Kubernetes auth mount path. Default `kubernetes`. */
   authPath?: string;
   /** Roles, each with its policy. The role for External Secrets is added by the platform (see `externalSecrets.vaultStore`). */
   roles?: PlatformVaultRoleArgs[];
   /** KV v2 engine. Default: mounted at `secret` with check-and-set. */
   kv?: VaultKvEngineArgs;
-  /** Audit device. Default: a file device on the audit volume, mode 0600. */
-  auditDevice?: VaultAuditDeviceArgs;
+  /**
+   * Audit devices. Default two, so a full or failing audit volume cannot block Vault (Vault refuses a request
+   * only when no enabled device can record it): `file` on the audit volume (`/vault/audit/vault-audit.log`, mode
+   * 0600, rotated by VaultCluster's reloader) and `stdout` (a file device writing to the container log, which the
+   * kubelet rotates).
+   */
+  auditDevices?: VaultAuditDeviceArgs[];
+  /** Dynamic database credentials engines. Default: none. */
+  databases?: VaultDatabaseCredentialsArgs[];
   /** Auth mounts for other clusters of a fleet (one per cluster). Default: none. */
   remoteClusters?: PlatformVaultRemoteClusterArgs[];
 }
@@ -129,7 +161,7 @@ export interface PlatformVaultArgs {
   cluster?: VaultClusterArgs;
   /** The Secrets Store CSI driver (installed when the VaultCluster's CSI provider is on). Default: sync off, rotation on. */
   csiDriver?: SecretsStoreCsiDriverArgs;
-  /** Vault's configuration (auth, policies, KV, audit). Default: not managed. */
+  /** Vault's configuration (auth, policies, KV, audit, databases): stage 2, for an initialized Vault. Default: not managed (stage 1). */
   configuration?: PlatformVaultConfigurationArgs;
 }
 
@@ -158,7 +190,7 @@ export interface PlatformExternalSecretsArgs {
   gcp?: GcpSecretManagerAccessArgs;
   /** Azure Key Vault access (annotations and the workload identity pod label). */
   azure?: AzureKeyVaultAccessArgs;
-  /** Stores on the platform's own Vault (needs `vault.configuration`). */
+  /** Stores on the platform's own Vault (needs `vault`; the Vault role comes with `vault.configuration`). */
   vaultStore?: PlatformVaultStoreArgs;
   /** Other stores. */
   stores?: SecretStoreArgs[];
@@ -245,6 +277,16 @@ export const AUDIT_POLICY_CONFIGMAP = "kube-secrets-platform-audit-policy";
 /** Annotation on that ConfigMap listing the kube-apiserver flags. */
 export const AUDIT_FLAGS_ANNOTATION = "audit.kube-secrets-platform.io/kube-apiserver-flags";
 
+/**
+ * The platform's default Vault audit devices: a file on the audit volume and stdout. Vault blocks a request only
+ * when no enabled audit device records it (Vault docs, "Audit devices": blocked audit devices), so with two a full
+ * volume degrades to stdout instead of an outage.
+ */
+export const DEFAULT_VAULT_AUDIT_DEVICES: VaultAuditDeviceArgs[] = [
+  { path: "file", file: { filePath: "/vault/audit/vault-audit.log", mode: "0600" } },
+  { path: "stdout", file: { filePath: "stdout" } },
+];
+
 /** The Vault role External Secrets logs in with (default `external-secrets`). */
 function vaultStoreRole(store: PlatformVaultStoreArgs): string {
   return store.role ?? "external-secrets";
@@ -297,9 +339,18 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
   problems.push(
     ...validateKubernetesAuditPolicyOptions(auditPolicyOptions(audit)).map((p) => `audit.${p}`),
   );
+  const conf = args.vault?.configuration;
+  if (conf) {
+    const logins = [conf.token !== undefined && "token", conf.appRoleLogin !== undefined && "appRoleLogin"].filter(Boolean);
+    if (logins.length !== 1) problems.push(`vault.configuration: set exactly one of token, appRoleLogin, got ${logins.length === 0 ? "none" : logins.join(" and ")}`);
+    const address = known(conf.address);
+    if (address === undefined && !pulumi.Output.isInstance(conf.address)) problems.push("vault.configuration.address: required (where Pulumi reaches Vault; the in-cluster address does not resolve outside the cluster)");
+    else if (typeof address === "string" && !/^https:\/\/[^/]+/.test(address)) problems.push(`vault.configuration.address: must be an https:// URL, got "${address}"`);
+    if (conf.caCertFile === undefined) problems.push("vault.configuration.caCertFile: required (the file holding Vault's CA certificate on the machine running Pulumi)");
+  }
   const store = args.externalSecrets?.vaultStore;
   if (store) {
-    if (!args.vault?.configuration) problems.push("externalSecrets.vaultStore: needs vault.configuration (the platform creates the Vault role External Secrets logs in with)");
+    if (!args.vault) problems.push("externalSecrets.vaultStore: needs vault (the platform's Vault the stores point at)");
     if (store.namespaces.length === 0) problems.push("externalSecrets.vaultStore.namespaces: must name at least one namespace");
     store.namespaces.forEach((ns, i) => problems.push(...dns1123LabelProblems(ns).map((p) => `externalSecrets.vaultStore.namespaces[${i}]: ${p}`)));
     // Exactly the rules the platform grants (vaultStoreRules), each problem named after the path it comes from.
@@ -345,9 +396,11 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
  * Wiring done here, so stacks do not have to:
  * - the re-encryption Job's trigger is the encryption key, so a new key rewrites every Secret again;
  * - the cloud identity's service-account annotations (and Azure's pod label) go on ESO's controller;
- * - `externalSecrets.vaultStore` creates a Vault role bound to exactly ESO's controller service account,
- *   a policy reading only the given paths, and a SecretStore per namespace on the platform's Vault (its
- *   in-cluster address and CA);
+ * - Vault in two stages: `vault.cluster` alone is stage 1 (no call to Vault's API); `vault.configuration` is
+ *   stage 2, for a Vault that is initialized and reachable at `configuration.address` (docs/vault-bootstrap.md);
+ * - `externalSecrets.vaultStore` creates a SecretStore per namespace on the platform's Vault (its in-cluster
+ *   address and CA) and, in stage 2, a Vault role bound to exactly ESO's controller service account with a
+ *   policy reading only the given paths;
  * - the SecretProviderClasses of Vault roles use the CSI provider's auth mount;
  * - `exemptSubjects` lists the controllers that must read Secrets (ESO, Sealed Secrets, the rewrite Job,
  *   Vault's CSI provider): pass it to the policy pack's who-can-read-secrets `exemptSubjects`.
@@ -444,14 +497,33 @@ export class SecretsPlatform extends pulumi.ComponentResource {
 
       const conf = vaultArgs.configuration;
       if (conf) {
+        const login = conf.appRoleLogin;
         const vaultProvider = new vault.Provider(
           childName(name, "vault-config"),
-          { address: conf.address ?? vc.address, caCertFile: conf.caCertFile, token: pulumi.secret(conf.token), skipTlsVerify: false, skipChildToken: false },
+          {
+            address: conf.address,
+            caCertFile: conf.caCertFile,
+            tlsServerName: conf.tlsServerName,
+            skipTlsVerify: false,
+            skipChildToken: false,
+            // A token from config, or an AppRole login (the provider's generic auth_login: POST auth/<mount>/login).
+            ...(login
+              ? {
+                  authLogin: {
+                    path: `auth/${login.mountPath ?? "approle"}/login`,
+                    parameters: pulumi.secret(pulumi.all([login.roleId, login.secretId]).apply(([roleId, secretId]) => ({ role_id: roleId, secret_id: secretId }))),
+                  },
+                }
+              : { token: pulumi.secret(conf.token!) }),
+          },
           child,
         );
         const vaultOpts = { parent: this, provider: vaultProvider, dependsOn: [vc] };
         const kv = new VaultKvEngine(childName(name, "vault-kv"), { casRequired: true, ...conf.kv }, vaultOpts);
-        new VaultAuditDevice(childName(name, "vault-audit"), conf.auditDevice ?? { file: { filePath: "/vault/audit/audit.log", mode: "0600" } }, vaultOpts);
+        for (const device of conf.auditDevices ?? DEFAULT_VAULT_AUDIT_DEVICES) {
+          new VaultAuditDevice(childName(name, `vault-audit-${device.path ?? (device.socket ? "socket" : "file")}`), device, vaultOpts);
+        }
+        (conf.databases ?? []).forEach((db) => new VaultDatabaseCredentials(childName(name, `vault-db-${db.path ?? "database"}`), db, vaultOpts));
 
         const roles: PlatformVaultRoleArgs[] = [...(conf.roles ?? [])];
         const store = args.externalSecrets?.vaultStore;

@@ -98,6 +98,41 @@ export interface VaultServiceMonitorArgs {
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/**
+ * Size bounds of the file audit log on the audit volume, enforced by the server pods' `reloader` sidecar: when
+ * a `*.log` file under `/vault/audit` reaches `maxFileMiB` it is renamed to `.1` (older ones shift up, the
+ * oldest beyond `keepFiles` is removed) and Vault is sent SIGHUP, on which the file audit device reopens its
+ * path. So the log never needs more than `(keepFiles + 1) * maxFileMiB` (checked against the volume size).
+ */
+export interface VaultAuditRotationArgs {
+  /** Rotate a log once it reaches this many MiB. Default 1024, lowered so `keepFiles + 1` files fit in 90% of `auditStorage.size`. */
+  maxFileMiB?: number;
+  /** Rotated files kept. Default 4. */
+  keepFiles?: number;
+  /** How often the sidecar checks the log size and the TLS certificate, in seconds. Default 30. */
+  checkIntervalSeconds?: number;
+}
+
+/**
+ * An explicit opt-in to reach Vault from outside the cluster (e.g. a fleet hub whose spokes sync from it):
+ * a `LoadBalancer` Service on the active server only. Vault terminates TLS itself; add the load balancer's DNS
+ * name to `tls.extraDnsNames`.
+ */
+export interface VaultLoadBalancerArgs {
+  /** Client CIDRs allowed (`loadBalancerSourceRanges`). At least one; `0.0.0.0/0` / `::/0` only with `allowAnySource`. */
+  sourceRanges: string[];
+  /** Allow `0.0.0.0/0` or `::/0` in `sourceRanges`. Default false. */
+  allowAnySource?: boolean;
+  /** Service annotations (e.g. an internal load balancer of the cloud). Default none. */
+  annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** How Vault is reachable from outside the cluster. Default: not at all (ClusterIP services only). */
+export interface VaultExposureArgs {
+  /** A LoadBalancer Service on the active Vault server (port 8200). */
+  loadBalancer?: VaultLoadBalancerArgs;
+}
+
 /** Arguments of {@link VaultCluster}. */
 export interface VaultClusterArgs {
   /** Namespace (created as a {@link HardenedNamespace}, `restricted`). Default `vault`. */
@@ -126,6 +161,45 @@ export interface VaultClusterArgs {
   ui?: boolean;
   /** Server container resources. Default requests 250m/256Mi, memory limit 512Mi. */
   resources?: VaultResourcesArgs;
+  /** Size bounds of the file audit log. Default: 4 rotated files kept, each up to 1024 MiB (less on a small volume), checked every 30 s. */
+  auditRotation?: VaultAuditRotationArgs;
+  /** Reaching Vault from outside the cluster. Default: not exposed. */
+  exposure?: VaultExposureArgs;
+}
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
+
+/** The vault-helm 0.34.1 default server image (`server.image`): the reloader sidecar runs the same image. */
+export const VAULT_IMAGE = "hashicorp/vault:2.0.4";
+
+/**
+ * The readiness path of the server pods. vault-helm's statefulset template uses `server.readinessProbe.path` as an
+ * httpGet probe when set (instead of `vault status`, which fails while sealed). `/v1/sys/health` answers 200 for
+ * the active node and, with these parameters, 204 for a standby (`standbyok=true`), a sealed (`sealedcode=204`) or an
+ * uninitialized (`uninitcode=204`) server, so a fresh cluster's pods become Ready before `vault operator init`, and
+ * the chart's await ends. Kubernetes counts 200–399 as success. Traffic is unaffected: clients use the
+ * `<fullname>-active` service, which selects only the unsealed leader.
+ */
+export const VAULT_READINESS_PATH = "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204";
+
+/** A Kubernetes quantity (`10Gi`, `512Mi`) in MiB, or undefined when it is not a plain binary/decimal size. */
+function quantityMiB(q: unknown): number | undefined {
+  if (typeof q !== "string") return undefined;
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(q);
+  if (!m) return undefined;
+  const unit: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, K: 1e3 / 2 ** 20, M: 1e6 / 2 ** 20, G: 1e9 / 2 ** 20, T: 1e12 / 2 ** 20 };
+  return Number(m[1]) * (m[2] ? unit[m[2]] : 1 / 2 ** 20);
+}
+
+/**
+ * The size at which the reloader rotates an audit log: `auditRotation.maxFileMiB`, or by default 1024 MiB, lowered
+ * so that `keepFiles + 1` files fit in 90% of the audit volume when its size is known.
+ */
+function auditMaxFileMiB(args: VaultClusterArgs): number {
+  if (args.auditRotation?.maxFileMiB !== undefined) return args.auditRotation.maxFileMiB;
+  const volume = quantityMiB(known(args.auditStorage?.size) ?? "10Gi");
+  const keep = args.auditRotation?.keepFiles ?? 4;
+  return volume === undefined ? 1024 : Math.max(1, Math.min(1024, Math.floor((volume * 0.9) / (keep + 1))));
 }
 
 const storage = z.strictObject({ size: input(z.string().min(1)).optional(), storageClass: input(z.string().min(1)).optional() }).optional();
@@ -159,6 +233,24 @@ const argsSchema = z.strictObject({
   serviceMonitor: toggle({ labels: z.any().optional() }),
   ui: z.boolean().optional(),
   resources: z.strictObject({ requests: z.any().optional(), limits: z.any().optional() }).optional(),
+  auditRotation: z
+    .strictObject({
+      maxFileMiB: z.number().int().min(16).max(1024 * 1024).optional(),
+      keepFiles: z.number().int().min(1).max(100).optional(),
+      checkIntervalSeconds: z.number().int().min(5).max(3600).optional(),
+    })
+    .optional(),
+  exposure: z
+    .strictObject({
+      loadBalancer: z
+        .strictObject({
+          sourceRanges: z.array(z.string().regex(CIDR, { message: "must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8" })).min(1, { message: "must list at least one CIDR" }),
+          allowAnySource: z.boolean().optional(),
+          annotations: z.any().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). Deferred values are not checked. */
@@ -176,6 +268,20 @@ export function validateVaultCluster(args: VaultClusterArgs): string[] {
       problems.push(`releaseName: the chart's object names would exceed 40 characters, got "${args.releaseName}"`);
     }
   }
+  const rotation = args.auditRotation ?? {};
+  const auditMiB = quantityMiB(known(args.auditStorage?.size) ?? "10Gi");
+  const bound = ((rotation.keepFiles ?? 4) + 1) * auditMaxFileMiB(args);
+  if (auditMiB !== undefined && bound > auditMiB * 0.9) {
+    problems.push(
+      `auditRotation: (keepFiles + 1) * maxFileMiB = ${bound} MiB must stay within 90% of the audit volume (${Math.floor(auditMiB * 0.9)} MiB of auditStorage.size ${JSON.stringify(known(args.auditStorage?.size) ?? "10Gi")})`,
+    );
+  }
+  const lb = args.exposure?.loadBalancer;
+  if (lb && !lb.allowAnySource && Array.isArray(lb.sourceRanges)) {
+    lb.sourceRanges.forEach((r, i) => {
+      if (r === "0.0.0.0/0" || r === "::/0") problems.push(`exposure.loadBalancer.sourceRanges[${i}]: "${r}" opens Vault to the internet; set allowAnySource to mean it`);
+    });
+  }
   if (args.autoUnseal !== undefined && (typeof args.autoUnseal !== "object" || args.autoUnseal === null)) {
     problems.push(`autoUnseal: must be an object, got ${JSON.stringify(args.autoUnseal)}`);
   } else {
@@ -184,6 +290,83 @@ export function validateVaultCluster(args: VaultClusterArgs): string[] {
     problems.push(...autoUnsealProblems(args.autoUnseal));
   }
   return problems;
+}
+
+/** Options of {@link vaultReloaderScript}. */
+export interface VaultReloaderOptions {
+  /** Directory of the mounted TLS Secret (`tls.crt`). */
+  tlsDir: string;
+  /** Directory of the audit logs (`*.log`). */
+  auditDir: string;
+  /** Rotate at this many bytes. */
+  maxBytes: number;
+  /** Rotated files kept. */
+  keepFiles: number;
+  /** Seconds between checks. */
+  intervalSeconds: number;
+  /** Name of the process to signal. Default `vault` (what the chart's server container execs). */
+  processName?: string;
+}
+
+/**
+ * The POSIX sh loop of the `reloader` sidecar (runs under the Vault image's busybox): every interval it
+ * 1. compares a checksum of `tls.crt` with the last one: the kubelet swaps a renewed Secret into the volume, and
+ *    Vault reloads its listener certificate on SIGHUP (Vault docs, "listener/tcp": certificates reload on SIGHUP);
+ * 2. rotates every `*.log` under the audit directory that reached `maxBytes` (`.1` … `.keepFiles`, the oldest
+ *    dropped), after which the file audit device reopens its path on SIGHUP (Vault docs, "file audit device": log
+ *    rotation with SIGHUP);
+ * and then sends one SIGHUP to the process named `vault` when either happened.
+ */
+export function vaultReloaderScript(o: VaultReloaderOptions): string {
+  return [
+    "set -u",
+    `cert='${o.tlsDir}/tls.crt'`,
+    `dir='${o.auditDir}'`,
+    `max=${o.maxBytes}`,
+    `keep=${o.keepFiles}`,
+    'last=$(md5sum < "$cert" 2>/dev/null || true)',
+    "while true; do",
+    `  sleep ${o.intervalSeconds}`,
+    "  hup=0",
+    '  now=$(md5sum < "$cert" 2>/dev/null || true)',
+    '  if [ -n "$now" ] && [ "$now" != "$last" ]; then last=$now; hup=1; echo "reloader: TLS certificate changed"; fi',
+    '  for log in "$dir"/*.log; do',
+    '    [ -f "$log" ] || continue',
+    '    size=$(stat -c %s "$log" 2>/dev/null || echo 0)',
+    '    if [ "$size" -ge "$max" ]; then',
+    '      rm -f "$log.$keep"',
+    '      i=$keep',
+    '      while [ "$i" -gt 1 ]; do j=$((i - 1)); [ -f "$log.$j" ] && mv "$log.$j" "$log.$i"; i=$j; done',
+    '      mv "$log" "$log.1"; hup=1; echo "reloader: rotated $log at $size bytes"',
+    "    fi",
+    "  done",
+    `  if [ "$hup" = 1 ]; then pkill -HUP -x ${o.processName ?? "vault"} || echo "reloader: no vault process to signal"; fi`,
+    "done",
+    "",
+  ].join("\n");
+}
+
+function reloaderContainer(o: { tlsDir: string; tlsVolume: string; rotation: VaultAuditRotationArgs; maxFileMiB: number; container: Record<string, unknown> }) {
+  return {
+    name: "reloader",
+    image: VAULT_IMAGE,
+    command: ["/bin/sh", "-c"],
+    args: [
+      vaultReloaderScript({
+        tlsDir: o.tlsDir,
+        auditDir: AUDIT_DIR,
+        maxBytes: o.maxFileMiB * 1024 * 1024,
+        keepFiles: o.rotation.keepFiles ?? 4,
+        intervalSeconds: o.rotation.checkIntervalSeconds ?? 30,
+      }),
+    ],
+    securityContext: o.container,
+    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+    volumeMounts: [
+      { name: "audit", mountPath: AUDIT_DIR },
+      { name: o.tlsVolume, mountPath: o.tlsDir, readOnly: true },
+    ],
+  };
 }
 
 /**
@@ -205,21 +388,18 @@ export function validateVaultCluster(args: VaultClusterArgs): string[] {
  *   of key shares);
  * - UI off, injector / CSI provider / ServiceMonitor optional, resource requests set.
  *
- * The chart never initializes Vault. Bootstrap, once, from a machine that can reach a pod:
+ * - the server pods are Ready while sealed or uninitialized (readiness path {@link VAULT_READINESS_PATH}), so the
+ *   first `up` finishes; a `reloader` sidecar (same image, shared PID namespace) sends Vault SIGHUP when the
+ *   mounted certificate changes (Vault reloads it) and after rotating an audit log that reached its bound
+ *   (`auditRotation`; the file audit device reopens its path);
+ * - exposure outside the cluster only on request (`exposure.loadBalancer` with source ranges).
  *
- * 1. `kubectl -n vault exec vault-0 -- vault operator init -format=json` (auto-unseal: recovery keys,
- *    `-recovery-shares=5 -recovery-threshold=3`; Shamir: unseal keys, `-key-shares=5 -key-threshold=3`,
- *    ideally `-pgp-keys=…` so each share is encrypted to one custodian). Hand each share to a different
- *    custodian; never store them together, in Git, in Pulumi config or in a Kubernetes Secret.
- * 2. Shamir only: `vault operator unseal` on every pod with a threshold of shares. The other pods join
- *    through `retry_join` and are unsealed the same way.
- * 3. With the initial root token, create what the configuration stack needs (an admin policy and a
- *    token or auth method for the Pulumi `vault.Provider`), then `vault token revoke <root token>`.
- *    A new root token can be generated later with `vault operator generate-root` and a quorum of keys.
- * 4. A second stack configures Vault with {@link VaultKubernetesAuth}, {@link VaultPolicy},
- *    {@link VaultKvEngine}, {@link VaultAuditDevice}…, through a `vault.Provider` whose `address` is this
- *    component's `address` (or a port-forward / ingress to it), whose `caCertFile` holds `caCertificatePem`,
- *    and whose `token` is a secret config value (`pulumi config set --secret`).
+ * This is stage 1: it never calls Vault's API and the chart never initializes Vault. Initialize by hand
+ * (recovery or key shares, PGP-encrypted), create a login for Pulumi, revoke the root token, then configure
+ * Vault (stage 2) with {@link VaultKubernetesAuth}, {@link VaultPolicy}, {@link VaultKvEngine},
+ * {@link VaultAuditDevice}… through a `vault.Provider` whose `address` Pulumi can reach (a port-forward to the
+ * `<fullname>-active` service, or the exposed name), whose `caCertFile` holds `caCertificatePem`, and whose
+ * credential is a secret: docs/vault-bootstrap.md.
  */
 export class VaultCluster extends pulumi.ComponentResource {
   /** The namespace of the Vault servers. */
@@ -402,6 +582,13 @@ export class VaultCluster extends pulumi.ComponentResource {
         volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
         volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
         extraLabels: unseal?.podLabels ?? {},
+        image: { repository: VAULT_IMAGE.split(":")[0], tag: VAULT_IMAGE.split(":")[1] },
+        // Ready while sealed or uninitialized (see VAULT_READINESS_PATH): stage 1 ends with Ready pods, before init.
+        readinessProbe: { enabled: true, path: VAULT_READINESS_PATH, port: 8200 },
+        // The reloader sidecar signals the vault process (same user, shared PID namespace): SIGHUP makes Vault
+        // reload its TLS certificate and the file audit device reopen its file after rotation.
+        shareProcessNamespace: true,
+        extraContainers: [reloaderContainer({ tlsDir, tlsVolume: `userconfig-${tlsSecretName}`, rotation: args.auditRotation ?? {}, maxFileMiB: auditMaxFileMiB(args), container: restrictedContainer })],
         livenessProbe: {
           enabled: true,
           path: "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204",
@@ -456,11 +643,30 @@ export class VaultCluster extends pulumi.ComponentResource {
       },
     };
 
-    new k8s.helm.v4.Chart(
+    const chart = new k8s.helm.v4.Chart(
       childName(name, "chart"),
       { ...chartSource(CHARTS.vault), name: releaseName, namespace, values },
       { parent: this, dependsOn: [tlsResource, caConfigMap] },
     );
+
+    const lb = args.exposure?.loadBalancer;
+    if (lb) {
+      new k8s.core.v1.Service(
+        childName(name, "external"),
+        {
+          metadata: { name: `${fullName}-external`, namespace, labels: standardLabels("vault-external", name), annotations: lb.annotations },
+          spec: {
+            type: "LoadBalancer",
+            loadBalancerSourceRanges: lb.sourceRanges,
+            externalTrafficPolicy: "Local",
+            ports: [{ name: "https", port: 8200, targetPort: 8200, protocol: "TCP" }],
+            // The chart's labels on the active (unsealed leader) server pod (server-ha-active-service.yaml).
+            selector: { "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": releaseName, component: "server", "vault-active": "true" },
+          },
+        },
+        { parent: this, dependsOn: [chart] },
+      );
+    }
 
     this.namespace = namespace;
     this.fullName = pulumi.output(fullName);

@@ -107,7 +107,11 @@ export interface VaultSecretObjectArgs {
   secretPath: string;
   /** Key within the secret's data. Default: the whole response as JSON. */
   secretKey?: string;
-  /** File mode (octal string). Default `0400`. */
+  /**
+   * File mode as an octal string (`0400`, `0440`). Default `0400`. Emitted in `objects` as the decimal YAML
+   * integer (`256`), which vault-csi-provider's yaml.v3 decodes into `os.FileMode` (a quoted `"0400"` is a
+   * string and fails the mount).
+   */
   filePermission?: string;
 }
 
@@ -163,14 +167,21 @@ export function validateVaultSecretProviderClass(args: VaultSecretProviderClassA
   return problems;
 }
 
-/** The `objects` parameter of a Vault SecretProviderClass (a YAML string, as the provider expects). */
+/**
+ * The `objects` parameter of a Vault SecretProviderClass: a YAML list that vault-csi-provider
+ * (internal/config/config.go, `parseParameters`) decodes with gopkg.in/yaml.v3 into `[]Secret`, whose
+ * `filePermission` is an `os.FileMode` (uint32). yaml.v3 (resolve.go) reads a plain scalar with
+ * `strconv.ParseInt(s, 0, 64)`, so `0400` would be octal 256 there but decimal 400 to a YAML 1.2 reader: the
+ * mode is written as a decimal integer (`256`), which every YAML version reads the same. Keys are the
+ * provider's yaml tags: `objectName`, `secretPath`, `secretKey`, `filePermission`.
+ */
 export function vaultCsiObjectsYaml(objects: readonly VaultSecretObjectArgs[]): string {
   return stringify(
     objects.map((o) => ({
       objectName: o.objectName,
       secretPath: o.secretPath,
       ...(o.secretKey ? { secretKey: o.secretKey } : {}),
-      filePermission: o.filePermission ?? "0400",
+      filePermission: parseInt(o.filePermission ?? "0400", 8),
     })),
   );
 }

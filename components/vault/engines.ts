@@ -87,8 +87,19 @@ export interface VaultPostgresConnectionArgs {
   connectionUrl: pulumi.Input<string>;
   /** The root (management) user Vault creates roles with. */
   username: pulumi.Input<string>;
-  /** Its password (stored as a secret; rotated by Vault right after setup unless `rotateRootAfterSetup` is false). */
+  /**
+   * Its password. Sent through the provider's write-only field (`postgresql.passwordWo`), so it never appears in
+   * the resource's outputs and a refresh reads it back as null; Vault rotates it right after setup unless
+   * `rotateRootAfterSetup` is false, so the value given here stops working at once. (Pulumi's Terraform bridge
+   * still records a write-only input, encrypted as a secret, in the state's inputs:
+   * pulumi/pulumi-terraform-bridge#3201.)
+   */
   password: pulumi.Input<string>;
+  /**
+   * Version of `password`: the write-only field is only sent again when this number changes (bump it after
+   * changing the root password outside Vault). Default 1.
+   */
+  passwordVersion?: number;
   /** Password authentication: `password` or `scram-sha-256`. Default `scram-sha-256`. */
   passwordAuthentication?: pulumi.Input<string>;
   /** Maximum open connections. Default 4. */
@@ -133,6 +144,7 @@ const dbSchema = z.strictObject({
     connectionUrl: input(z.string().min(1)),
     username: input(z.string().min(1)),
     password: input(z.string().min(1)),
+    passwordVersion: z.number().int().min(1).optional(),
     passwordAuthentication: input(z.enum(["password", "scram-sha-256"], { error: (i) => `must be password or scram-sha-256, got ${JSON.stringify(i.input)}` })).optional(),
     maxOpenConnections: z.number().int().min(1).max(100).optional(),
   }),
@@ -172,8 +184,8 @@ export function validateVaultDatabaseCredentials(args: VaultDatabaseCredentialsA
 }
 
 /**
- * The database secrets engine with a PostgreSQL connection (root password kept as a secret and rotated
- * by Vault after setup, so no human or state file holds the live one) and roles issuing dynamic
+ * The database secrets engine with a PostgreSQL connection (root password sent through the write-only
+ * `passwordWo` field and rotated by Vault after setup, so no human, output or state file holds the live one) and roles issuing dynamic
  * credentials with TTLs (1 h / 24 h by default).
  */
 export class VaultDatabaseCredentials extends pulumi.ComponentResource {
@@ -204,14 +216,17 @@ export class VaultDatabaseCredentials extends pulumi.ComponentResource {
         postgresql: {
           connectionUrl: pg.connectionUrl,
           username: pg.username,
-          password: pulumi.secret(pg.password),
+          // Write-only (@pulumi/vault 7.8.0 SecretBackendConnectionPostgresql.passwordWo): Vault gets it, the
+          // resource's outputs never hold it, and it is sent again only when passwordWoVersion changes, so the
+          // rotated-away original is never pushed back.
+          passwordWo: pulumi.secret(pg.password),
+          passwordWoVersion: pg.passwordVersion ?? 1,
           passwordAuthentication: pg.passwordAuthentication ?? "scram-sha-256",
           maxOpenConnections: pg.maxOpenConnections ?? 4,
         },
         namespace: args.vaultNamespace,
       },
-      // After rotation only Vault knows the password: never push the original again.
-      { parent: this, ignoreChanges: rotate ? ["postgresql.password"] : [] },
+      { parent: this },
     );
     if (rotate) {
       new vault.generic.Endpoint(
@@ -255,7 +270,7 @@ export class VaultDatabaseCredentials extends pulumi.ComponentResource {
 
 /** A file audit device. */
 export interface VaultFileAuditArgs {
-  /** `stdout`, or a file under `/vault/audit/` (VaultCluster's audit volume). Default `/vault/audit/vault-audit.log`. */
+  /** `stdout`, or a `*.log` file directly under `/vault/audit/` (VaultCluster's audit volume, where its reloader rotates it). Default `/vault/audit/vault-audit.log`. */
   filePath?: string;
   /** File mode (octal string). Default `0600`; group/other access is rejected. Ignored for stdout. */
   mode?: string;
@@ -304,9 +319,10 @@ export function validateVaultAuditDevice(args: VaultAuditDeviceArgs): string[] {
   const problems = zodProblems(auditSchema, args);
   if (args.file && args.socket) problems.push("file: only one of file, socket may be set");
   const file = args.file;
-  if (file?.filePath !== undefined && file.filePath !== "stdout" && !(file.filePath.startsWith(`${AUDIT_DIR}/`) && file.filePath.length > AUDIT_DIR.length + 1)) {
-    // VaultCluster's server root filesystem is read-only: only the audit volume keeps a log file.
-    problems.push(`file.filePath: must be "stdout" or a file under ${AUDIT_DIR}/ (the audit volume), got "${file.filePath}"`);
+  if (file?.filePath !== undefined && file.filePath !== "stdout" && !new RegExp(`^${AUDIT_DIR}/[^/]+\\.log$`).test(file.filePath)) {
+    // VaultCluster's server root filesystem is read-only: only the audit volume keeps a log file, and its reloader
+    // sidecar rotates the `*.log` files directly in it (so the log stays within the volume).
+    problems.push(`file.filePath: must be "stdout" or a *.log file directly under ${AUDIT_DIR}/ (the audit volume, rotated by VaultCluster's reloader), got "${file.filePath}"`);
   }
   if (file?.mode !== undefined) {
     if (!/^0?[0-7]{3}$/.test(file.mode)) problems.push(`file.mode: must be an octal file mode such as 0600, got "${file.mode}"`);

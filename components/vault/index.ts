@@ -6,4 +6,5 @@ export * from "./policy";
 export * from "./policyParser";
 export { vaultFullName, vaultPodHost, vaultServerConfig, vaultServerDnsNames, VAULT_SERVER_IP_SANS } from "./serverConfig";
 export type { VaultServerConfigOptions } from "./serverConfig";
+export * from "./tokenReviewer";
 export * from "./unseal";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { typeToken } from "../internal/naming";
 import { assertValid, known } from "../internal/validation";
-import { hclString, hclStringList } from "./hcl";
+import { hclString, hclStringList, hclStringProblem } from "./hcl";
 
 /**
  * Vault ACL capabilities in the order the rendered HCL lists them
@@ -83,6 +83,8 @@ export function vaultPolicyProblems(rules: readonly VaultPolicyRule[], options: 
         problems.push(`${at}.path: '*' is only allowed as the last character, got "${path}"`);
       }
       if (/\s/.test(path)) problems.push(`${at}.path: must not contain whitespace, got "${path}"`);
+      const hcl = hclStringProblem(path);
+      if (hcl) problems.push(`${at}.path: ${hcl}, got ${JSON.stringify(path)}`);
       if (!options.allowRootGlobs && rootGlob(path)) {
         problems.push(`${at}.path: glob at the root is not allowed without allowRootGlobs, got "${path}"`);
       }
@@ -121,6 +123,11 @@ export function vaultPolicyProblems(rules: readonly VaultPolicyRule[], options: 
       for (const [name, values] of Object.entries(params)) {
         if (!Array.isArray(values) || values.some((x) => typeof x !== "string")) {
           problems.push(`${at}.${key}.${name}: must be a list of strings, got ${JSON.stringify(values)}`);
+          continue;
+        }
+        for (const text of [name, ...values]) {
+          const hcl = hclStringProblem(text);
+          if (hcl) problems.push(`${at}.${key}.${name}: ${hcl}, got ${JSON.stringify(text)}`);
         }
       }
     }

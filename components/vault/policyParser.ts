@@ -5,6 +5,7 @@
  * the legacy `policy = "read|write|deny|sudo"`, `required_parameters`, `allowed_parameters`,
  * `denied_parameters`, `min_wrapping_ttl`, `max_wrapping_ttl`; comments (`#`, `//`, `/* *\/`).
  */
+import { readHclString } from "./hcl";
 import type { VaultPolicyRule } from "./policy";
 
 /** Capabilities the legacy `policy = "…"` shorthand stands for. */
@@ -34,42 +35,10 @@ function tokenize(src: string): Token[] {
       if (end < 0) throw new Error(`unterminated comment at offset ${i}`);
       i = end + 2;
     } else if (ch === '"') {
-      const start = i++;
-      let out = "";
-      for (;;) {
-        if (i >= src.length) throw new Error(`unterminated string at offset ${start}`);
-        const c = src[i];
-        if (c === '"') {
-          i++;
-          break;
-        }
-        if (c === "\n") throw new Error(`newline in string at offset ${i}`);
-        if (c === "$" && src[i + 1] === "$" && src[i + 2] === "{") {
-          out += "${";
-          i += 3;
-        } else if (c === "%" && src[i + 1] === "%" && src[i + 2] === "{") {
-          out += "%{";
-          i += 3;
-        } else if (c === "\\") {
-          const e = src[i + 1];
-          const simple: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
-          if (e in simple) {
-            out += simple[e];
-            i += 2;
-          } else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(src.slice(i + 2, i + 6))) {
-            out += String.fromCharCode(parseInt(src.slice(i + 2, i + 6), 16));
-            i += 6;
-          } else if (e === "U" && /^[0-9a-fA-F]{8}$/.test(src.slice(i + 2, i + 10))) {
-            out += String.fromCodePoint(parseInt(src.slice(i + 2, i + 10), 16));
-            i += 10;
-          } else {
-            throw new Error(`invalid escape \\${e ?? ""} at offset ${i}`);
-          }
-        } else {
-          out += c;
-          i++;
-        }
-      }
+      // Vault reads policies with HCL v1: its string rules (readHclString, hcl.ts), not HCL2's.
+      const start = i;
+      const { value: out, end } = readHclString(src, start);
+      i = end;
       tokens.push({ kind: "string", value: out, pos: start });
     } else if ("{}[]=,:".includes(ch)) {
       tokens.push({ kind: "punct", value: ch, pos: i++ });

@@ -9,6 +9,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { childName } from "../internal/naming";
 import { known } from "../internal/validation";
+import { eksPodIdentityTrustStatement } from "../internal/podIdentity";
 import { hclString } from "./hcl";
 
 /** IAM Roles for Service Accounts: the EKS cluster's IAM OIDC provider. */
@@ -182,6 +183,25 @@ function issuerHostPath(url: string): string {
   return url.replace(/^https:\/\//, "").replace(/\/$/, "");
 }
 
+/**
+ * The Pod Identity trust policy of the unseal role ({@link eksPodIdentityTrustStatement}) for the Vault server
+ * service account. The cluster ARN is built from the default AWS provider's account, region and partition: the
+ * ones the PodIdentityAssociation is created in.
+ */
+function podIdentityTrust(clusterName: pulumi.Input<string>, bind: UnsealBinding, parent: pulumi.Resource): pulumi.Output<string> {
+  const identity = aws.getCallerIdentityOutput({}, { parent });
+  const region = aws.getRegionOutput({}, { parent });
+  const partition = aws.getPartitionOutput({}, { parent });
+  return pulumi
+    .all([identity.accountId, region.region, partition.partition, pulumi.output(clusterName), bind.namespace, bind.serviceAccountName])
+    .apply(([account, r, part, cluster, ns, sa]) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [eksPodIdentityTrustStatement({ sid: "VaultServerViaPodIdentity", account, region: r, partition: part, cluster, namespace: ns, serviceAccount: sa })],
+      }),
+    );
+}
+
 /** The AWS unseal: an IAM role (IRSA or Pod Identity) allowed only kms:Encrypt/Decrypt/DescribeKey on the key. */
 export function awsKmsUnseal(name: string, args: AwsKmsUnsealArgs, bind: UnsealBinding, parent: pulumi.Resource): UnsealSetup {
   const region = args.region ?? pulumi.output(args.keyArn).apply((arn) => KMS_KEY_ARN.exec(arn)?.[1] ?? "");
@@ -203,14 +223,7 @@ export function awsKmsUnseal(name: string, args: AwsKmsUnsealArgs, bind: UnsealB
           ],
         }),
       )
-    : pulumi.output(
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
-          ],
-        }),
-      );
+    : podIdentityTrust(args.podIdentity!.clusterName, bind, parent);
   const role = new aws.iam.Role(
     childName(name, "unseal-role"),
     { description: "Vault auto-unseal: may use only its KMS key", assumeRolePolicy },

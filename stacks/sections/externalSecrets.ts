@@ -96,6 +96,12 @@ const storeConfig = z.strictObject({
       caBundle: z.string().optional(),
       /** Or a ConfigMap/Secret holding it (in the store's namespace). */
       caProvider: z.strictObject({ type: z.enum(["ConfigMap", "Secret"]), name: z.string().min(1), key: z.string().min(1) }).optional(),
+      /** Or the CA of the Vault that cluster `<name>` of this stack runs (a fleet hub): handed over by the program. */
+      caFromCluster: label.optional(),
+    })
+    .superRefine((v, ctx) => {
+      const set = (["caBundle", "caProvider", "caFromCluster"] as const).filter((k) => v[k] !== undefined);
+      if (set.length > 1) ctx.addIssue({ code: "custom", path: [set[1]], message: `set one of caBundle, caProvider, caFromCluster, got ${set.join(" and ")}` });
     })
     .optional(),
   aws: z.strictObject({ region: z.string().min(1), service: z.enum(["SecretsManager", "ParameterStore"]).default("SecretsManager"), role: z.string().optional() }).optional(),

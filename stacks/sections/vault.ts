@@ -1,19 +1,20 @@
 /**
- * Stack section `vault` of a cluster (the `vault` part of its SecretsPlatform): Vault in HA (VaultCluster)
- * with the Secrets Store CSI driver, and
- * the Vault configuration part (Kubernetes auth with one role and one policy per workload, a KV v2
- * engine, an audit device, SecretProviderClasses) applied through a `vault.Provider`.
+ * Stack section `vault` of a cluster (the `vault` part of its SecretsPlatform), in two stages:
  *
- * The configuration part needs an initialized, unsealed Vault (see VaultCluster's bootstrap notes), so
- * it is off until `configuration.enabled: true`. Its token is never in the stack file in plain text: it
- * is read as a secret from the config key named by `configuration.tokenConfigKey` (default `vault:token`,
- * set with `pulumi config set --secret vault:token <token>`).
+ * - **stage 1** (always, on a fresh cluster): Vault in HA (VaultCluster: raft, TLS, unseal identity, reloader
+ *   sidecar, optional exposure) with the Secrets Store CSI driver. No call to Vault's API: the pods become Ready
+ *   while sealed and uninitialized, and `vault operator init` is an operator step (docs/vault-bootstrap.md);
+ * - **stage 2**, only once `configuration.initialized: true` says Vault is initialized and unsealed and
+ *   `configuration.address` / `caCertFile` say where Pulumi reaches it: Kubernetes auth with one role and one
+ *   policy per workload, a KV v2 engine, audit devices, database engines, SecretProviderClasses, through a
+ *   `vault.Provider` that logs in with a token (a secret config key, default `vault:token`) or AppRole.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { PlatformVaultArgs, PlatformVaultConfigurationArgs } from "../../components/platform/secretsPlatform";
 import { validateVaultCluster, type VaultClusterArgs } from "../../components/vault/cluster";
 import { validateSecretsStoreCsiDriver, type SecretsStoreCsiDriverArgs } from "../../components/vault/csi";
+import { validateVaultDatabaseCredentials, type VaultDatabaseCredentialsArgs } from "../../components/vault/engines";
 import { vaultPolicyProblems } from "../../components/vault/policy";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
 
@@ -50,6 +51,54 @@ const role = z
   .superRefine((r, ctx) => {
     addComponentProblems(ctx, [], vaultPolicyProblems(r.rules, { fieldPrefix: "rules" }));
   });
+
+const configKey = z.string().regex(/^[^:]+:[^:]+$/, { message: "must be namespace:key" });
+const DNS_NAME = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const database = z.strictObject({
+  /** Mount path; default `database`. */
+  path: mountPath.default("database"),
+  connectionName: z.string().min(1).optional(),
+  postgresql: z.strictObject({
+    /** With the `{{username}}` / `{{password}}` templates. */
+    connectionUrl: z.string().min(1),
+    username: z.string().min(1),
+    /** Config key (`namespace:key`) holding the root password as a secret. */
+    passwordConfigKey: configKey,
+    /** Bump to send a changed root password again (write-only field version); default 1. */
+    passwordVersion: z.number().int().min(1).default(1),
+  }),
+  rotateRootAfterSetup: z.boolean().default(true),
+  roles: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        creationStatements: z.array(z.string().min(1)).min(1),
+        revocationStatements: z.array(z.string().min(1)).optional(),
+        defaultTtlSeconds: z.number().int().positive().optional(),
+        maxTtlSeconds: z.number().int().positive().optional(),
+      }),
+    )
+    .min(1),
+});
+type DatabaseConfig = z.infer<typeof database>;
+
+/** VaultDatabaseCredentials' arguments for a database entry (the password read as a secret from its config key). */
+function databaseArgs(db: DatabaseConfig, password: pulumi.Input<string> = "[from config]"): VaultDatabaseCredentialsArgs {
+  return {
+    path: db.path,
+    connectionName: db.connectionName,
+    postgresql: { connectionUrl: db.postgresql.connectionUrl, username: db.postgresql.username, password, passwordVersion: db.postgresql.passwordVersion },
+    rotateRootAfterSetup: db.rotateRootAfterSetup,
+    roles: db.roles,
+  };
+}
+
+/** A secret config value from a `namespace:key` name. */
+function secretConfig(key: string): pulumi.Output<string> {
+  const [ns, name] = key.split(":");
+  return new pulumi.Config(ns).requireSecret(name);
+}
 
 const awsKms = z.strictObject({
   keyArn: z.string().min(1),
@@ -105,40 +154,88 @@ export const vaultSection = z
         rotationPollInterval: z.string().default("2m"),
       })
       .default({ enabled: false, driverNamespace: "secrets-store-csi", rotationPollInterval: "2m" }),
-    /** The Vault configuration part (needs an initialized Vault). */
+    /** Server certificate names beyond the in-cluster ones (e.g. the exposed host name of a fleet hub). */
+    tls: z
+      .strictObject({
+        extraDnsNames: z
+          .array(
+            z
+              .string()
+              .regex(DNS_NAME, { message: "must be a DNS name" })
+              .refine((n) => !/^\d+(\.\d+){3}$/.test(n), { message: "must be a DNS name, not an IP address (a client checks an IP against the certificate's IP SANs)" }),
+          )
+          .default([]),
+      })
+      .default({ extraDnsNames: [] }),
+    /** Reach Vault from outside the cluster (explicit opt-in): a LoadBalancer Service on the active server. */
+    exposure: z
+      .strictObject({
+        loadBalancer: z
+          .strictObject({
+            sourceRanges: z.array(z.string()).min(1),
+            allowAnySource: z.boolean().default(false),
+            annotations: z.record(z.string(), z.string()).optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    /** Size bounds of the file audit log (VaultCluster's reloader sidecar); default 1024 MiB per file, 4 kept. */
+    auditRotation: z
+      .strictObject({ maxFileMiB: z.number().int().optional(), keepFiles: z.number().int().optional(), checkIntervalSeconds: z.number().int().optional() })
+      .optional(),
+    /** The Vault configuration (stage 2; applied only with `initialized: true`). */
     configuration: z
       .strictObject({
-        enabled: z.boolean().default(false),
-        /** Vault address; default the cluster's in-cluster address. */
-        address: z.string().regex(/^https:\/\//, { message: "must be an https:// URL" }).optional(),
-        /** File with the CA PEM (`pulumi stack output` of caCertificatePem). */
+        /** Vault is initialized and unsealed: apply the configuration. Default false (stage 1: nothing is sent to Vault). */
+        initialized: z.boolean().default(false),
+        /** Where Pulumi reaches Vault (https), e.g. `https://127.0.0.1:8200` through a port-forward. Required when initialized. */
+        address: z.string().regex(/^https:\/\/[^/]+/, { message: "must be an https:// URL" }).optional(),
+        /** File with Vault's CA PEM on the machine running Pulumi (stack output `clusters.<name>.vaultCaCertificatePem`). Required when initialized. */
         caCertFile: z.string().min(1).optional(),
-        /** Config key (`namespace:key`) holding the Vault token as a secret; default `vault:token`. */
-        tokenConfigKey: z.string().regex(/^[^:]+:[^:]+$/, { message: "must be namespace:key" }).default("vault:token"),
+        /** TLS server name to verify when the address is not on the certificate. */
+        tlsServerName: z.string().min(1).optional(),
+        /** Config key (`namespace:key`) holding the Vault token as a secret; default `vault:token` (when `appRole` is not set). */
+        tokenConfigKey: configKey.optional(),
+        /** Log in with AppRole instead of a token. */
+        appRole: z
+          .strictObject({
+            mountPath: mountPath.default("approle"),
+            roleId: z.string().min(1),
+            /** Config key (`namespace:key`) holding the secret id as a secret. */
+            secretIdConfigKey: configKey,
+          })
+          .optional(),
         /** Kubernetes auth mount path; default `kubernetes`. */
         authPath: mountPath.default("kubernetes"),
         /** KV v2 mount path; default `secret`. */
         kvPath: mountPath.default("secret"),
         /** KV versions kept; default 10. */
         kvMaxVersions: z.number().int().min(1).max(100).default(10),
-        /** Audit log file (`stdout` or a path on the audit volume); default `/vault/audit/vault-audit.log`. */
+        /** The file audit device's log (a path on the audit volume); default `/vault/audit/vault-audit.log`. */
         auditFilePath: z
           .string()
-          .refine((p) => p === "stdout" || /^\/vault\/audit\/[^/].*/.test(p), { message: "must be stdout or a file under /vault/audit/" })
+          .refine((p) => /^\/vault\/audit\/[^/]+\.log$/.test(p), { message: "must be a *.log file directly under /vault/audit/ (where the reloader rotates it)" })
           .default("/vault/audit/vault-audit.log"),
+        /** A second audit device writing to stdout, so a full audit volume cannot block Vault; default true. */
+        auditStdout: z.boolean().default(true),
         /** Workload roles, each with its own policy. */
         roles: z.array(role).default([]),
+        /** Dynamic PostgreSQL credentials (VaultDatabaseCredentials); the root password comes from a secret config key. */
+        databases: z.array(database).default([]),
         /**
          * Auth mounts for the other clusters of a fleet (one per cluster): their API server, CA, and the config
-         * key (`namespace:key`, a secret) holding a token reviewer JWT of that cluster.
+         * key (`namespace:key`, a secret) holding a token reviewer JWT of that cluster. `cluster` names the
+         * cluster of this stack on which the reviewer service account is created.
          */
         remoteClusters: z
           .array(
             z.strictObject({
               path: mountPath,
+              /** The cluster of this stack the mount is for: its reviewer service account is created there. */
+              cluster: label.optional(),
               kubernetesHost: z.string().regex(/^https:\/\//, { message: "must be an https:// URL" }),
               kubernetesCaCert: z.string().includes("-----BEGIN CERTIFICATE-----", { message: "must be a PEM certificate" }),
-              tokenReviewerJwtConfigKey: z.string().regex(/^[^:]+:[^:]+$/, { message: "must be namespace:key" }),
+              tokenReviewerJwtConfigKey: configKey,
               roles: z.array(role).min(1),
             }),
           )
@@ -150,6 +247,12 @@ export const vaultSection = z
           if (mounts.has(r.path)) ctx.addIssue({ code: "custom", path: ["remoteClusters", i, "path"], message: `duplicate auth mount "${r.path}"` });
           mounts.add(r.path);
         });
+        if (c.initialized) {
+          if (c.address === undefined) ctx.addIssue({ code: "custom", path: ["address"], message: "required when initialized (where Pulumi reaches Vault; the in-cluster address does not resolve outside the cluster)" });
+          if (c.caCertFile === undefined) ctx.addIssue({ code: "custom", path: ["caCertFile"], message: "required when initialized (the file with Vault's CA certificate)" });
+        }
+        if (c.tokenConfigKey !== undefined && c.appRole !== undefined) ctx.addIssue({ code: "custom", path: ["appRole"], message: "set tokenConfigKey or appRole, not both" });
+        c.databases.forEach((db, i) => addComponentProblems(ctx, ["databases", i], validateVaultDatabaseCredentials(databaseArgs(db))));
         const seen = new Set<string>();
         c.roles.forEach((r, i) => {
           if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: ["roles", i, "name"], message: `duplicate role name "${r.name}"` });
@@ -179,6 +282,9 @@ function vaultClusterArgs(section: NonNullable<VaultSection>): VaultClusterArgs 
     csiProvider: { enabled: section.csi.enabled, authMountPath: section.configuration?.authPath ?? "kubernetes" },
     serviceMonitor: { enabled: section.serviceMonitor },
     ui: section.ui,
+    tls: section.tls.extraDnsNames.length > 0 ? { extraDnsNames: section.tls.extraDnsNames } : undefined,
+    exposure: section.exposure?.loadBalancer ? { loadBalancer: section.exposure.loadBalancer } : undefined,
+    auditRotation: section.auditRotation,
   };
 }
 
@@ -188,42 +294,45 @@ function csiDriverArgs(section: NonNullable<VaultSection>): SecretsStoreCsiDrive
 }
 
 /**
- * The `vault` part of the cluster's platform. The Vault token is read here as a secret from the config key
- * `configuration.tokenConfigKey` (default `vault:token`), never from the stack file in plain text.
+ * The `vault` part of the cluster's platform. Stage 2 (`configuration`) only when `configuration.initialized`;
+ * its credentials are read here as secrets from their config keys, never from the stack file in plain text.
  */
 export function vaultArgs(_ctx: ClusterContext, section: VaultSection): PlatformVaultArgs | undefined {
   if (!section || !section.enabled) return undefined;
   const cluster = vaultClusterArgs(section);
   const conf = section.configuration;
   let configuration: PlatformVaultConfigurationArgs | undefined;
-  if (conf?.enabled) {
-    const [tokenNs, tokenKey] = conf.tokenConfigKey.split(":");
+  if (conf?.initialized) {
+    const roleArgs = (r: z.infer<typeof role>) => ({
+      name: r.name,
+      serviceAccounts: r.serviceAccounts,
+      namespaces: r.namespaces,
+      rules: r.rules,
+      tokenTtlSeconds: r.tokenTtlSeconds,
+      tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
+    });
     configuration = {
-      token: new pulumi.Config(tokenNs).requireSecret(tokenKey),
-      address: conf.address,
-      caCertFile: conf.caCertFile,
+      ...(conf.appRole
+        ? { appRoleLogin: { mountPath: conf.appRole.mountPath, roleId: conf.appRole.roleId, secretId: secretConfig(conf.appRole.secretIdConfigKey) } }
+        : { token: secretConfig(conf.tokenConfigKey ?? "vault:token") }),
+      address: conf.address!,
+      caCertFile: conf.caCertFile!,
+      tlsServerName: conf.tlsServerName,
       authPath: conf.authPath,
       kv: { path: conf.kvPath, maxVersions: conf.kvMaxVersions, casRequired: true },
-      auditDevice: { file: { filePath: conf.auditFilePath, mode: "0600" } },
-      roles: conf.roles.map((r) => ({
-        name: r.name,
-        serviceAccounts: r.serviceAccounts,
-        namespaces: r.namespaces,
-        rules: r.rules,
-        tokenTtlSeconds: r.tokenTtlSeconds,
-        tokenMaxTtlSeconds: r.tokenMaxTtlSeconds,
-        csiObjects: r.csiObjects,
+      auditDevices: [
+        { path: "file", file: { filePath: conf.auditFilePath, mode: "0600" } },
+        ...(conf.auditStdout ? [{ path: "stdout", file: { filePath: "stdout" } }] : []),
+      ],
+      databases: conf.databases.map((db) => databaseArgs(db, secretConfig(db.postgresql.passwordConfigKey))),
+      roles: conf.roles.map((r) => ({ ...roleArgs(r), csiObjects: r.csiObjects })),
+      remoteClusters: conf.remoteClusters.map((remote) => ({
+        path: remote.path,
+        kubernetesHost: remote.kubernetesHost,
+        kubernetesCaCert: remote.kubernetesCaCert,
+        tokenReviewerJwt: secretConfig(remote.tokenReviewerJwtConfigKey),
+        roles: remote.roles.map(roleArgs),
       })),
-      remoteClusters: conf.remoteClusters.map((remote) => {
-        const [ns, key] = remote.tokenReviewerJwtConfigKey.split(":");
-        return {
-          path: remote.path,
-          kubernetesHost: remote.kubernetesHost,
-          kubernetesCaCert: remote.kubernetesCaCert,
-          tokenReviewerJwt: new pulumi.Config(ns).requireSecret(key),
-          roles: remote.roles.map((r) => ({ name: r.name, serviceAccounts: r.serviceAccounts, namespaces: r.namespaces, rules: r.rules, tokenTtlSeconds: r.tokenTtlSeconds, tokenMaxTtlSeconds: r.tokenMaxTtlSeconds })),
-        };
-      }),
     };
   }
   return {

@@ -39,7 +39,7 @@ describe("npm run plan for every stack", () => {
     "aws-prod": { types: ["aws:kms/key:Key", "aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:cloudwatch/logGroup:LogGroup"], clusters: 1 },
     "gcp-prod": { types: ["gcp:kms/cryptoKey:CryptoKey", "gcp:projects/iAMAuditConfig:IAMAuditConfig", "gcp:secretmanager/secretIamMember:SecretIamMember"], clusters: 1 },
     "azure-prod": { types: ["azure-native:keyvault:Vault", "azure-native:monitor:DiagnosticSetting", "azure-native:managedidentity:FederatedIdentityCredential"], clusters: 1 },
-    fleet: { types: ["vault:index/authBackend:AuthBackend", "kubernetes:external-secrets.io/v1:ExternalSecret"], clusters: 3 },
+    fleet: { types: ["kube-secrets-platform:index:VaultTokenReviewer", "kubernetes:external-secrets.io/v1:ExternalSecret"], clusters: 3 },
   };
   for (const stack of STACKS) {
     test(`${stack}: exit 0, no mandatory violation, one platform per cluster`, () => {
@@ -52,6 +52,13 @@ describe("npm run plan for every stack", () => {
       const types = new Set(plan.resources.map((x: any) => x.type));
       for (const t of expected[stack].types) assert.ok(types.has(t), `${stack} plans a ${t}`);
       assert.equal(plan.resources.filter((x: any) => x.type === "kube-secrets-platform:index:SecretsPlatform").length, expected[stack].clusters);
+      // Shipped at stage 1: nothing talks to Vault's API on the first `up` (no vault provider, no vault resource),
+      // and every Vault chart's server pods are Ready while sealed/uninitialized (vault-helm's statefulset template
+      // turns server.readinessProbe.path into an httpGet probe when set).
+      assert.deepEqual(plan.resources.filter((x: any) => x.type.startsWith("vault:") || x.type === "pulumi:providers:vault").map((x: any) => x.name), []);
+      for (const chart of plan.resources.filter((x: any) => x.type === "kubernetes:helm.sh/v4:Chart" && x.inputs.chart === "vault" && x.inputs.values.server?.enabled)) {
+        assert.deepEqual(chart.inputs.values.server.readinessProbe, { enabled: true, path: "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204", port: 8200 });
+      }
     });
   }
 });
@@ -90,13 +97,15 @@ test("config errors name the key path, per stack", () => {
   assert.deepEqual(problems(fleet), [
     'kube-secrets-platform:clusters[0].vault.configuration.remoteClusters[1].path: duplicate auth mount "kubernetes-fleet-aws"',
     'kube-secrets-platform:clusters[1].name: duplicate cluster name "hub"',
+    // fleet-aws is no longer a cluster of the stack: the hub's mount cannot create its reviewer account there.
+    'kube-secrets-platform:clusters[0].vault.configuration.remoteClusters[0].cluster: must name another cluster of this stack, got "fleet-aws"',
   ]);
   const local = raw("local");
   local.clusters[0].externalSecrets.vaultStore.namespaces = [];
-  local.clusters[0].vault.configuration.enabled = false;
+  local.clusters[0].vault.enabled = false;
   assert.deepEqual(problems(local), [
     "kube-secrets-platform:clusters[0].externalSecrets.vaultStore.namespaces: Too small: expected array to have >=1 items",
     'kube-secrets-platform:clusters[0].externalSecrets.externalSecrets[0].store: must name a store of externalSecrets.stores or the vaultStore in its namespace, got "vault"',
-    "kube-secrets-platform:clusters[0].externalSecrets.vaultStore: needs vault.configuration.enabled (the platform creates the Vault role External Secrets logs in with)",
+    "kube-secrets-platform:clusters[0].externalSecrets.vaultStore: needs the vault section (the stores point at this cluster's Vault; its role is created in stage 2, vault.configuration.initialized)",
   ]);
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PLACEHOLDER } from "../../../cli/lib/invokes";
 import { AwsSecretsManagerAccess, InvalidArgumentsError } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
 
@@ -34,6 +35,8 @@ test("AwsSecretsManagerAccess (Pod Identity, default): trust on pods.eks.amazona
             "aws:RequestTag/kubernetes-namespace": "external-secrets",
             "aws:RequestTag/kubernetes-service-account": "external-secrets",
           },
+          // The cluster the association lives in (AWS confused-deputy guidance for EKS Pod Identity).
+          ArnEquals: { "aws:SourceArn": `arn:aws:eks:${PLACEHOLDER.awsRegion}:123456789012:cluster/prod-eks` },
         },
       },
     ],

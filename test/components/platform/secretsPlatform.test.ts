@@ -18,6 +18,8 @@ function selfManagedArgs(): SecretsPlatformArgs {
       cluster: { csiProvider: { enabled: true } },
       configuration: {
         token: pulumi.secret("s.root-token"),
+        address: "https://127.0.0.1:8200",
+        caCertFile: "vault-ca.pem",
         roles: [
           {
             name: "demo",
@@ -71,7 +73,8 @@ test("self-managed platform: every part is a child of the platform and uses the 
     "c1-spc-demo",
     "c1-store-vault-apps",
     "c1-vault",
-    "c1-vault-audit",
+    "c1-vault-audit-file",
+    "c1-vault-audit-stdout",
     "c1-vault-config",
     "c1-vault-k8s-auth",
     "c1-vault-kv",
@@ -84,6 +87,18 @@ test("self-managed platform: every part is a child of the platform and uses the 
   // Vault's own resources go through the Vault provider the platform made, with the token as a secret.
   const vaultProvider = stack.one("pulumi:providers:vault", "c1-vault-config");
   assert.equal(stack.isSecret(vaultProvider, ["token"]), true);
+  // Stage 2 talks to the address and CA file from the args (never the in-cluster name, which does not resolve
+  // where Pulumi runs); TLS is verified.
+  assert.deepEqual([vaultProvider.inputs.address, vaultProvider.inputs.caCertFile, vaultProvider.inputs.skipTlsVerify], ["https://127.0.0.1:8200", "vault-ca.pem", "false"]);
+  // Two audit devices, so a full audit volume cannot block Vault: Vault refuses a request only when no enabled
+  // device records it. Options as Vault's file audit backend reads them (file_path "stdout" = the container log).
+  assert.deepEqual(
+    stack.all("vault:index/audit:Audit").map((a) => [a.inputs.path, a.inputs.type, a.inputs.options]).sort(),
+    [
+      ["file", "file", { format: "json", hmac_accessor: "true", file_path: "/vault/audit/vault-audit.log", mode: "0600" }],
+      ["stdout", "file", { format: "json", hmac_accessor: "true", file_path: "stdout" }],
+    ],
+  );
   for (const r of stack.resources.filter((x) => x.type.startsWith("vault:"))) assert.ok(r.provider?.startsWith(`${vaultProvider.urn}::`), r.name);
 });
 
@@ -195,7 +210,7 @@ test("invalid wiring throws at construction naming each field, before anything r
           'encryption.selfManaged: does not match clusterKind "eks" (use encryption.eks)',
           'encryption.gke: does not match clusterKind "eks" (use encryption.eks)',
           'audit.aks: does not match clusterKind "eks"',
-          "externalSecrets.vaultStore: needs vault.configuration (the platform creates the Vault role External Secrets logs in with)",
+          "externalSecrets.vaultStore: needs vault (the platform's Vault the stores point at)",
           'externalSecrets.vaultStore.paths[0]: glob at the root is not allowed without allowRootGlobs, got "sys/*"',
         ]);
         return true;
@@ -203,6 +218,43 @@ test("invalid wiring throws at construction naming each field, before anything r
     );
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+test("stage 2 needs a reachable address, a CA file and exactly one login; AppRole logs in through auth_login", async () => {
+  const stack = await runProgram(() => {
+    assert.throws(
+      () =>
+        new SecretsPlatform("x", {
+          clusterName: "x",
+          vault: { configuration: { token: "t", appRoleLogin: { roleId: "r", secretId: "s" }, address: "http://vault:8200" } as never },
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentsError);
+        assert.deepEqual(e.problems, [
+          "vault.configuration: set exactly one of token, appRoleLogin, got token and appRoleLogin",
+          'vault.configuration.address: must be an https:// URL, got "http://vault:8200"',
+          "vault.configuration.caCertFile: required (the file holding Vault's CA certificate on the machine running Pulumi)",
+        ]);
+        return true;
+      },
+    );
+    assert.throws(() => new SecretsPlatform("y", { clusterName: "y", vault: { configuration: { token: "t", caCertFile: "ca.pem" } as never } }), /vault\.configuration\.address: required/);
+  });
+  assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+
+  const approle = await runProgram(() => {
+    new SecretsPlatform("a", {
+      clusterName: "a",
+      vault: {
+        cluster: { csiProvider: { enabled: false } },
+        configuration: { appRoleLogin: { roleId: "pulumi-config", secretId: pulumi.secret("secret-id-1") }, address: "https://127.0.0.1:8200", caCertFile: "ca.pem" },
+      },
+    });
+  });
+  const provider = approle.one("pulumi:providers:vault", "a-vault-config");
+  // The vault provider's auth_login block: POST <path> with these parameters (AppRole's login takes role_id/secret_id).
+  assert.deepEqual(JSON.parse(provider.inputs.authLogin), { path: "auth/approle/login", parameters: { role_id: "pulumi-config", secret_id: "secret-id-1" } });
+  assert.equal("token" in provider.inputs, false);
 });
 
 test("fleet: one Vault Kubernetes auth mount per remote cluster, verifying that cluster's tokens with its own reviewer JWT", async () => {
@@ -214,6 +266,8 @@ test("fleet: one Vault Kubernetes auth mount per remote cluster, verifying that 
         vault: {
           configuration: {
             token: pulumi.secret("t"),
+            address: "https://vault.hub.example.com:8200",
+            caCertFile: "hub-ca.pem",
             remoteClusters: [
               {
                 path: "kubernetes-edge",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { test } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
-import { InvalidArgumentsError, VaultCluster, vaultServerConfig, vaultServerDnsNames, type VaultClusterArgs } from "../../../components";
+import { InvalidArgumentsError, VaultCluster, vaultReloaderScript, vaultServerConfig, vaultServerDnsNames, type VaultClusterArgs } from "../../../components";
 import { runProgram, unwrap, type TestStack } from "../../harness/pulumi";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -113,6 +113,29 @@ test("VaultCluster (defaults, Shamir): exact chart values, TLS secret, outputs",
       volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
       volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
       extraLabels: {},
+      image: { repository: "hashicorp/vault", tag: "2.0.4" },
+      // vault-helm 0.34.1 templates/server-statefulset.yaml: readinessProbe.enabled + .path → httpGet {path, port,
+      // scheme HTTPS}; Vault's sys/health answers 204 here while sealed or uninitialized, so the pods are Ready on
+      // a fresh cluster and the awaited chart finishes before `vault operator init`.
+      readinessProbe: { enabled: true, path: "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204", port: 8200 },
+      // The statefulset template's `shareProcessNamespace: true` and `extraContainers` (toYaml): the reloader
+      // signals the vault process.
+      shareProcessNamespace: true,
+      extraContainers: [
+        {
+          name: "reloader",
+          image: "hashicorp/vault:2.0.4",
+          command: ["/bin/sh", "-c"],
+          args: [vaultReloaderScript({ tlsDir: "/vault/userconfig/vault-server-tls", auditDir: "/vault/audit", maxBytes: 1024 * 1024 * 1024, keepFiles: 4, intervalSeconds: 30 })],
+          securityContext: restrictedContainer,
+          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+          // The chart's volume names: `audit` (auditStorage claim) and `userconfig-<name>` (extraVolumes).
+          volumeMounts: [
+            { name: "audit", mountPath: "/vault/audit" },
+            { name: "userconfig-vault-server-tls", mountPath: "/vault/userconfig/vault-server-tls", readOnly: true },
+          ],
+        },
+      ],
       livenessProbe: { enabled: true, path: "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204", initialDelaySeconds: 60 },
       dataStorage: { enabled: true, size: "10Gi", storageClass: null, accessMode: "ReadWriteOnce" },
       auditStorage: { enabled: true, size: "10Gi", storageClass: null, accessMode: "ReadWriteOnce", mountPath: "/vault/audit" },
@@ -318,10 +341,35 @@ test("VaultCluster + AWS KMS (Pod Identity): association for the server service 
       namespace: "vault-prod",
       autoUnseal: { awsKms: { keyArn: "arn:aws:kms:us-east-2:111122223333:key/k1", region: "us-east-2", podIdentity: { clusterName: "prod" } } },
     });
-  }, { resourceState: state });
+  }, {
+    resourceState: state,
+    invokes: {
+      "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "444455556666", arn: "arn:aws:iam::444455556666:user/ci", userId: "AIDA", id: "444455556666" }),
+      "aws:index/getRegion:getRegion": () => ({ name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" }),
+      "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+    },
+  });
   const role = stack.one("aws:iam/role:Role", "vault-unseal-role");
+  // EKS Pod Identity trust as IAM evaluates it: the service principal may assume the role only for this account
+  // and cluster (aws:SourceAccount / aws:SourceArn, AWS's confused-deputy guidance for EKS) and only with the
+  // session tags EKS Pod Identity sets for exactly the Vault server service account (EKS user guide, pod-id-role
+  // and pod-id-abac session tags). The cluster ARN uses the account/region/partition the association lives in.
   assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
-    { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+    {
+      Sid: "VaultServerViaPodIdentity",
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": "444455556666",
+          "aws:RequestTag/eks-cluster-name": "prod",
+          "aws:RequestTag/kubernetes-namespace": "vault-prod",
+          "aws:RequestTag/kubernetes-service-account": "vault",
+        },
+        ArnEquals: { "aws:SourceArn": "arn:aws:eks:eu-west-1:444455556666:cluster/prod" },
+      },
+    },
   ]);
   const assoc = stack.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "vault-unseal-pod-identity");
   assert.deepEqual(assoc.inputs, {
@@ -481,5 +529,33 @@ test("VaultCluster: invalid args throw naming each field, and register nothing",
     stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
     [],
     "no resource may be registered for invalid args",
+  );
+});
+
+test("VaultCluster: audit rotation bound fits the volume, exposure is an explicit LoadBalancer with source ranges", async () => {
+  const { state } = providerState();
+  const stack = await runProgram(() => {
+    new VaultCluster("small", { auditStorage: { size: "2Gi" }, exposure: { loadBalancer: { sourceRanges: ["10.0.0.0/8"], annotations: { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" } } } });
+  }, { resourceState: state });
+  const values = vaultValues(stack, "small-chart");
+  // Default file size on a 2Gi volume: floor(2048 MiB * 0.9 / (4 + 1)) = 368 MiB, so 5 files stay within 90%.
+  assert.match(values.server.extraContainers[0].args[0], new RegExp(`\nmax=${368 * 1024 * 1024}\nkeep=4\n`));
+  const svc = stack.one("kubernetes:core/v1:Service", "small-external");
+  assert.deepEqual(svc.inputs.metadata.annotations, { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" });
+  assert.deepEqual([svc.inputs.spec.type, svc.inputs.spec.loadBalancerSourceRanges], ["LoadBalancer", ["10.0.0.0/8"]]);
+  const none = await runProgram(() => new VaultCluster("plain", {}), { resourceState: state });
+  assert.deepEqual(none.all("kubernetes:core/v1:Service"), [], "not exposed unless asked");
+
+  assert.throws(
+    () => new VaultCluster("bad", { auditStorage: { size: "1Gi" }, auditRotation: { maxFileMiB: 512, keepFiles: 2 }, exposure: { loadBalancer: { sourceRanges: ["::/0", "10.0.0.0"] } } }),
+    (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentsError);
+      assert.deepEqual(e.problems, [
+        "exposure.loadBalancer.sourceRanges[1]: must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8",
+        'auditRotation: (keepFiles + 1) * maxFileMiB = 1536 MiB must stay within 90% of the audit volume (921 MiB of auditStorage.size "1Gi")',
+        'exposure.loadBalancer.sourceRanges[0]: "::/0" opens Vault to the internet; set allowAnySource to mean it',
+      ]);
+      return true;
+    },
   );
 });

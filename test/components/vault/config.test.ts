@@ -128,7 +128,7 @@ test("VaultKvEngine: a kv v2 mount with max versions, check-and-set and delete-a
   assert.deepEqual(stack.all("vault:index/mount:Mount", "bad-mount"), []);
 });
 
-test("VaultDatabaseCredentials: PostgreSQL connection with a secret root password, root rotation, roles with TTLs", async () => {
+test("VaultDatabaseCredentials: PostgreSQL connection with the root password in the write-only field, root rotation, roles with TTLs", async () => {
   let db: VaultDatabaseCredentials | undefined;
   const stack = await runProgram(() => {
     db = new VaultDatabaseCredentials("orders-db", {
@@ -157,12 +157,16 @@ test("VaultDatabaseCredentials: PostgreSQL connection with a secret root passwor
     postgresql: {
       connectionUrl: "postgresql://{{username}}:{{password}}@orders.db:5432/orders?sslmode=verify-full",
       username: "vault_admin",
-      password: "initial-root-password",
+      // @pulumi/vault 7.8.0 SecretBackendConnectionPostgresql: passwordWo is write-only (never in outputs, null on
+      // read), re-sent only when passwordWoVersion changes; `password` (kept in state) is not set at all.
+      passwordWo: "initial-root-password",
+      passwordWoVersion: 1,
       passwordAuthentication: "scram-sha-256",
       maxOpenConnections: 4,
     },
   });
-  assert.ok(stack.isSecret(conn, ["postgresql", "password"]), "the root password is a secret");
+  assert.ok(stack.isSecret(conn, ["postgresql", "passwordWo"]), "the root password is a secret");
+  assert.equal("password" in conn.inputs.postgresql, false, "the state-kept password field is never used");
   const rotate = stack.one("vault:generic/endpoint:Endpoint", "orders-db-rotate-root");
   assert.deepEqual(rotate.inputs, { path: "database/rotate-root/postgresql", dataJson: "{}", disableRead: true, disableDelete: true });
   const ro = stack.one("vault:database/secretBackendRole:SecretBackendRole", "orders-db-role-orders-ro").inputs;
@@ -221,12 +225,15 @@ test("VaultAuditDevice: file on the audit volume with 0600 by default, stdout, s
   });
   assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "audit.log", mode: "0644" }, socket: { address: "x:1" } }), [
     "file: only one of file, socket may be set",
-    `file.filePath: must be "stdout" or a file under /vault/audit/ (the audit volume), got "audit.log"`,
+    `file.filePath: must be "stdout" or a *.log file directly under /vault/audit/ (the audit volume, rotated by VaultCluster's reloader), got "audit.log"`,
     `file.mode: must not grant group or other access, got "0644"`,
   ]);
   assert.deepEqual(validateVaultAuditDevice({ file: { mode: "rw" } }), [`file.mode: must be an octal file mode such as 0600, got "rw"`]);
   assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/var/log/vault.log" } }), [
-    `file.filePath: must be "stdout" or a file under /vault/audit/ (the audit volume), got "/var/log/vault.log"`,
+    `file.filePath: must be "stdout" or a *.log file directly under /vault/audit/ (the audit volume, rotated by VaultCluster's reloader), got "/var/log/vault.log"`,
   ]);
   assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/vault/audit/a.log", mode: "0400" } }), []);
+  // Not rotated by the reloader (it rotates *.log directly in the audit volume): refused.
+  assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/vault/audit/sub/a.log" } }).length, 1);
+  assert.deepEqual(validateVaultAuditDevice({ file: { filePath: "/vault/audit/audit.json" } }).length, 1);
 });

@@ -73,11 +73,24 @@ test("VaultSecretProviderClass: secrets-store.csi.x-k8s.io/v1 for the Vault prov
   ]);
   assert.equal(cr.inputs.spec.provider, "vault");
   const { objects, ...params } = cr.inputs.spec.parameters;
+  // Keys as vault-csi-provider's internal/config/config.go parseParameters reads them (params["roleName"],
+  // params["vaultAuthMountPath"], params["vaultAddress"], params["objects"]); every value a string, since the
+  // provider unmarshals the parameters into map[string]string.
   assert.deepEqual(params, { roleName: "demo-app", vaultAuthMountPath: "kubernetes-local", vaultAddress: "https://vault.vault.svc:8200" });
-  assert.deepEqual(parse(objects), [
-    { objectName: "db-password", secretPath: "secret/data/apps/demo/db", secretKey: "password", filePermission: "0400" },
-    { objectName: "api.json", secretPath: "secret/data/apps/demo/api", filePermission: "0440" },
-  ]);
+  assert.equal(typeof objects, "string");
+  // `objects` is decoded with gopkg.in/yaml.v3 into []Secret (yaml tags objectName, secretPath, secretKey,
+  // filePermission os.FileMode): filePermission must be a YAML integer. yaml.v3 (resolve.go) parses plain ints
+  // with strconv.ParseInt(s, 0, 64), i.e. 0400 would be octal there; decimal 256 reads as 256 in YAML 1.1
+  // (yaml.v3's octal rule) and 1.2 alike, so both modes must agree on the decoded value.
+  const expected = [
+    { objectName: "db-password", secretPath: "secret/data/apps/demo/db", secretKey: "password", filePermission: 0o400 },
+    { objectName: "api.json", secretPath: "secret/data/apps/demo/api", filePermission: 0o440 },
+  ];
+  assert.deepEqual(parse(objects, { version: "1.1" }), expected);
+  assert.deepEqual(parse(objects, { version: "1.2" }), expected);
+  assert.deepEqual([0o400, 0o440], [256, 288]);
+  assert.match(objects, /filePermission: 256\n/, "a plain decimal integer, never the quoted string \"0400\" that yaml.v3 refuses for os.FileMode");
+  assert.doesNotMatch(objects, /filePermission: ["']/);
   assert.equal("secretObjects" in cr.inputs.spec, false, "values are never synced into Kubernetes Secrets");
   assert.equal(await unwrap(spc!.className), "demo");
 

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { InvalidArgumentsError, VaultPolicy, parseVaultPolicyDocument, vaultPolicyDocument, vaultPolicyProblems, type VaultPolicyRule } from "../../../components";
 import { runProgram, unwrap } from "../../harness/pulumi";
+import { hclStringProblem } from "../../../components/vault/hcl";
 
 test("vaultPolicyDocument: golden HCL, sorted and canonical regardless of input order", () => {
   const rules: VaultPolicyRule[] = [
@@ -46,7 +47,7 @@ path "secret/metadata/team-a/+/config" {
   assert.equal(vaultPolicyDocument([...rules].reverse()), golden, "input order does not change the document");
 });
 
-test("vaultPolicyDocument: escapes quotes, backslashes, control characters and template sequences", () => {
+test("vaultPolicyDocument: escapes quotes, backslashes and control characters; writes ${…} and %{ as HCL v1 reads them", () => {
   const hcl = vaultPolicyDocument([
     { path: 'secret/data/we"ird\\path', capabilities: ["read"], allowedParameters: { 'k"ey': ["${env}", "%{if}", "a\nb\tc\u0001"] } },
   ]);
@@ -56,7 +57,7 @@ test("vaultPolicyDocument: escapes quotes, backslashes, control characters and t
       'path "secret/data/we\\"ird\\\\path" {',
       '  capabilities = ["read"]',
       "  allowed_parameters = {",
-      '    "k\\"ey" = ["$${env}", "%%{if}", "a\\nb\\tc\\u0001"]',
+      '    "k\\"ey" = ["${env}", "%{if}", "a\\nb\\tc\\u0001"]',
       "  }",
       "}",
       "",
@@ -207,7 +208,8 @@ path "empty" { capabilities = [] }
 });
 
 test("parseVaultPolicyDocument: inverts vaultPolicyDocument for any rule set (escapes included)", () => {
-  const text = fc.string({ minLength: 1, maxLength: 12 });
+  // Strings HCL v1 can carry (hclStringProblem: a "${" without its "}" cannot be written at all).
+  const text = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => hclStringProblem(s) === undefined);
   const ruleArb = fc.record(
     {
       path: fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), text.filter((s) => !/[\s*]/.test(s))).map(([a, b]) => `${a}/${b}`),

@@ -1,0 +1,2 @@
+import { writeDump } from "./bench/scan";
+writeDump("/tmp/bench-cluster.json").then((n) => console.log(n));
