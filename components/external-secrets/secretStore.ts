@@ -4,6 +4,7 @@ import { z } from "zod";
 import { standardLabels } from "../internal/labels";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, isDeferred, known, zodProblems } from "../internal/validation";
+import { conditionsAdmittingEveryNamespace, regexAdmitsEveryNamespace, type NamespaceSelectorLike } from "../internal/namespaceConditions";
 import { ESO_API_VERSION, compact, labelSelectorSchema, oneOf, selectorIsEmpty, type LabelSelectorArgs } from "./common";
 
 /** A reference to a service account whose token the provider exchanges (instead of the controller's own). */
@@ -236,6 +237,14 @@ const argsSchema = z.strictObject({
   labels: z.any().optional(),
 });
 
+/** A selector whose every part is a plain value (undefined when something is only known at deployment). */
+function plainSelector(sel: LabelSelectorArgs | undefined): NamespaceSelectorLike | undefined {
+  if (!sel || isDeferred(sel.matchLabels) || Object.values(sel.matchLabels ?? {}).some(isDeferred)) return undefined;
+  const exprs = sel.matchExpressions ?? [];
+  const plain = exprs.every((e) => !isDeferred(e) && !isDeferred((e as { key: unknown }).key) && !isDeferred((e as { operator: unknown }).operator) && !isDeferred((e as { values?: unknown }).values));
+  return plain ? (sel as NamespaceSelectorLike) : undefined;
+}
+
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
 export function validateSecretStore(args: SecretStoreArgs): string[] {
   const problems = zodProblems(argsSchema, args);
@@ -286,14 +295,17 @@ export function validateSecretStore(args: SecretStoreArgs): string[] {
       }
       (Array.isArray(regexes) ? regexes : []).forEach((r, j) => {
         if (typeof r !== "string") return;
-        try {
-          new RegExp(r);
-        } catch {
-          problems.push(`conditions[${i}].namespaceRegexes[${j}]: not a valid regular expression, got "${r}"`);
-        }
-        if (/^\^?\.[*+]\$?$/.test(r)) problems.push(`conditions[${i}].namespaceRegexes[${j}]: matches every namespace, got "${r}"`);
+        const verdict = regexAdmitsEveryNamespace(r);
+        if (verdict.invalid !== undefined) problems.push(`conditions[${i}].namespaceRegexes[${j}]: not a valid Go regular expression (${verdict.invalid}), got ${JSON.stringify(r)}`);
       });
     });
+    // What the conditions admit, judged as ESO does (unanchored regexes, selectors): one shared checker.
+    const plain = conditions.map((c) => ({
+      namespaces: known(c.namespaces),
+      namespaceRegexes: known(c.namespaceRegexes),
+      namespaceSelector: selectorIsEmpty(c.namespaceSelector) ? undefined : plainSelector(c.namespaceSelector),
+    }));
+    if (conditions.length > 0) problems.push(...conditionsAdmittingEveryNamespace(plain));
   }
   return problems;
 }

@@ -3,6 +3,7 @@ import * as vault from "@pulumi/vault";
 import { typeToken } from "../internal/naming";
 import { assertValid, known } from "../internal/validation";
 import { hclString, hclStringList, hclStringProblem } from "./hcl";
+import { escalationProblems, wholeMountGlob } from "./policyEscalation";
 
 /**
  * Vault ACL capabilities in the order the rendered HCL lists them
@@ -48,6 +49,18 @@ export interface VaultPolicyOptions {
    * backend (`sys/*`, `auth/*`, `identity/*`, `cubbyhole/*`, `sys/+…`). Default false.
    */
   allowRootGlobs?: boolean;
+  /**
+   * Allow a glob over a whole secrets engine (`secret/*`, `secret/+/*`, `secret/data/*`): every secret of
+   * the mount. Default false.
+   */
+  allowMountGlobs?: boolean;
+  /**
+   * Allow Vault's escalation paths: writing ACL policies (`sys/policies/acl/*`, `sys/policy/*`), minting
+   * tokens (`auth/token/create*`), token roles, auth method roles and config (`auth/<mount>/role/*`),
+   * `identity/*`, `sys/auth*`, `sys/mounts*`, `sys/audit*`, `sys/raw*`, root generation and rekeying.
+   * Default false.
+   */
+  allowEscalationPaths?: boolean;
   /** Field path the messages start with. Default `rules`. */
   fieldPrefix?: string;
 }
@@ -85,6 +98,17 @@ export function vaultPolicyProblems(rules: readonly VaultPolicyRule[], options: 
       if (/\s/.test(path)) problems.push(`${at}.path: must not contain whitespace, got "${path}"`);
       const hcl = hclStringProblem(path);
       if (hcl) problems.push(`${at}.path: ${hcl}, got ${JSON.stringify(path)}`);
+      // vault/policy.go parsePaths refuses it ("invalid use of wildcards ('+*' is forbidden)").
+      if (path.includes("+*")) problems.push(`${at}.path: '+*' is refused by Vault's policy parser, got "${path}"`);
+      const mount = wholeMountGlob(path);
+      if (mount !== undefined && !options.allowMountGlobs && !options.allowRootGlobs && !rootGlob(path)) {
+        problems.push(`${at}.path: glob over the whole "${mount}" mount (every secret in it) is not allowed without allowMountGlobs, got "${path}"; name the secrets' path prefix (e.g. ${mount}/data/<team>/<app>/*)`);
+      }
+      // A root glob is refused above already (and reaches every escalation path): said once.
+      if (!options.allowEscalationPaths && Array.isArray(rule?.capabilities) && !(rootGlob(path) && !options.allowRootGlobs)) {
+        const reached = escalationProblems(path, rule.capabilities);
+        if (reached.length > 0) problems.push(`${at}.path: escalation path not allowed without allowEscalationPaths: ${reached.join("; ")}`);
+      }
       if (!options.allowRootGlobs && rootGlob(path)) {
         problems.push(`${at}.path: glob at the root is not allowed without allowRootGlobs, got "${path}"`);
       }
@@ -179,6 +203,10 @@ export interface VaultPolicyArgs {
   allowAllCapabilities?: boolean;
   /** Allow globs at the root (`*`, `sys/*`, `auth/*`, `+/*`…). Default false. */
   allowRootGlobs?: boolean;
+  /** Allow a glob over a whole secrets engine (`secret/*`, `secret/data/*`). Default false. */
+  allowMountGlobs?: boolean;
+  /** Allow Vault's escalation paths (writing policies, minting tokens, rewriting auth roles…; see vaultPolicyProblems). Default false. */
+  allowEscalationPaths?: boolean;
   /** Vault Enterprise namespace. Default: the provider's. */
   vaultNamespace?: pulumi.Input<string>;
 }
@@ -189,6 +217,8 @@ export function validateVaultPolicy(args: VaultPolicyArgs): string[] {
     allowSudo: args.allowSudo,
     allowAllCapabilities: args.allowAllCapabilities,
     allowRootGlobs: args.allowRootGlobs,
+    allowMountGlobs: args.allowMountGlobs,
+    allowEscalationPaths: args.allowEscalationPaths,
   });
   const name = known(args.name);
   if (typeof name === "string" && (name.length === 0 || /[\s/]/.test(name) || name === "root")) {
@@ -216,6 +246,8 @@ export class VaultPolicy extends pulumi.ComponentResource {
       allowSudo: args.allowSudo,
       allowAllCapabilities: args.allowAllCapabilities,
       allowRootGlobs: args.allowRootGlobs,
+      allowMountGlobs: args.allowMountGlobs,
+      allowEscalationPaths: args.allowEscalationPaths,
     });
     const policy = new vault.Policy(
       `${name}-policy`,

@@ -10,8 +10,7 @@ export const RBAC_TYPES = {
   clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
 } as const;
 
-/** Pulumi type tokens of the workload kinds and the path of their pod spec. */
-export const WORKLOAD_POD_SPEC: Readonly<Record<string, string[]>> = {
+const WORKLOAD_KINDS: Readonly<Record<string, string[]>> = {
   "kubernetes:core/v1:Pod": ["spec"],
   "kubernetes:core/v1:PodTemplate": ["template", "spec"],
   "kubernetes:core/v1:ReplicationController": ["spec", "template", "spec"],
@@ -22,6 +21,26 @@ export const WORKLOAD_POD_SPEC: Readonly<Record<string, string[]>> = {
   "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
   "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
 };
+
+/**
+ * Pulumi type tokens of the workload kinds and the path of their pod spec, including each kind's
+ * server-side-apply `*Patch` resource (`kubernetes:apps/v1:DeploymentPatch`), which changes a live
+ * workload's pod template just as well.
+ */
+export const WORKLOAD_POD_SPEC: Readonly<Record<string, string[]>> = Object.fromEntries(
+  Object.entries(WORKLOAD_KINDS).flatMap(([type, path]) => [
+    [type, path],
+    [`${type}Patch`, path],
+  ]),
+);
+
+/** The service account a pod spec runs as: serviceAccountName, else the deprecated serviceAccount, else `default`. */
+export function podServiceAccount(spec: any): string {
+  const name = spec?.serviceAccountName;
+  if (typeof name === "string" && name !== "") return name;
+  const legacy = spec?.serviceAccount;
+  return typeof legacy === "string" && legacy !== "" ? legacy : "default";
+}
 
 export function dig(value: any, path: string[]): any {
   let v = value;

@@ -10,7 +10,8 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { auditPolicyBodies } from "./auditPolicyBodies";
 import { aksAuditDiagnostics, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
 import { aksKmsEncryption, eksSecretsEncryption, gkeDatabaseEncryption, keyVaultPurgeProtection, kmsKeyRotation } from "./cloudEncryption";
-import { clusterSecretStoreConditions, esoIamNoWildcardResources, externalSecretRefreshInterval } from "./externalSecrets";
+import { awsBroadManagedPolicies, azureKeyVaultRoleScope, esoIamNoWildcardResources, gcpSecretIamScope, kmsKeyPolicyPrincipals } from "./cloudIam";
+import { clusterSecretStoreConditions, esoStoreExplicitAuth, externalSecretRefreshInterval, pushSecretScope } from "./externalSecrets";
 import { ineffectiveRbacRules } from "./ineffectiveRbacRules";
 import { noClusterAdminBindings } from "./noClusterAdminBindings";
 import { noDefaultServiceAccountGrants } from "./noDefaultServiceAccountGrants";
@@ -21,7 +22,7 @@ import { noWildcardRules } from "./noWildcardRules";
 import { sealedSecretsScope } from "./sealedSecretsScope";
 import { selfManagedEncryptionConfiguration } from "./selfManagedEncryption";
 import { serviceAccountTokenAutomount } from "./serviceAccountTokenAutomount";
-import { vaultChartHardening, vaultKubernetesRoleBindings } from "./vault";
+import { vaultChartHardening, vaultKubernetesRoleBindings, vaultRoleTokenPolicies } from "./vault";
 import { vaultPolicyDocuments } from "./vaultPolicyDocuments";
 import { whoCanReadSecrets } from "./whoCanReadSecrets";
 
@@ -50,10 +51,17 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   auditPolicyBodies,
   // External Secrets, Vault, Sealed Secrets
   clusterSecretStoreConditions,
+  esoStoreExplicitAuth,
+  pushSecretScope,
   externalSecretRefreshInterval,
   esoIamNoWildcardResources,
+  awsBroadManagedPolicies,
+  kmsKeyPolicyPrincipals,
+  gcpSecretIamScope,
+  azureKeyVaultRoleScope,
   vaultChartHardening,
   vaultKubernetesRoleBindings,
+  vaultRoleTokenPolicies,
   vaultPolicyDocuments,
   sealedSecretsScope,
 ];

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { WORKLOAD_POD_SPEC, dig, k8sName } from "./common";
+import { WORKLOAD_POD_SPEC, dig, k8sName, podServiceAccount } from "./common";
 
 /**
  * A pod gets an API token only when it asks for one: either the pod sets `automountServiceAccountToken`
@@ -8,7 +8,7 @@ import { WORKLOAD_POD_SPEC, dig, k8sName } from "./common";
  */
 export const serviceAccountTokenAutomount: StackValidationPolicy = {
   name: "service-account-token-automount",
-  description: "Service account tokens are mounted only where the pod or its service account declares the need.",
+  description: "Service account tokens are mounted only where the pod or its service account declares the need (every workload kind and its *Patch; projected tokens without an audience; the legacy spec.serviceAccount).",
   enforcementLevel: "advisory",
   severity: "medium",
   remediationSteps:
@@ -24,12 +24,26 @@ export const serviceAccountTokenAutomount: StackValidationPolicy = {
       const path = WORKLOAD_POD_SPEC[r.type];
       if (!path) continue;
       const spec = dig(r.props, path);
-      if (!spec || typeof spec.automountServiceAccountToken === "boolean") continue;
-      const sa = spec.serviceAccountName || "default";
+      if (!spec) continue;
+      const sa = podServiceAccount(spec);
       const key = `${r.props.metadata?.namespace ?? "default"}/${sa}`;
+      const id = k8sName(r.type, r.props);
+      // A projected serviceAccountToken volume without an audience is an API-server token, whatever automount says.
+      (Array.isArray(spec.volumes) ? spec.volumes : []).forEach((v: any, i: number) => {
+        (Array.isArray(v?.projected?.sources) ? v.projected.sources : []).forEach((src: any, j: number) => {
+          const token = src?.serviceAccountToken;
+          if (token && !token.audience) {
+            reportViolation(
+              `${id} volumes[${i}] (${v.name ?? "?"}).projected.sources[${j}].serviceAccountToken mounts a Kubernetes API token for ServiceAccount ${key} (no audience): set audience to the one service that reads it, or remove the volume`,
+              r.urn,
+            );
+          }
+        });
+      });
+      if (typeof spec.automountServiceAccountToken === "boolean") continue;
       if (sas.get(key) === false) continue;
       reportViolation(
-        `${k8sName(r.type, r.props)} mounts a token for ServiceAccount ${key} implicitly: set automountServiceAccountToken on the pod (true only if it calls the API) or false on the ServiceAccount`,
+        `${id} mounts a token for ServiceAccount ${key} implicitly: set automountServiceAccountToken on the pod (true only if it calls the API) or false on the ServiceAccount`,
         r.urn,
       );
     }

@@ -1,5 +1,7 @@
 /** Vault server chart values and Vault Kubernetes auth roles (raw resource inputs). */
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { vaultPolicyProblems } from "../../components/vault/policy";
+import { parseVaultPolicyDocument } from "../../components/vault/policyParser";
 
 function isVaultChart(props: any): boolean {
   const chart = String(props.chart ?? "");
@@ -45,6 +47,44 @@ export const vaultKubernetesRoleBindings: ResourceValidationPolicy = {
       const values: string[] = args.props[field] ?? [];
       if (values.length === 0) reportViolation(`Vault role ${args.props.roleName ?? args.name}: ${field} is empty`);
       else if (values.some((v) => v.includes("*"))) reportViolation(`Vault role ${args.props.roleName ?? args.name}: ${field} contains a wildcard, got ${JSON.stringify(values)}`);
+    }
+  },
+};
+
+/**
+ * Kubernetes auth roles hand out tokens with their `tokenPolicies`: `root` (every capability on every
+ * path) never, and no policy of this stack whose document the least-privilege checker rejects.
+ */
+export const vaultRoleTokenPolicies: StackValidationPolicy = {
+  name: "vault-role-token-policies",
+  description: "Vault Kubernetes auth roles never issue the root policy, nor a policy of the stack that grants sudo, everything, root or whole-mount globs, or escalation paths.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps: "List only least-privilege policies in token_policies (VaultPolicy renders them); operator policies are for humans with MFA, not for service accounts.",
+  validateStack: (args, reportViolation) => {
+    const documents = new Map<string, string>();
+    for (const r of args.resources) {
+      if (r.type === "vault:index/policy:Policy" && typeof r.props.policy === "string") documents.set(String(r.props.name ?? r.name), r.props.policy);
+    }
+    for (const r of args.resources) {
+      if (r.type !== "vault:kubernetes/authBackendRole:AuthBackendRole") continue;
+      const role = String(r.props.roleName ?? r.name);
+      const policies: unknown[] = Array.isArray(r.props.tokenPolicies) ? r.props.tokenPolicies : [];
+      for (const p of policies) {
+        if (p === "root") {
+          reportViolation(`Vault role ${role}: tokenPolicies includes "root": every token it issues can do anything in Vault`, r.urn);
+          continue;
+        }
+        const doc = typeof p === "string" ? documents.get(p) : undefined;
+        if (doc === undefined) continue;
+        let problems: string[];
+        try {
+          problems = vaultPolicyProblems(parseVaultPolicyDocument(doc));
+        } catch (e) {
+          problems = [`cannot be parsed: ${(e as Error).message}`];
+        }
+        if (problems.length > 0) reportViolation(`Vault role ${role}: tokenPolicies includes "${String(p)}", which is not least-privilege: ${problems.join("; ")}`, r.urn);
+      }
     }
   },
 };

@@ -5,7 +5,10 @@ import { parseVaultPolicyDocument } from "../../components/vault/policyParser";
 export interface VaultPolicyDocumentsConfig {
   /** Vault policy names allowed to use `sudo`. */
   allowSudo: string[];
-  /** Vault policy names allowed to grant every capability or to glob at the root (`*`, `sys/*`, `auth/*`, `+/*`). */
+  /**
+   * Vault policy names allowed to grant every capability, to glob at the root (`*`, `sys/*`, `auth/*`, `+/*`)
+   * or over a whole mount, and to use Vault's escalation paths (operator policies).
+   */
   allowBroad: string[];
 }
 
@@ -15,7 +18,9 @@ export interface VaultPolicyDocumentsConfig {
  */
 export const vaultPolicyDocuments: ResourceValidationPolicy = {
   name: "vault-policy-least-privilege",
-  description: "Vault ACL policies grant no sudo, no everything-grants and no globs at the root of Vault's API.",
+  description:
+    "Vault ACL policies grant no sudo, no everything-grants, no globs at the root or over a whole mount, and no escalation paths " +
+    "(writing policies, minting tokens, rewriting auth roles and config, identity, auth methods, mounts, audit devices); paths Vault refuses (`+*`) fail.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediationSteps:
@@ -24,7 +29,7 @@ export const vaultPolicyDocuments: ResourceValidationPolicy = {
   configSchema: {
     properties: {
       allowSudo: { type: "array", items: { type: "string" }, default: [], description: "Vault policy names that may use sudo." },
-      allowBroad: { type: "array", items: { type: "string" }, default: [], description: "Vault policy names that may grant everything or glob at the root." },
+      allowBroad: { type: "array", items: { type: "string" }, default: [], description: "Vault policy names that may grant everything, glob at the root or over a mount, and use escalation paths." },
     },
   },
   validateResource: (args, reportViolation) => {
@@ -41,7 +46,8 @@ export const vaultPolicyDocuments: ResourceValidationPolicy = {
       return;
     }
     const broad = config.allowBroad.includes(name);
-    for (const problem of vaultPolicyProblems(rules, { allowSudo: config.allowSudo.includes(name), allowAllCapabilities: broad, allowRootGlobs: broad })) {
+    const options = { allowSudo: config.allowSudo.includes(name), allowAllCapabilities: broad, allowRootGlobs: broad, allowMountGlobs: broad, allowEscalationPaths: broad };
+    for (const problem of vaultPolicyProblems(rules, options)) {
       reportViolation(`Vault policy ${name}: ${problem}`);
     }
   },

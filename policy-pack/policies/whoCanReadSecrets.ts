@@ -55,8 +55,11 @@ export function secretReadFindings(objects: KubeObject[], config: WhoCanReadSecr
   const byLabel = labelExemptions(objects, config.exemptLabels);
   const exemptSubjects = [...config.exemptSubjects, ...byLabel.subjects.keys()];
   const codes = config.reportIndirect ? ["secret-read", "indirect-secret-read"] : ["secret-read"];
+  // ESO: creating ExternalSecrets that use a store authenticating as the controller itself reads whatever
+  // the controller reaches (critical); stores with their own credentials are the namespace's own business.
+  const pullsThroughController = (f: RbacFinding) => config.reportIndirect && f.code === "external-secret-access" && f.severity === "critical";
   return analyzeRbac(objects, { exemptSubjects, kubernetesVersion: config.kubernetesVersion }).findings.filter(
-    (f) => codes.includes(f.code) && exemptRoleOf(f.path, byLabel.roles) === undefined,
+    (f) => (codes.includes(f.code) || pullsThroughController(f)) && exemptRoleOf(f.path, byLabel.roles) === undefined,
   );
 }
 

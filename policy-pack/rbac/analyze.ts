@@ -21,6 +21,8 @@
  * group does not inherit that group's grants again. What a subject can really read is its findings and
  * those of its groups (test/policy-pack/rbac/oracle.test.ts checks exactly that against a model).
  */
+import { storeAuthProblems, storeProviderName } from "../../components/internal/esoStoreAuth";
+import { conditionsAdmitNamespace, type NamespaceConditionLike } from "../../components/internal/namespaceConditions";
 import { SYSTEM_GROUPS, builtinClusterRoles } from "./builtin";
 import { selectorMatches } from "./match";
 import { CLUSTER_SCOPED_RESOURCES, PROBES, forEachProbeAllowedBy, type Probe, type ProbeKind } from "./probes";
@@ -84,11 +86,24 @@ interface Grant {
 }
 
 /** Kinds whose inherited grants are covered by being able to run pods in the namespace. */
-const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers"]);
+const READ_KINDS = new Set<ProbeKind>(["secret-read", "pod-create", "workload-write", "exec", "ephemeral-containers", "pod-update", "eso-exfiltrate"]);
 /** Kinds only reported in combination (bind + create bindings, CSR approval + signer approval). */
 const COMBINED_KINDS = new Set<ProbeKind>(["bind-roles", "bind-clusterroles", "create-rolebindings", "create-clusterrolebindings", "csr-approval", "signer-approve"]);
 
 const PROBE_COUNT = PROBES.length;
+const probeOf = (kind: ProbeKind, verb = "create") => PROBES.find((p) => p.kind === kind && p.verb === verb)!;
+/**
+ * Grants that together amount to a third (see pairGrants): create (any name) + get on secrets mint
+ * service-account token Secrets (a Secret of type kubernetes.io/service-account-token naming any service
+ * account is filled in by the token controller; the creator picks the name, so get on that name
+ * suffices); create on SecretStores + PushSecrets copies every Secret of the namespace to a store of
+ * one's own.
+ */
+const PAIRS: ReadonlyArray<{ a: Probe; b: Probe; result: Probe }> = [
+  { a: probeOf("secret-write"), b: probeOf("secret-read", "get"), result: probeOf("token-secret") },
+  { a: probeOf("eso-store"), b: probeOf("eso-push"), result: probeOf("eso-exfiltrate") },
+];
+const PAIRED = new Set<Probe>(PAIRS.flatMap((p) => [p.a, p.b]));
 /** Per probe index: whether its kind is a read kind. */
 const READ_PROBE: readonly boolean[] = PROBES.map((p) => READ_KINDS.has(p.kind));
 /** Per probe index: a number for its kind (findings are grouped by kind). */
@@ -122,7 +137,8 @@ class Item {
     readonly via?: string,
     private readonly step?: string,
   ) {
-    if (tail instanceof Item) {
+    if (tail instanceof Item && tail.probe === probe) {
+      // An inherited copy: the same request, so the same key.
       this.key = tail.key;
       this.anyHere = tail.anyHere;
     } else {
@@ -188,6 +204,8 @@ interface ActState {
   act: Item;
   all: number;
   nonRead: number;
+  /** Grants the principal gained through this target set (0: the targets can do nothing it cannot). */
+  gained: number;
 }
 
 class Principal {
@@ -202,6 +220,8 @@ class Principal {
   runsPods: Set<number> | null = null;
   /** Holds a kind that only counts in combination (see combinedFindings). */
   combined = false;
+  /** Its grants of the probes PAIRS combines, by probe (see pairGrants); null until the first. */
+  paired: Map<Probe, Item[]> | null = null;
   /** A service account, or a user or group: `prefix` + `name`; the identity string is built on first use. */
   constructor(
     private readonly serviceAccount: ServiceAccountRef | null,
@@ -319,6 +339,28 @@ interface Indexed {
   bindings: KubeObject[];
   /** Service accounts by namespace and name; every namespace's `default` comes first. */
   serviceAccounts: Map<string, Map<string, ServiceAccountRef>>;
+  /** ESO SecretStores and ClusterSecretStores. */
+  stores: EsoStore[];
+  /** Labels of the Namespaces among the objects. */
+  namespaceLabels: Map<string, Record<string, string>>;
+}
+
+/** An ESO store: namespaced (`ns`) or cluster-wide with its conditions, and whether it uses the controller's own identity. */
+interface EsoStore {
+  ns: string | null;
+  conditions: NamespaceConditionLike[] | undefined;
+  ambient: boolean;
+  text: string;
+}
+
+function esoStore(obj: KubeObject, defaultNs: string): EsoStore {
+  const spec = obj.spec as Record<string, any> | undefined;
+  const cluster = obj.kind === "ClusterSecretStore";
+  const ns = cluster ? null : obj.metadata?.namespace || defaultNs;
+  const ambient = storeAuthProblems(spec).length > 0;
+  const id = cluster ? `ClusterSecretStore ${obj.metadata?.name ?? ""}` : `SecretStore ${ns}/${obj.metadata?.name ?? ""}`;
+  const provider = storeProviderName(spec) ?? "?";
+  return { ns, conditions: cluster ? (spec?.conditions as NamespaceConditionLike[] | undefined) : undefined, ambient, text: `${id} [${provider}, ${ambient ? "the ESO controller's own identity" : "its own credentials"}]` };
 }
 
 const WORKLOAD_KINDS = new Set(["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"]);
@@ -347,7 +389,7 @@ function serviceAccount(serviceAccounts: Indexed["serviceAccounts"], ns: string,
 
 function index(objects: KubeObject[], options: AnalyzeOptions): Indexed {
   const defaultNs = options.defaultNamespace ?? "default";
-  const ix: Indexed = { roles: [], clusterRoles: [], clusterRoleByName: new Map(), rolesByNamespace: new Map(), bindings: [], serviceAccounts: new Map() };
+  const ix: Indexed = { roles: [], clusterRoles: [], clusterRoleByName: new Map(), rolesByNamespace: new Map(), bindings: [], serviceAccounts: new Map(), stores: [], namespaceLabels: new Map() };
   const addRole = (obj: KubeObject, builtin: boolean) => {
     const kind = obj.kind === "Role" ? "Role" : "ClusterRole";
     const meta = obj.metadata;
@@ -390,8 +432,12 @@ function index(objects: KubeObject[], options: AnalyzeOptions): Indexed {
     else if (kind === "ServiceAccount") serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, obj.metadata?.name ?? "default");
     else if (kind && WORKLOAD_KINDS.has(kind)) {
       const spec = podSpecOf(obj);
-      serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, (spec?.serviceAccountName as string | undefined) || "default");
-    } else if (kind === "Namespace" && obj.metadata?.name) serviceAccount(ix.serviceAccounts, obj.metadata.name, "default");
+      // serviceAccountName, else the deprecated serviceAccount, else default (as the API server defaults it).
+      serviceAccount(ix.serviceAccounts, obj.metadata?.namespace || defaultNs, (spec?.serviceAccountName as string | undefined) || (spec?.serviceAccount as string | undefined) || "default");
+    } else if (kind === "Namespace" && obj.metadata?.name) {
+      serviceAccount(ix.serviceAccounts, obj.metadata.name, "default");
+      if (obj.metadata.labels) ix.namespaceLabels.set(obj.metadata.name, obj.metadata.labels);
+    } else if (kind === "SecretStore" || kind === "ClusterSecretStore") ix.stores.push(esoStore(obj, defaultNs));
   }
   if (options.includeBuiltinRoles ?? true) for (const r of builtinClusterRoles()) addRole(r, true);
   return ix;
@@ -492,6 +538,12 @@ const KIND_TEXT: Record<ProbeKind, string> = {
   "signer-approve": "approve certificates for signers",
   "admission-webhooks": "change admission webhook configurations (seeing or rewriting every Secret written)",
   "persistentvolume-create": "create PersistentVolumes (hostPath access to node disks)",
+  "pod-update": "change running pods (a swapped image runs as the pod's service account, with the Secrets mounted in it)",
+  "eso-pull": "pull external secrets with ExternalSecrets (everything the ESO stores usable here reach)",
+  "eso-store": "create or change ESO SecretStores (authenticating as the ESO controller, or as any service account of the namespace)",
+  "eso-push": "push Secrets of the namespace to external stores with PushSecrets",
+  "token-secret": "mint service-account token Secrets (create + get secrets: acting as every service account of the namespace)",
+  "eso-exfiltrate": "copy every Secret of the namespace out with a SecretStore of their own and a PushSecret",
 };
 
 /** Each kind's position when the kind texts are sorted; built only if no kind text is a prefix of another. */
@@ -512,7 +564,13 @@ function codeOf(kind: ProbeKind, inherited: boolean): RbacFindingCode | null {
     case "workload-write":
     case "exec":
     case "ephemeral-containers":
+    case "pod-update":
+    case "eso-exfiltrate":
       return "indirect-secret-read";
+    case "eso-pull":
+    case "eso-store":
+    case "eso-push":
+      return "external-secret-access";
     case "bind-roles":
     case "bind-clusterroles":
     case "create-rolebindings":
@@ -536,6 +594,8 @@ function severityOf(code: RbacFindingCode, kind: ProbeKind, ns: string): RbacSev
       return cluster ? "high" : "medium";
     case "escalation":
       return cluster || kind.startsWith("impersonate-") || kind === "nodes-proxy" ? "critical" : "high";
+    case "external-secret-access":
+      return cluster ? "critical" : "high";
     case "missing-role":
       return "medium";
     default:
@@ -619,6 +679,7 @@ class Analysis {
   private readonly viaIds = new Map<string, number>();
   /** Reused by reportPrincipal for every principal. */
   private readonly scratchGroups = new Map<Key, FindingGroup>();
+  private readonly storesByNamespace = new Map<string, EsoStore[]>();
 
   constructor(objects: KubeObject[], options: AnalyzeOptions) {
     this.minor = kubernetesMinor(options.kubernetesVersion);
@@ -719,10 +780,37 @@ class Analysis {
     if (probe.actsAsServiceAccounts) {
       const acts = (p.acts ??= new Map());
       const actKey = item.actKey;
-      if (!acts.has(actKey)) acts.set(actKey, { act: item, all: 0, nonRead: 0 });
+      if (!acts.has(actKey)) acts.set(actKey, { act: item, all: 0, nonRead: 0, gained: 0 });
     }
     if (COMBINED_KINDS.has(probe.kind)) p.combined = true;
+    if (PAIRED.has(probe) && (item.names === null || !probe.nameless)) this.pairGrants(p, item);
     return true;
+  }
+
+  /**
+   * Adds what two grants give together (PAIRS) once the principal holds both, in the same namespace or
+   * one of them everywhere: the first of each pair for any name, the second for any or some names.
+   */
+  private pairGrants(p: Principal, added: Item): void {
+    const held = (p.paired ??= new Map());
+    let mine = held.get(added.probe);
+    if (!mine) held.set(added.probe, (mine = []));
+    mine.push(added);
+    for (const pair of PAIRS) {
+      const isA = pair.a === added.probe;
+      if (!isA && pair.b !== added.probe) continue;
+      if (isA && added.names !== null) continue;
+      const others = held.get(isA ? pair.b : pair.a);
+      if (!others) continue;
+      for (let i = 0; i < others.length; i++) {
+        const a = isA ? added : others[i];
+        const b = isA ? others[i] : added;
+        if (a.names !== null) continue;
+        if (a.nsId !== 0 && b.nsId !== 0 && a.nsId !== b.nsId) continue;
+        const [ns, nsId] = a.nsId === 0 ? [b.ns, b.nsId] : [a.ns, a.nsId];
+        this.addItem(p, new Item(pair.result, ns, nsId, null, a, b, undefined, "and"));
+      }
+    }
   }
 
   /** Every binding's grants to its subjects (and what is wrong with the binding). */
@@ -897,7 +985,10 @@ class Analysis {
       const item = list[o];
       const source = set.sources[from[o]];
       if (source.target === p.subject || item.via === p.subject || (source.members !== undefined && p.isServiceAccountIn(source.members)) || item.coveredBy(p)) continue;
-      if (this.addItem(p, item.inheritedThrough(act, source.step, source.target))) changed = true;
+      if (this.addItem(p, item.inheritedThrough(act, source.step, source.target))) {
+        changed = true;
+        state.gained++;
+      }
     }
     if (everywhere) state.nonRead = o;
     else state.all = o;
@@ -935,18 +1026,67 @@ class Analysis {
       }
     }
     byGroup.forEach((g) => {
-      const severity = severityOf(g.code, g.kind, g.ns);
-      const message = `${p.subject} can ${KIND_TEXT[g.kind]} (${g.verbs.join(", ")}) ${scopeText(g.ns)}${namesText(g.names, g.list)}${g.via ? ` by acting as ${g.via}` : ""} via ${g.item.pathText}`;
+      let severity = severityOf(g.code, g.kind, g.ns);
+      let extra = "";
+      let stores: EsoStore[] | undefined;
+      if (g.code === "external-secret-access") {
+        stores = this.storesUsableIn(g.ns);
+        // Pulling needs a store: reported where one of the analysed objects is usable.
+        if (g.kind === "eso-pull" && stores.length === 0) return;
+        if (g.kind === "eso-pull" && stores.some((s) => s.ambient)) severity = "critical";
+        if (stores.length > 0) extra = ` (stores usable there: ${stores.map((s) => s.text).join(", ")})`;
+      } else if (g.code === "escalation" && g.item.probe.actsAsServiceAccounts && p.acts?.get(g.item.actKey)?.gained === 0) {
+        // Bounded by what the targets really grant: nothing beyond what the subject already holds.
+        severity = "low";
+        extra = " (bounded: the service accounts it reaches can do nothing it cannot already do)";
+      }
+      const message = `${p.subject} can ${KIND_TEXT[g.kind]} (${g.verbs.join(", ")}) ${scopeText(g.ns)}${namesText(g.names, g.list)}${g.via ? ` by acting as ${g.via}` : ""} via ${g.item.pathText}${extra}`;
       const { code, ns: namespace, verbs, names } = g;
       const path = g.item.path;
-      this.findings.push(
-        names
-          ? { code, subject: p.subject, namespace, severity, path, verbs, resourceNames: names, message }
-          : { code, subject: p.subject, namespace, severity, path, verbs, message },
-      );
+      const finding: RbacFinding = { code, subject: p.subject, namespace, severity, path, verbs, message };
+      if (names) finding.resourceNames = names;
+      if (g.via !== undefined) finding.actingAs = g.via;
+      if (stores && stores.length > 0) finding.stores = stores.map((s) => s.text);
+      this.findings.push(finding);
       this.findingKinds[this.findings.length - 1] = KIND_TEXT_RANK[g.kind];
     });
-    if (p.combined) this.findings.push(...combinedFindings(p));
+    if (p.combined) this.findings.push(...combinedFindings(p, (bind, ns) => this.bindIsBounded(p, bind, ns)));
+  }
+
+  /**
+   * Whether binding the roles a `bind` grant names (in `ns`, `*` for ClusterRoleBindings) gives `p`
+   * nothing it does not hold already: every named role exists and each of its grants is covered.
+   */
+  private bindIsBounded(p: Principal, bind: Item, ns: string): boolean {
+    const names = bind.names;
+    if (names === null) return false;
+    const cluster = ns === "*";
+    const roles = bind.probe.kind === "bind-roles" ? (cluster ? undefined : this.idx.rolesByNamespace.get(ns)) : this.idx.clusterRoleByName;
+    if (!roles) return false;
+    // Looked up, not registered (reporting must not add namespaces): -1 matches no grant of one namespace.
+    const nsId = cluster ? 0 : (this.namespaceIds.get(ns) ?? -1);
+    for (const name of names) {
+      const role = roles.get(name);
+      if (!role) return false;
+      for (const g of this.grantsOf(role)) {
+        if (!cluster && g.probe.clusterScoped) continue; // inert in a RoleBinding
+        if (!new Item(g.probe, ns, nsId, g.names, "", g.eff).coveredBy(p)) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The ESO stores of the analysed objects usable from `ns` (`*`: all of them), as ESO decides it. */
+  private storesUsableIn(ns: string): EsoStore[] {
+    let list = this.storesByNamespace.get(ns);
+    if (list) return list;
+    list = this.idx.stores.filter((s) => {
+      if (ns === "*") return true;
+      if (s.ns !== null) return s.ns === ns;
+      return conditionsAdmitNamespace(s.conditions, ns, this.idx.namespaceLabels.get(ns)) !== false;
+    });
+    this.storesByNamespace.set(ns, list);
+    return list;
   }
 
   /** A number for an acting-as target (1, 2, ...), for grouping keys. */
@@ -999,14 +1139,17 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Escalations that need two permissions together: bind + create bindings, CSR approval + signer approve. */
-function combinedFindings(p: Principal): RbacFinding[] {
+/**
+ * Escalations that need two permissions together: bind + create bindings, CSR approval + signer approve.
+ * A bind limited to named roles that grant nothing beyond what the principal holds (`bounded`) is low.
+ */
+function combinedFindings(p: Principal, bounded: (bind: Item, ns: string) => boolean): RbacFinding[] {
   const out: RbacFinding[] = [];
   const items = p.list;
   const covers = (scope: string, ns: string) => scope === "*" || scope === ns;
   const byKind = (k: ProbeKind) => items.filter((i) => i.probe.kind === k);
   const seen = new Set<string>();
-  const push = (ns: string, text: string, path: string[], verbs: string[], names: string[] | null) => {
+  const push = (ns: string, text: string, path: string[], verbs: string[], names: string[] | null, low = false) => {
     const key = `${ns}|${text}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -1014,11 +1157,11 @@ function combinedFindings(p: Principal): RbacFinding[] {
       code: "escalation",
       subject: p.subject,
       namespace: ns,
-      severity: "critical",
+      severity: low ? "low" : "critical",
       path,
       verbs,
       ...(names ? { resourceNames: names } : {}),
-      message: `${p.subject} can ${text} ${scopeText(ns)}${names ? ` (only ${names.join(", ")})` : ""} via ${path.join(" -> ")}`,
+      message: `${p.subject} can ${text} ${scopeText(ns)}${names ? ` (only ${names.join(", ")})` : ""} via ${path.join(" -> ")}${low ? " (bounded: the named roles grant nothing it does not already hold)" : ""}`,
     });
   };
   for (const bind of [...byKind("bind-roles"), ...byKind("bind-clusterroles")]) {
@@ -1028,7 +1171,7 @@ function combinedFindings(p: Principal): RbacFinding[] {
     if (!create) continue;
     const ns = bind.ns === "*" && create.ns === "*" ? "*" : bind.ns === "*" ? create.ns : bind.ns;
     const what = bind.probe.kind === "bind-roles" ? "Roles" : "ClusterRoles";
-    push(ns, `grant ${what} they do not hold (bind + create ${create.probe.resource})`, [...bind.path, "and", ...create.path], ["bind", "create"], bind.names);
+    push(ns, `grant ${what} they do not hold (bind + create ${create.probe.resource})`, [...bind.path, "and", ...create.path], ["bind", "create"], bind.names, bounded(bind, ns));
   }
   const approval = byKind("csr-approval")[0];
   if (approval) {
@@ -1081,7 +1224,8 @@ function ruleProblems(rule: PolicyRule, roleKind: "Role" | "ClusterRole"): strin
         if (CLUSTER_SCOPED_RESOURCES.has(base) && !(base === "clusterroles" && verbs.every((v) => v === "bind"))) (problems ??= []).push(`resource "${r}" is cluster-scoped: a Role can never grant it`);
       }
     }
-    if ((rule.resourceNames ?? []).length > 0 && !hasSubresource) {
+    // A nameless request's name is "": resourceNames containing "" match it (and every object with it).
+    if ((rule.resourceNames ?? []).length > 0 && !hasSubresource && !(rule.resourceNames ?? []).includes("")) {
       const nameless = verbs.filter((v) => v === "create" || v === "deletecollection");
       if (nameless.length > 0) (problems ??= []).push(`${nameless.join(" and ")} with resourceNames never matches: those requests carry no object name`);
     }

@@ -22,8 +22,20 @@ export const RBAC_RESOURCE_TYPES: Readonly<Record<string, { apiVersion: string; 
       ["apps/v1", "ReplicaSet"],
       ["batch/v1", "Job"],
       ["batch/v1", "CronJob"],
+      ["external-secrets.io/v1", "SecretStore"],
+      ["external-secrets.io/v1", "ClusterSecretStore"],
+      ["external-secrets.io/v1beta1", "SecretStore"],
+      ["external-secrets.io/v1beta1", "ClusterSecretStore"],
     ] as const
-  ).map(([apiVersion, kind]) => [`kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`, { apiVersion, kind }]),
+  ).flatMap(([apiVersion, kind]) => {
+    const type = `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
+    // A server-side-apply `*Patch` of a kind (RoleBindingPatch, DeploymentPatch, ...) changes a live
+    // object just as well: it is read as that object (its lists replace the live ones'; both are kept).
+    return [
+      [type, { apiVersion, kind }],
+      [`${type}Patch`, { apiVersion, kind }],
+    ];
+  }),
 );
 
 export interface ResourceLike {
@@ -57,7 +69,7 @@ export function toPlain(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** The RBAC objects, ServiceAccounts, Namespaces, Pods and workloads among `resources`, as KubeObjects. */
+/** The RBAC objects, ServiceAccounts, Namespaces, Pods, workloads and ESO stores among `resources` (and their `*Patch` resources), as KubeObjects. */
 export function kubeObjectsFromResources(resources: Iterable<ResourceLike>): ExtractedObjects {
   const objects: KubeObject[] = [];
   const sources: ResourceLike[] = [];

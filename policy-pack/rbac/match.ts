@@ -2,6 +2,7 @@
  * Rule and selector matching exactly as the API server does it (k8s.io/kubernetes
  * pkg/apis/rbac/v1/evaluation_helpers.go and apimachinery's LabelSelectorAsSelector).
  */
+import { selectorMatchesLabels } from "../../components/internal/namespaceConditions";
 import type { LabelSelector, PolicyRule } from "./types";
 
 /** Verbs are compared exactly (case-sensitive); `*` matches every verb. */
@@ -62,34 +63,10 @@ export function ruleAllows(rule: PolicyRule, req: ResourceRequest): boolean {
 /**
  * Label selector semantics of metav1.LabelSelectorAsSelector: matchLabels and matchExpressions are
  * ANDed; an empty selector matches everything; an invalid selector (unknown operator, In/NotIn without
- * values, Exists with values) matches nothing (the API server fails to build it).
+ * values, Exists with values) matches nothing (the API server fails to build it). One implementation,
+ * shared with ESO's namespace conditions (components/internal/namespaceConditions.ts).
  */
 export function selectorMatches(selector: LabelSelector | undefined | null, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
-    if (!Object.prototype.hasOwnProperty.call(l, k) || l[k] !== v) return false;
-  }
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case "In":
-        if (values.length === 0 || !has || !values.includes(l[e.key])) return false;
-        break;
-      case "NotIn":
-        if (values.length === 0) return false;
-        if (has && values.includes(l[e.key])) return false;
-        break;
-      case "Exists":
-        if (values.length > 0 || !has) return false;
-        break;
-      case "DoesNotExist":
-        if (values.length > 0 || has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return selectorMatchesLabels(selector, labels ?? {});
 }

@@ -29,7 +29,13 @@ export type ProbeKind =
   | "csr-approval"
   | "signer-approve"
   | "admission-webhooks"
-  | "persistentvolume-create";
+  | "persistentvolume-create"
+  | "pod-update"
+  | "eso-pull"
+  | "eso-store"
+  | "eso-push"
+  | "token-secret"
+  | "eso-exfiltrate";
 
 export interface Probe {
   id: string;
@@ -44,8 +50,8 @@ export interface Probe {
   combined: string;
   /**
    * The request carries no object name (create on a collection, deletecollection, collection
-   * list/watch): a rule with resourceNames never matches it. List/watch are modelled as named
-   * (single-name field selector) and flagged by `list`.
+   * list/watch): its name is "", so a rule with resourceNames matches it only when they include "".
+   * List/watch are modelled as named (single-name field selector) and flagged by `list`.
    */
   nameless: boolean;
   /** list/watch: with resourceNames only `fieldSelector=metadata.name=<name>` requests are served. */
@@ -126,6 +132,11 @@ export const PROBES: readonly Probe[] = [
     probe("workload-write", "update", g, r, { actsAsServiceAccounts: true }),
     probe("workload-write", "patch", g, r, { actsAsServiceAccounts: true }),
   ]),
+  // A running pod's container images are mutable: whoever updates or patches a pod runs code of their
+  // choosing as the pod's service account, with the Secrets mounted in it (any service account of the
+  // namespace: a pod may run as any of them).
+  probe("pod-update", "update", "", "pods", { actsAsServiceAccounts: true }),
+  probe("pod-update", "patch", "", "pods", { actsAsServiceAccounts: true }),
   probe("exec", "create", "", "pods/exec"),
   probe("exec", "create", "", "pods/attach"),
   probe("exec", "get", "", "pods/exec", { before135: true }),
@@ -161,6 +172,22 @@ export const PROBES: readonly Probe[] = [
     ),
   ),
   probe("persistentvolume-create", "create", "", "persistentvolumes", { clusterScoped: true, nameless: true }),
+  // External Secrets Operator (external-secrets.io, aggregated into edit/admin by its chart): an
+  // ExternalSecret pulls whatever the stores usable in its namespace reach; a SecretStore authenticates as
+  // the controller (no auth) or as any service account of the namespace (serviceAccountRef; the
+  // kubernetes provider's auth.serviceAccount has ESO mint that account's token); a PushSecret copies
+  // Secrets of the namespace to a store.
+  ...["create", "update", "patch"].flatMap((v) => [
+    probe("eso-pull", v, "external-secrets.io", "externalsecrets", { nameless: v === "create" }),
+    probe("eso-store", v, "external-secrets.io", "secretstores", { nameless: v === "create", actsAsServiceAccounts: true }),
+    probe("eso-push", v, "external-secrets.io", "pushsecrets", { nameless: v === "create" }),
+  ]),
+  // Not matched by any rule: derived by the engine from create + get on secrets (a Secret of type
+  // kubernetes.io/service-account-token naming any service account is filled in by the token controller).
+  probe("token-secret", "create", "", "secrets", { actsAsServiceAccounts: true, matches: () => false }),
+  // Not matched by any rule: derived from create on SecretStores + PushSecrets in one namespace (a store of
+  // one's own, e.g. pointing at one's own Vault, and a PushSecret copying every Secret of the namespace to it).
+  probe("eso-exfiltrate", "create", "external-secrets.io", "pushsecrets", { matches: () => false }),
 ];
 PROBES.forEach((p, i) => (p.index = i));
 
@@ -187,7 +214,8 @@ export interface ProbeMatch {
 
 /**
  * The probes `rule` allows, with the names it narrows them to. Matching is the authorizer's: a rule with
- * resourceNames never allows a nameless request (create, deletecollection).
+ * resourceNames allows a nameless request (create, deletecollection, unfiltered list) only when they
+ * include "" (and then for every object).
  */
 export function probesAllowedBy(rule: PolicyRule, kubernetesMinor: number | undefined): ProbeMatch[] {
   const out: ProbeMatch[] = [];
@@ -231,12 +259,23 @@ export function forEachProbeAllowedBy(rule: PolicyRule, kubernetesMinor: number 
   }
 }
 
+/**
+ * Calls `found` if the rule allows the probe, with the names it narrows it to. ResourceNameMatches
+ * (k8s.io/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go) compares the request's name, which is ""
+ * for create, deletecollection and an unfiltered list/watch: a rule whose resourceNames include "" allows
+ * those requests, i.e. every object (and "" names no object a get/update/delete could ask for).
+ */
 function offer(p: Probe, rule: PolicyRule, kubernetesMinor: number | undefined, names: string[] | null, found: (probe: Probe, names: string[] | null) => void): void {
   if (p.before135 && kubernetesMinor !== undefined && kubernetesMinor >= 35) return;
   const ok = p.matches ? p.matches(rule) : verbMatches(rule, p.verb) && apiGroupMatches(rule, p.apiGroup) && resourceMatches(rule, p.combined, p.subresource);
   if (!ok) return;
-  if (names === null) found(p, null);
-  else if (!p.nameless) found(p, names);
+  if (names === null) return found(p, null);
+  const empty = names.includes("");
+  if (empty && (p.nameless || p.list)) return found(p, null);
+  if (p.nameless) return;
+  if (!empty) return found(p, names);
+  const named = names.filter((n) => n !== "");
+  if (named.length > 0) found(p, named);
 }
 
 /** Resources that are not namespaced: a Role or a RoleBinding can never grant them. */

@@ -60,7 +60,8 @@ export type RbacFindingCode =
   | "indirect-secret-read"
   | "escalation"
   | "ineffective-rule"
-  | "missing-role";
+  | "missing-role"
+  | "external-secret-access";
 
 export type RbacSeverity = "low" | "medium" | "high" | "critical";
 
@@ -82,6 +83,16 @@ export interface RbacFinding {
   verbs: string[];
   /** Resource names the access is limited to; absent when it covers every object. */
   resourceNames?: string[];
+  /**
+   * Set when the access is inherited: the subject obtains it by acting as this service account (token,
+   * impersonation, a pod running as it), not by a grant of its own. Absent for direct access.
+   */
+  actingAs?: string;
+  /**
+   * For `external-secret-access`: the ESO stores of the analysed objects usable in the namespace, each
+   * `SecretStore ns/name` / `ClusterSecretStore name` with how it authenticates.
+   */
+  stores?: string[];
 }
 
 export interface AnalyzeOptions {

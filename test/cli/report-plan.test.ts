@@ -88,6 +88,8 @@ test("two clusters: per-cluster sections, exemptions from the --policy-config th
       "| ServiceAccount apps/ci | apps | indirect | exempt (exemptSubjects: ServiceAccount apps/ci) |",
       "| ServiceAccount apps/ci | apps | indirect | exempt (exemptSubjects: ServiceAccount apps/ci) |",
       "| ServiceAccount apps/ci | apps | indirect | exempt (exemptSubjects: ServiceAccount apps/ci) |",
+      // edit's update/patch on pods: swapping a running pod's image (issue 15).
+      "| ServiceAccount apps/ci | apps | indirect | exempt (exemptSubjects: ServiceAccount apps/ci) |",
       "| User alice | apps | read | no |",
     ],
   );

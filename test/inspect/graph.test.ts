@@ -191,8 +191,8 @@ test("proposals: mounted Secrets need no RBAC, API reads get a named Role, the b
   // The YAML reads back (as kubectl would) to exactly the proposed Role and RoleBinding.
   const docs = parseAllDocuments(p.yaml).map((d) => d.toJS());
   assert.equal(docs.length, 2, "the comments before the first --- start no document");
-  assert.deepEqual(docs[0], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, rules: p.role!.rules });
-  assert.deepEqual(docs[1], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, roleRef: p.roleBinding!.roleRef, subjects: p.roleBinding!.subjects });
+  assert.deepEqual(docs[0], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, rules: p.role.rules });
+  assert.deepEqual(docs[1], { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "web-secrets-read", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "kube-secrets-platform-scan" } }, roleRef: p.roleBinding.roleRef, subjects: p.roleBinding.subjects });
   assert.match(p.yaml, /^# delete RoleBinding shop\/web-secrets: kubectl delete rolebinding web-secrets -n shop$/m);
   assert.match(p.pulumi, /new k8s\.rbac\.v1\.Role\("web-secrets-read"/);
   assert.match(p.pulumi, /new ExternalSecret\("regcred", \{/);

@@ -187,3 +187,19 @@ test("cloud wiring: EKS Pod Identity for ESO's service account, a conditioned Cl
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test("externalSecrets section: ClusterSecretStore conditions that admit every namespace are rejected at their config paths (the component's own checker)", () => {
+  const problems = problemsOf(
+    cluster({
+      stores: [
+        { name: "any", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaceRegexes: ["^apps$", "(.*)"] }, { namespaceRegexes: ["a|.*"] }] },
+        { name: "ok", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaceRegexes: ["^apps$"] }] },
+      ],
+    }),
+  );
+  const p = "kube-secrets-platform:clusters[0].externalSecrets";
+  assert.deepEqual(problems, [
+    `${p}.stores[0].conditions[0].namespaceRegexes[1]: "(.*)" matches every namespace name (ESO matches unanchored; anchor and name them, e.g. "^team-a$")`,
+    `${p}.stores[0].conditions[1].namespaceRegexes[0]: "a|.*" matches every namespace name (ESO matches unanchored; anchor and name them, e.g. "^team-a$")`,
+  ]);
+});

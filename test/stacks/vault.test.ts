@@ -110,6 +110,26 @@ test("vault section: defaults and strict validation with field paths", () => {
 const STAGE2_FILE = join(__dirname, "..", "fixtures", "stacks", "Pulumi.vault-stage2.yaml");
 const READINESS = { enabled: true, path: "/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204", port: 8200 };
 
+test("vault section: Vault escalation paths, whole-mount globs and '+*' are exit-2 problems at their config paths (issue 16)", () => {
+  const rules = [
+    { path: "sys/policies/acl/*", capabilities: ["create", "update"] },
+    { path: "auth/token/create", capabilities: ["update"] },
+    { path: "secret/*", capabilities: ["read"] },
+    { path: "secret/+/*", capabilities: ["read"] },
+    { path: "secret/data/+*", capabilities: ["read"] },
+  ];
+  const at = `${PROJECT}:clusters[0].vault.configuration.roles[0].rules`;
+  assert.deepEqual(problems({ configuration: { initialized: true, address: "https://127.0.0.1:8200", caCertFile: "vault-ca.pem", roles: [{ name: "ci", serviceAccounts: ["ci"], namespaces: ["ci"], rules }] } }), [
+    `${at}[0].path: escalation path not allowed without allowEscalationPaths: "sys/policies/acl/*" with create, update reaches sys/policies/acl/*: writes ACL policies (can grant itself any capability)`,
+    `${at}[1].path: escalation path not allowed without allowEscalationPaths: "auth/token/create" with update reaches auth/token/create*: mints tokens (auth/token/create, create-orphan, create/<role>)`,
+    `${at}[2].path: glob over the whole "secret" mount (every secret in it) is not allowed without allowMountGlobs, got "secret/*"; name the secrets' path prefix (e.g. secret/data/<team>/<app>/*)`,
+    `${at}[3].path: glob over the whole "secret" mount (every secret in it) is not allowed without allowMountGlobs, got "secret/+/*"; name the secrets' path prefix (e.g. secret/data/<team>/<app>/*)`,
+    `${at}[4].path: '+*' is refused by Vault's policy parser, got "secret/data/+*"`,
+  ]);
+  // The least-privilege twin passes.
+  assert.deepEqual(problems({ configuration: { initialized: true, address: "https://127.0.0.1:8200", caCertFile: "vault-ca.pem", roles: [{ name: "ci", serviceAccounts: ["ci"], namespaces: ["ci"], rules: [{ path: "secret/data/ci/deploy/*", capabilities: ["read"] }] }] } }), []);
+});
+
 test("local stack (shipped, stage 1): Vault, TLS and CSI without a single call to Vault's API; pods Ready while sealed", async () => {
   const doc = parse(readFileSync(STACK_FILE, "utf8"));
   assert.equal(doc.config["kube-secrets-platform:clusters"][0].vault.configuration.initialized, false);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InvalidArgumentsError, SecretStore } from "../../../components";
+import { validateSecretStore, type ClusterSecretStoreConditionArgs } from "../../../components/external-secrets/secretStore";
 import { runProgram, unwrap } from "../../harness/pulumi";
 import { validateEsoObject } from "./models";
 
@@ -131,8 +132,8 @@ test("SecretStore: an unconditioned ClusterSecretStore, a Vault store without a 
           "provider: set exactly one of aws, gcpsm, azurekv, vault, got aws, gcpsm",
           "conditions[0]: must name namespaces, a non-empty namespaceSelector or namespaceRegexes",
           "conditions[0].namespaceSelector: an empty selector matches every namespace",
-          `conditions[1].namespaceRegexes[0]: matches every namespace, got ".*"`,
           "conditions[2]: must name namespaces, a non-empty namespaceSelector or namespaceRegexes",
+          'conditions[1].namespaceRegexes[0]: ".*" matches every namespace name (ESO matches unanchored; anchor and name them, e.g. "^team-a$")',
         ]);
         return true;
       },
@@ -155,4 +156,24 @@ test("SecretStore: an unconditioned ClusterSecretStore, a Vault store without a 
     );
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+test("SecretStore: conditions that admit every namespace as ESO matches them (unanchored regexes, selectors) are rejected; restricting twins pass", () => {
+  const store = (conditions: ClusterSecretStoreConditionArgs[]) => validateSecretStore({ clusterScoped: true, provider: { aws: { region: "us-east-1" } }, conditions });
+  for (const r of ["", "^", ".*.*", "(.*)", "a|.*", "[a-z0-9-]*", "[a-z0-9]", "\\w"]) {
+    assert.deepEqual(store([{ namespaceRegexes: ["^team-a$", r] }]), [
+      `conditions[0].namespaceRegexes[1]: ${JSON.stringify(r)} matches every namespace name (ESO matches unanchored; anchor and name them, e.g. "^team-a$")`,
+    ], r);
+  }
+  assert.deepEqual(store([{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "Exists" }] } }]), [
+    "conditions[0].namespaceSelector: selector kubernetes.io/metadata.name Exists matches every namespace that carries no other label (a new namespace), so it restricts nothing",
+  ]);
+  assert.deepEqual(store([{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }] } }]), [
+    "conditions[0].namespaceSelector: selector kubernetes.io/metadata.name NotIn (kube-system) matches every namespace that carries no other label (a new namespace), so it restricts nothing",
+  ]);
+  assert.deepEqual(store([{ namespaceRegexes: ["(unclosed"] }]), ['conditions[0].namespaceRegexes[0]: not a valid Go regular expression (missing )), got "(unclosed"']);
+  // Least-privilege twins.
+  assert.deepEqual(store([{ namespaceRegexes: ["^team-(a|b)$", "^billing$"] }]), []);
+  assert.deepEqual(store([{ namespaceSelector: { matchLabels: { "platform.example.com/team": "a" } } }, { namespaces: ["apps"] }]), []);
+  assert.deepEqual(store([{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["apps"] }] } }]), []);
 });

@@ -101,7 +101,13 @@ test("vaultPolicyProblems: rejects sudo, everything-grants and root globs unless
     `rules[5].path: glob at the root is not allowed without allowRootGlobs, got "+/*"`,
     `rules[6].path: glob at the root is not allowed without allowRootGlobs, got "secret*"`,
   ]);
-  assert.deepEqual(vaultPolicyProblems(risky, { allowSudo: true, allowAllCapabilities: true, allowRootGlobs: true }), []);
+  assert.deepEqual(vaultPolicyProblems(risky, { allowSudo: true, allowAllCapabilities: true, allowRootGlobs: true, allowEscalationPaths: true }), []);
+  // Opting in to root globs does not opt in to the escalation paths they reach (a separate opt-in).
+  assert.deepEqual(vaultPolicyProblems(risky, { allowSudo: true, allowAllCapabilities: true, allowRootGlobs: true }), [
+    `rules[2].path: escalation path not allowed without allowEscalationPaths: "*" with read reaches sys/raw*: reads or writes Vault's raw storage`,
+    `rules[3].path: escalation path not allowed without allowEscalationPaths: "sys/*" with read reaches sys/raw*: reads or writes Vault's raw storage`,
+    `rules[5].path: escalation path not allowed without allowEscalationPaths: "+/*" with read reaches sys/raw*: reads or writes Vault's raw storage`,
+  ]);
   // Narrow paths under system backends stay allowed.
   assert.deepEqual(vaultPolicyProblems([{ path: "sys/leases/renew", capabilities: ["update"] }, { path: "auth/token/renew-self", capabilities: ["update"] }]), []);
 });
@@ -141,7 +147,10 @@ test("VaultPolicy: registers a vault.Policy with the rendered document; sudo wit
       () => new VaultPolicy("admin", { rules: [{ path: "sys/policies/acl/x", capabilities: ["update", "sudo"] }] }),
       (e: unknown) => {
         assert.ok(e instanceof InvalidArgumentsError);
-        assert.deepEqual(e.problems, [`rules[0].capabilities: 'sudo' is not allowed without allowSudo, got ["update","sudo"]`]);
+        assert.deepEqual(e.problems, [
+          'rules[0].path: escalation path not allowed without allowEscalationPaths: "sys/policies/acl/x" with update reaches sys/policies/acl/*: writes ACL policies (can grant itself any capability)',
+          `rules[0].capabilities: 'sudo' is not allowed without allowSudo, got ["update","sudo"]`,
+        ]);
         return true;
       },
     );
@@ -221,7 +230,8 @@ test("parseVaultPolicyDocument: inverts vaultPolicyDocument for any rule set (es
   );
   fc.assert(
     fc.property(fc.uniqueArray(ruleArb, { minLength: 1, maxLength: 5, selector: (r) => r.path }), (rules) => {
-      const parsed = parseVaultPolicyDocument(vaultPolicyDocument(rules));
+      // The round trip, not the checker, is under test here: every path shape is opted in.
+      const parsed = parseVaultPolicyDocument(vaultPolicyDocument(rules, { allowMountGlobs: true, allowEscalationPaths: true }));
       const canonical = (r: VaultPolicyRule) => ({
         path: r.path,
         capabilities: [...r.capabilities].sort(),

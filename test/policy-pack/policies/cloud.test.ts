@@ -86,9 +86,9 @@ test("self-managed-encryption-configuration parses the YAML (plain or base64) wi
 test("ESO: ClusterSecretStore conditions, refresh interval, IAM without * resources", async () => {
   const css = "kubernetes:external-secrets.io/v1:ClusterSecretStore";
   assert.deepEqual(await msgs(clusterSecretStoreConditions, css, { metadata: { name: "aws" }, spec: { conditions: [{ namespaces: ["apps"] }] } }), []);
-  assert.deepEqual(await msgs(clusterSecretStoreConditions, css, { metadata: { name: "aws" }, spec: {} }), ["ClusterSecretStore aws: spec.conditions is empty, every namespace can use this store"]);
+  assert.deepEqual(await msgs(clusterSecretStoreConditions, css, { metadata: { name: "aws" }, spec: {} }), ["ClusterSecretStore aws: spec.conditions: no conditions, so every namespace may use the store"]);
   assert.deepEqual(await msgs(clusterSecretStoreConditions, css, { metadata: { name: "aws" }, spec: { conditions: [{ namespaceSelector: {} }] } }), [
-    "ClusterSecretStore aws: spec.conditions[0] restricts no namespace (set namespaces, namespaceSelector or namespaceRegexes)",
+    "ClusterSecretStore aws: spec.conditions[0].namespaceSelector: the empty selector matches every namespace that carries no other label (a new namespace), so it restricts nothing",
   ]);
   const es = "kubernetes:external-secrets.io/v1:ExternalSecret";
   assert.deepEqual(await msgs(externalSecretRefreshInterval, es, { metadata: { name: "db", namespace: "apps" }, spec: { refreshInterval: "1h" } }), []);
@@ -98,7 +98,7 @@ test("ESO: ClusterSecretStore conditions, refresh interval, IAM without * resour
   ]);
   const policy = (resource: unknown) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: resource }] });
   assert.deepEqual(await msgs(esoIamNoWildcardResources, "aws:iam/policy:Policy", { policy: policy(["arn:aws:secretsmanager:eu-west-1:1:secret:apps/*"]) }), []);
-  assert.deepEqual(await msgs(esoIamNoWildcardResources, "aws:iam/policy:Policy", { policy: policy("*") }), ['IAM policy x: Statement[0] allows secretsmanager:GetSecretValue on Resource "*"']);
+  assert.deepEqual(await msgs(esoIamNoWildcardResources, "aws:iam/policy:Policy", { policy: policy("*") }), ['IAM policy x: Statement[0] allows secretsmanager:GetSecretValue on Resource "*" (every resource of the account)']);
 });
 
 test("vault-chart-hardening and vault-kubernetes-role-bindings", async () => {

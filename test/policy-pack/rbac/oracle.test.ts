@@ -15,7 +15,7 @@ const rule: fc.Arbitrary<PolicyRule> = fc.record(
     verbs: fc.subarray(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "*", "GET"], { minLength: 1 }),
     apiGroups: fc.subarray(["", "*", "core", "apps"], { minLength: 1 }),
     resources: fc.subarray(["secrets", "*", "pods", "secrets/status", "*/*", "configmaps"], { minLength: 1 }),
-    resourceNames: fc.subarray(["x"], { minLength: 1 }),
+    resourceNames: fc.subarray(["x", ""], { minLength: 1 }),
   },
   { requiredKeys: ["verbs", "apiGroups", "resources"] },
 );
@@ -61,14 +61,21 @@ const stack = randomStack(rule, { minRules: 0, maxRules: 3, maxRefIndex: 3, maxS
 
 /**
  * The authorizer's rule test, written out here rather than taken from match.ts: verbs and API groups
- * exact (case-sensitive) or `*`, the resource exact, `*`, or `*\/<sub>` for a subresource; an unnamed
- * request (every object) never matches a rule with resourceNames.
+ * exact (case-sensitive) or `*`, the resource exact, `*`, or `*\/<sub>` for a subresource. Names as
+ * kubernetes' ResourceNameMatches compares them: `named` false asks for every object; create on a
+ * collection, deletecollection and an unfiltered list/watch carry the name "", so they match a rule with
+ * resourceNames only when it lists ""; any other request names its object, so every object needs a rule
+ * without resourceNames. `named` true asks for some object: a non-empty name in the list.
  */
 function allows(rule: PolicyRule, verb: string, group: string, resource: string, named: boolean): boolean {
   const has = (list: string[] | undefined, v: string) => (list ?? []).includes(v) || (list ?? []).includes("*");
   const sub = resource.includes("/") ? resource.slice(resource.indexOf("/")) : "";
   const resourceOk = (rule.resources ?? []).some((r) => r === "*" || r === resource || (sub !== "" && r === `*${sub}`));
-  return has(rule.verbs, verb) && has(rule.apiGroups, group) && resourceOk && (named || !rule.resourceNames?.length);
+  const names = rule.resourceNames ?? [];
+  // Requests that carry no object name: create on a collection, deletecollection, list, watch.
+  const nameless = sub === "" && ["create", "deletecollection", "list", "watch"].includes(verb);
+  const nameOk = names.length === 0 || (named ? names.some((n) => n !== "") : nameless && names.includes(""));
+  return has(rule.verbs, verb) && has(rule.apiGroups, group) && resourceOk && nameOk;
 }
 
 /**
@@ -150,20 +157,34 @@ function readsModel(objects: KubeObject[]): Map<string, Set<string>> {
   for (const [id, list] of grants) {
     const reads = new Set<string>();
     const acts = new Set<string>();
+    // create (any name) + get (the name it creates) on secrets: a service-account token Secret for any account.
+    const creates = new Set<string>();
+    const gets = new Set<string>();
     for (const { rule, ns } of list) {
-      const workloadChange = WORKLOADS.some(([g, r]) => ["update", "patch"].some((v) => allows(rule, v, g, r, true)));
+      if (allows(rule, "create", "", "secrets", false)) creates.add(ns);
+      if (allows(rule, "get", "", "secrets", true) || allows(rule, "get", "", "secrets", false)) gets.add(ns);
+      // A running pod's image can be swapped (update/patch on pods): code runs as its service account.
+      const podChange = ["update", "patch"].some((v) => allows(rule, v, "", "pods", true));
+      const workloadChange = podChange || WORKLOADS.some(([g, r]) => ["update", "patch"].some((v) => allows(rule, v, g, r, true)));
       const runsPods = allows(rule, "create", "", "pods", false) || WORKLOADS.some(([g, r]) => allows(rule, "create", g, r, false));
       const unnamedRead =
         ["get", "list", "watch"].some((v) => allows(rule, v, "", "secrets", false)) ||
         runsPods ||
         WORKLOADS.some(([g, r]) => ["update", "patch"].some((v) => allows(rule, v, g, r, false))) ||
         ["pods/exec", "pods/attach"].some((r) => allows(rule, "create", "", r, false)) ||
-        ["update", "patch"].some((v) => allows(rule, v, "", "pods/ephemeralcontainers", false));
+        ["update", "patch"].some((v) => allows(rule, v, "", "pods/ephemeralcontainers", false)) ||
+        ["update", "patch"].some((v) => allows(rule, v, "", "pods", false));
       if (unnamedRead) reads.add(ns);
       if (runsPods || workloadChange) inNs(ns).forEach((t) => acts.add(t));
       for (const [verb, resource] of [["create", "serviceaccounts/token"], ["impersonate", "serviceaccounts"]]) {
         if (allows(rule, verb, "", resource, false)) inNs(ns).forEach((t) => acts.add(t));
         else if (allows(rule, verb, "", resource, true)) inNs(ns, rule.resourceNames).forEach((t) => acts.add(t));
+      }
+    }
+    for (const c of creates) {
+      for (const g of gets) {
+        if (c !== "*" && g !== "*" && c !== g) continue;
+        inNs(c === "*" ? g : c).forEach((t) => acts.add(t));
       }
     }
     direct.set(id, reads);
@@ -200,7 +221,7 @@ const actingRule: fc.Arbitrary<PolicyRule> = fc.record(
     verbs: fc.subarray(["get", "list", "create", "update", "impersonate", "*"], { minLength: 1 }),
     apiGroups: fc.subarray(["", "apps", "*"], { minLength: 1 }),
     resources: fc.subarray(["secrets", "pods", "pods/exec", "serviceaccounts/token", "serviceaccounts", "deployments", "*"], { minLength: 1 }),
-    resourceNames: fc.subarray(["sa", "web"], { minLength: 1 }),
+    resourceNames: fc.subarray(["sa", "web", ""], { minLength: 1 }),
   },
   { requiredKeys: ["verbs", "apiGroups", "resources"] },
 );

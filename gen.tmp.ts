@@ -1,2 +1,0 @@
-import { writeDump } from "./bench/scan";
-writeDump("/tmp/bench-cluster.json").then((n) => console.log(n));
