@@ -10,6 +10,10 @@
  * be shared, so the ratios (time per cluster at 50 vs 1 and 10) matter more than the absolute figures.
  * Aim: linear (time per cluster roughly constant) and under 1 s per cluster.
  *
+ * With charts (`npm run bench -- --charts DIR`, else the chart cache): each size is planned a second time with
+ * every Helm chart rendered (cli/lib/charts.ts; Helm from $HELM, PATH, or the one the tests unpack), and the
+ * table gives the time of that plan as a ratio to the plan without rendering.
+ *
  * Checks, so the figures are for real plans: every run completes (exit 0, or 1 for mandatory violations
  * the local stack itself has, reported in the table), no policy errors, and N clusters give exactly N
  * times the resources of one.
@@ -57,17 +61,28 @@ interface ChildReport {
   advisory: number;
   policyErrors: number;
   messages: string[];
+  /** Charts rendered and not rendered (both 0 when rendering was off). */
+  chartsRendered: number;
+  chartsNotRendered: number;
+  /** Why the first chart that was not rendered was not. */
+  notRenderedReason?: string;
+}
+
+/** Where a plan with charts gets them: undefined = rendering off. */
+export interface BenchCharts {
+  chartsDir?: string;
+  helm: string;
 }
 
 /** Child mode: one plan, measured, reported as JSON on stdout. */
-async function child(stack: string, stacksDir: string, outDir: string): Promise<void> {
+async function child(stack: string, stacksDir: string, outDir: string, charts?: BenchCharts): Promise<void> {
   const t0 = performance.now();
   const { runPlan } = await import("../cli/lib/plan");
   const policies = (await import("../policy-pack/policies")).allPolicies;
   await import("../stacks/program");
   const t1 = performance.now();
   const cpu = process.cpuUsage();
-  const outcome = await runPlan({ stack, stacksDir, outDir, policies });
+  const outcome = await runPlan({ stack, stacksDir, outDir, policies, ...(charts ? { charts: { chartsDir: charts.chartsDir, helm: charts.helm, pull: false } } : {}) });
   const t2 = performance.now();
   const cpuUsed = process.cpuUsage(cpu);
   (globalThis as { gc?: () => void }).gc?.();
@@ -84,12 +99,16 @@ async function child(stack: string, stacksDir: string, outDir: string): Promise<
     advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
     policyErrors: outcome.plan?.policy.errors?.length ?? 0,
     messages: outcome.messages,
+    chartsRendered: outcome.plan?.charts?.filter((c) => c.rendered).length ?? 0,
+    chartsNotRendered: outcome.plan?.charts?.filter((c) => !c.rendered).length ?? 0,
+    notRenderedReason: outcome.plan?.charts?.find((c) => !c.rendered)?.reason,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-function runChild(stack: string, stacksDir: string, outDir: string, extraNodeArgs: string[] = []): ChildReport {
-  const res = spawnSync(process.execPath, [...extraNodeArgs, "--expose-gc", "--import", "tsx", __filename, "--child", stack, stacksDir, outDir], {
+function runChild(stack: string, stacksDir: string, outDir: string, charts?: BenchCharts): ChildReport {
+  const chartArgs = charts ? [charts.helm, charts.chartsDir ?? ""] : [];
+  const res = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", __filename, "--child", stack, stacksDir, outDir, ...chartArgs], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
@@ -105,6 +124,8 @@ export interface FleetMeasure {
   clusters: number;
   runs: ChildReport[];
   best: ChildReport;
+  /** The same plans with every chart rendered (when the bench has charts). */
+  withCharts?: { runs: ChildReport[]; best: ChildReport };
 }
 
 /**
@@ -112,7 +133,7 @@ export interface FleetMeasure {
  * (invalid config) or crashes, or whose policies error, fails the benchmark; mandatory violations are
  * reported (they are the stack's, scaled by N) but do not stop it.
  */
-export function runFleetBench(sizes = [1, 10, 50], repeats = 3): FleetMeasure[] {
+export function runFleetBench(sizes = [1, 10, 50], repeats = 3, charts?: BenchCharts): FleetMeasure[] {
   const dir = mkdtempSync(join(tmpdir(), "fleet-bench-"));
   const measures: FleetMeasure[] = [];
   try {
@@ -128,7 +149,18 @@ export function runFleetBench(sizes = [1, 10, 50], repeats = 3): FleetMeasure[] 
         runs.push(rep);
       }
       const best = runs.reduce((a, b) => (b.planMs < a.planMs ? b : a));
+      let withCharts: FleetMeasure["withCharts"];
+      if (charts) {
+        const chartRuns: ChildReport[] = [];
+        for (let r = 0; r < repeats; r++) {
+          const rep = runChild(stack, dir, join(dir, "out"), charts);
+          if (rep.exitCode === 2 || rep.policyErrors > 0) throw new Error(`plan of ${stack} with charts exited ${rep.exitCode}: ${rep.messages.join("\n")}`);
+          chartRuns.push(rep);
+        }
+        withCharts = { runs: chartRuns, best: chartRuns.reduce((a, b) => (b.planMs < a.planMs ? b : a)) };
+      }
       measures.push({
+        withCharts,
         clusters: n,
         runs,
         best: {
@@ -145,6 +177,7 @@ export function runFleetBench(sizes = [1, 10, 50], repeats = 3): FleetMeasure[] 
   }
   checkScaling(measures);
   printTable(measures, repeats);
+  if (charts) printChartsTable(measures, repeats);
   return measures;
 }
 
@@ -208,9 +241,27 @@ function printTable(measures: FleetMeasure[], repeats: number): void {
   );
 }
 
+/** Plan time with every chart rendered, as a ratio to the plan without rendering, per fleet size. */
+function printChartsTable(measures: FleetMeasure[], repeats: number): void {
+  const rows: string[][] = [["clusters", "charts rendered", "not rendered", "resources", "plan ms", "plan ms with charts", "ratio", "cpu ratio", "exit", "mandatory"]];
+  for (const m of measures) {
+    const w = m.withCharts!.best;
+    rows.push([
+      String(m.clusters), String(w.chartsRendered), String(w.chartsNotRendered), String(w.resources), m.best.planMs.toFixed(0), w.planMs.toFixed(0),
+      (w.planMs / m.best.planMs).toFixed(2), (Math.min(...m.withCharts!.runs.map((x) => x.cpuMs)) / m.best.cpuMs).toFixed(2), String(w.exitCode), String(w.mandatory),
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  console.log("");
+  console.log(`The same fleets with every Helm chart rendered by Helm (best of ${repeats}; ratio = plan with charts / plan without; cpu excludes Helm's own processes)`);
+  for (const r of rows) console.log(r.map((cell, c) => cell.padStart(widths[c])).join("  "));
+  const skipped = measures.find((m) => m.withCharts!.best.chartsNotRendered > 0);
+  if (skipped) console.log(`note: charts were not rendered (${skipped.withCharts!.best.notRenderedReason}): pass --charts DIR; the ratio then measures nothing`);
+}
+
 if (require.main === module && process.argv[2] === "--child") {
-  const [stack, stacksDir, outDir] = process.argv.slice(3);
-  child(stack, stacksDir, outDir).then(
+  const [stack, stacksDir, outDir, helm, chartsDir] = process.argv.slice(3);
+  child(stack, stacksDir, outDir, helm ? { helm, chartsDir: chartsDir || undefined } : undefined).then(
     () => process.exit(0),
     (e: unknown) => {
       console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));

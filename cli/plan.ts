@@ -1,11 +1,13 @@
 /**
- * `npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--debug]`
+ * `npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--charts DIR] [--helm PATH] [--debug]`
  *
- * Renders a stack offline (Pulumi mock runtime, no cloud, no CLI), runs the kube-secrets-guard policies
- * over it and writes `<out>/<stack>/plan.json`, `manifests/*.yaml` and `report.md`.
+ * Renders a stack offline (Pulumi mock runtime, no cloud, no CLI), renders its Helm charts with the pinned
+ * charts and Helm 3 (`--charts DIR` of `<chart>-<version>.tgz`, else the chart cache, else a pull; `--helm`,
+ * else `$HELM`, else `helm` on PATH; see cli/lib/charts.ts), runs the kube-secrets-guard policies over it and
+ * writes `<out>/<stack>/plan.json`, `manifests/*.yaml` and `report.md`.
  * Exit codes: 0 success; 1 a mandatory policy is violated (or a policy threw: the pack fails closed); 2 invalid
  * input (arguments, stack file, stack config, policy config, an unusable --out, a concurrent run into the
- * same output); 3 an internal error (one line; the stack trace only with --debug).
+ * same output, a chart refused or failing to render); 3 an internal error (one line; the stack trace only with --debug).
  */
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -13,7 +15,7 @@ import { countByLevel, countByType } from "./lib/report";
 import { runPlan } from "./lib/plan";
 import type { PolicyPackConfig } from "./lib/policyRunner";
 
-const USAGE = "usage: npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--debug]";
+const USAGE = "usage: npm run plan -- [--stack NAME] [--out DIR] [--stacks-dir DIR] [--policy-config FILE] [--charts DIR] [--helm PATH] [--debug]";
 
 /** The policy configuration file: a regular file of at most 1 MiB holding JSON. */
 function readPolicyConfig(path: string): unknown {
@@ -47,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
         "stacks-dir": { type: "string", default: "stacks" },
         "policy-config": { type: "string" },
         debug: { type: "boolean", default: false },
+        charts: { type: "string" },
+        helm: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -76,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     outDir: values.out ?? "out",
     stacksDir: values["stacks-dir"] ?? "stacks",
     policyConfig,
+    charts: { chartsDir: values.charts, helm: values.helm },
   });
   if (outcome.exitCode >= 2 || !outcome.plan) {
     for (const m of outcome.messages) console.error(m);
@@ -87,6 +92,9 @@ async function main(argv: string[]): Promise<number> {
   console.log(`stack ${plan.stack}: ${plan.resources.length} resources`);
   console.log(`  ${"type".padEnd(width)}  count`);
   for (const [t, n] of rows) console.log(`  ${t.padEnd(width)}  ${String(n).padStart(5)}`);
+  for (const c of plan.charts ?? []) {
+    console.log(c.rendered ? `chart ${c.name} (${c.chart} ${c.version}): ${c.objects} objects rendered` : `chart ${c.name} (${c.chart} ${c.version}): NOT RENDERED: ${c.reason}`);
+  }
   const levels = countByLevel(plan);
   console.log(`policy: ${levels.mandatory} mandatory, ${levels.advisory} advisory violations` + (plan.policy.errors?.length ? `, ${plan.policy.errors.length} policy errors` : ""));
   for (const v of plan.policy.violations.filter((x) => x.enforcementLevel === "mandatory")) {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { InvalidArgumentsError } from "../../components/internal/validation";
 import { useOfflineSealing } from "../../components/sealed-secrets/crypto";
 import { PROJECT, StackConfigError, configKeyProblems, parseStackConfig, projectConfig } from "../../stacks/config";
+import { renderCharts, type ChartRenderSettings } from "./charts";
 import { planInvokes } from "./invokes";
 import { PLAN_PLACEHOLDER_CERTIFICATE, planCheck, planResourceState } from "./planState";
 import { manifestYaml, planManifests } from "./manifests";
@@ -38,6 +39,8 @@ export interface PlanOptions {
   extraSecretKeys?: string[];
   /** Extra invoke mocks. */
   invokes?: MockRunOptions["invokes"];
+  /** Render every helm.v4.Chart with the pinned chart and Helm (cli/lib/charts.ts). Default: not rendered. */
+  charts?: ChartRenderSettings;
 }
 
 export interface PlanOutcome {
@@ -134,6 +137,10 @@ async function renderAndWrite(
   if (duplicates.length > 0) {
     return { exitCode: 2, messages: duplicates.map((u) => `${stackPath}: two resources would have the same URN ${u} (rename one of the objects the config declares)`) };
   }
+  // The charts' rendered objects become the Charts' children, as helm.v4.Chart registers them in a preview.
+  const charts = options.charts ? await renderCharts(run.resources, options.charts) : undefined;
+  if (charts && charts.problems.length > 0) return { exitCode: 2, messages: charts.problems };
+  if (charts) run = { ...run, resources: charts.resources };
 
   // Everything written is redacted twice: values the program marked secret become "[secret]", and every
   // occurrence of a secret (a secret input, or a secret config value that reached a plain input, e.g.
@@ -148,6 +155,7 @@ async function renderAndWrite(
     name: r.name,
     parent: r.parent,
     custom: r.custom,
+    ...(r.provider ? { provider: r.provider } : {}),
     inputs: redactor.value(redact(r.rawInputs)) as Record<string, unknown>,
   }));
   // One configuration for the policies, the report and policy-config.json: the exemptions shown are the applied ones.
@@ -162,6 +170,7 @@ async function renderAndWrite(
     stack: options.stack,
     project: PROJECT,
     resources,
+    ...(charts ? { charts: charts.charts.map(({ name, chart, version, rendered, reason, objects, skippedHooks }) => ({ name, chart, version, rendered, reason: scrub(reason), objects, skippedHooks })) } : {}),
     policy: {
       violations: policyResult.violations.map((v) => ({ ...v, message: scrub(v.message) })),
       notApplicable: policyResult.notApplicable.map((n) => ({ ...n, reason: scrub(n.reason) })),

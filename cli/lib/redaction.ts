@@ -30,6 +30,8 @@ function escapes(secret: string): string[] {
 export class Redactor {
   private readonly secrets: string[];
   private readonly forms: string[];
+  /** One answer per distinct string: rendered charts repeat the same long strings (CRD schemas) on every cluster. */
+  private readonly cache = new Map<string, string>();
 
   constructor(secrets: Iterable<string>) {
     this.secrets = [...new Set([...secrets].filter((s) => s.length >= MIN_REDACTABLE_LENGTH))];
@@ -45,6 +47,14 @@ export class Redactor {
   /** `text` with every occurrence of a secret (or an encoding of it) replaced by `[secret]`. */
   string(text: string): string {
     if (this.empty) return text;
+    const cached = this.cache.get(text);
+    if (cached !== undefined) return cached;
+    const out = this.redact(text);
+    this.cache.set(text, out);
+    return out;
+  }
+
+  private redact(text: string): string {
     let out = text;
     for (const form of this.forms) if (out.includes(form)) out = out.split(form).join(SECRET_MARK);
     if (out === text && BASE64.test(text)) {

@@ -7,6 +7,7 @@
 import { accessSettings, clusterAccess, type AccessRow, type AccessSettings } from "./access";
 import type { PlanDocument, PlanResource } from "./planDocument";
 import type { PolicyPackConfig, PolicyRunResult, PolicyViolation } from "./policyRunner";
+import { chartsSection, chartSubjectsSection } from "./reportCharts";
 import { groupByCluster, type ClusterGroup } from "./reportClusters";
 import { accessDiagram, DEFAULT_DIAGRAM_EDGE_LIMIT } from "./reportMermaid";
 
@@ -47,7 +48,7 @@ export function cell(s: string): string {
 }
 
 /** Inline code, with a fence long enough for any backticks inside. */
-function code(s: string): string {
+export function code(s: string): string {
   const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = "`".repeat(longest + 1);
   const pad = s.startsWith("`") || s.endsWith("`") ? " " : "";
@@ -139,7 +140,7 @@ function accessTable(rows: AccessRow[]): string[] {
   return lines;
 }
 
-function accessSection(group: ClusterGroup<PlanResource>, settings: AccessSettings, limit: number): string[] {
+function accessSection(group: ClusterGroup<PlanResource>, settings: AccessSettings, limit: number, all: readonly PlanResource[] = []): string[] {
   const { rows, unknown } = clusterAccess(group.resources, settings);
   const lines = ["### Effective Secret access", ""];
   if (rows.length === 0) lines.push("No subject defined or bound here can read, write or indirectly obtain Secrets.", "");
@@ -161,6 +162,7 @@ function accessSection(group: ClusterGroup<PlanResource>, settings: AccessSettin
     }
     lines.push("```mermaid", diagram.source, "```", "");
   }
+  lines.push(...chartSubjectsSection(all, group.resources, rows));
   if (unknown.length) lines.push(`Not judged (values unknown during preview): ${unknown.map(cell).join(", ")}.`, "");
   return lines;
 }
@@ -225,13 +227,14 @@ export function renderReport(plan: PlanDocument, options: ReportOptions = {}): s
     ...countByType(plan.resources).map(([t, n]) => `| ${code(t)} | ${n} |`),
     "",
     ...exemptionsSection(settings, Boolean(options.policyConfig?.["who-can-read-secrets"])),
+    ...chartsSection(plan),
   );
 
   for (const g of groups) {
     if (g.cluster === null) continue;
     lines.push(`## Cluster ${code(g.cluster)}`, "", `Kubernetes provider ${code(g.providerUrn ?? "")}; ${g.resources.length} resources.`, "");
     lines.push(...policySection(resultsOf(g.cluster), "### Policy results", byUrn));
-    lines.push(...accessSection(g, settings, limit));
+    lines.push(...accessSection(g, settings, limit, plan.resources));
     lines.push("### Resource tree", "", ...resourceTree(plan.resources, g.resources), "");
   }
 

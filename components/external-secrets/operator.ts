@@ -267,7 +267,8 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
           concurrent: args.concurrent ?? 1,
           podDisruptionBudget: pdb(controllerReplicas),
           topologySpreadConstraints: spread("external-secrets"),
-          serviceAccount: { create: true, name: saName, annotations: saAnnotations },
+          // Every ESO pod calls the API (the chart renders automountServiceAccountToken from these), stated here.
+          serviceAccount: { create: true, name: saName, annotations: saAnnotations, automount: true },
           // No cluster-wide token minting: stores' own accounts get a Role naming exactly them.
           rbac: { serviceAccountTokenCreate: args.clusterWideTokenCreate ?? false },
           podLabels,
@@ -280,6 +281,7 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
             replicaCount: webhookReplicas,
             podDisruptionBudget: pdb(webhookReplicas),
             topologySpreadConstraints: spread("external-secrets-webhook"),
+            serviceAccount: { automount: true },
             resources: webhookRes,
             metrics: metricsService,
           },
@@ -287,6 +289,7 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
             replicaCount: certReplicas,
             podDisruptionBudget: pdb(certReplicas),
             topologySpreadConstraints: spread("external-secrets-cert-controller"),
+            serviceAccount: { automount: true },
             resources: certRes,
             metrics: metricsService,
           },

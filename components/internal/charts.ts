@@ -10,16 +10,37 @@ export interface ChartPin {
   readonly version: string;
   /** HTTPS Helm repository that serves the chart. */
   readonly repo: string;
+  /**
+   * `sha256:<hex>` of the chart's packaged tarball (`<chart>-<version>.tgz`, as the repository serves it):
+   * the offline plan renders only a tarball with this digest and refuses any other.
+   */
+  readonly digest: string;
 }
 
 export const CHARTS = {
-  vault: { chart: "vault", version: "0.34.1", repo: "https://helm.releases.hashicorp.com" },
-  externalSecrets: { chart: "external-secrets", version: "2.9.0", repo: "https://charts.external-secrets.io" },
-  sealedSecrets: { chart: "sealed-secrets", version: "2.18.5", repo: "https://bitnami-labs.github.io/sealed-secrets" },
+  vault: {
+    chart: "vault",
+    version: "0.34.1",
+    repo: "https://helm.releases.hashicorp.com",
+    digest: "sha256:53b3b258e8e7c1943d3b432b4373accac88a32a1d83272b20513ea6557aa6e94",
+  },
+  externalSecrets: {
+    chart: "external-secrets",
+    version: "2.9.0",
+    repo: "https://charts.external-secrets.io",
+    digest: "sha256:bcbe6661fb2813bf0ef26cc6633d620b6d6e00109250ee1fc54defeb011af9c5",
+  },
+  sealedSecrets: {
+    chart: "sealed-secrets",
+    version: "2.18.5",
+    repo: "https://bitnami-labs.github.io/sealed-secrets",
+    digest: "sha256:4abef623e1c649777e5e17aef7437b07b9ad8087f589ab2963a1fa53a2db6cb3",
+  },
   secretsStoreCsiDriver: {
     chart: "secrets-store-csi-driver",
     version: "1.6.0",
     repo: "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
+    digest: "sha256:61b1fa83e8ef689212b5ed339fc567e9131fe2b67f10d3038f673930bcc7cd04",
   },
 } as const satisfies Record<string, ChartPin>;
 

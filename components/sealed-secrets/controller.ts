@@ -151,6 +151,16 @@ export interface SealedSecretsControllerArgs {
    * Retain`). Needs ESO and the store in the cluster first. Default: unset.
    */
   keyImport?: SealingKeyImportArgs;
+  /**
+   * Who may fetch the sealing certificate through the API server's service proxy (`kubeseal --fetch-cert`,
+   * which also needs the proxy for `--validate`/`--re-encrypt`): subjects as the policy pack names them,
+   * `User alice`, `Group sre` or `ServiceAccount ns/name`. The chart's own default binds every authenticated
+   * user (`Group system:authenticated`); here the proxier Role and its RoleBinding exist only for the subjects
+   * named, and system groups (`system:*`) are refused. Default: none (no proxier Role, no binding). Without
+   * the proxy, seal with the certificate file: `kubeseal --cert cert.pem` (`certificatePem` with `managedKey`,
+   * or the key Secret's `tls.crt`, read by whoever may read Secrets in the controller's namespace).
+   */
+  certificateReaders?: string[];
 }
 
 const quantities = z.strictObject({ cpu: input(z.string()).optional(), memory: input(z.string()).optional() });
@@ -179,6 +189,7 @@ const argsSchema = z.strictObject({
       commonName: input(z.string().min(1, { message: "must not be empty" })).optional(),
     })
     .optional(),
+  certificateReaders: z.array(z.string()).optional(),
   keyBackup: z
     .strictObject({
       ...storeFields,
@@ -197,6 +208,27 @@ const argsSchema = z.strictObject({
     })
     .optional(),
 });
+
+const READER = /^(User|Group) (\S.*)$|^ServiceAccount ([^/\s]+)\/([^/\s]+)$/;
+
+function certificateReaderProblems(s: string): string[] {
+  const m = READER.exec(s);
+  if (!m) return [`must be "User <name>", "Group <name>" or "ServiceAccount <namespace>/<name>", got ${JSON.stringify(s)}`];
+  // The chart passes the subjects through Helm's `tpl`: template delimiters would be executed.
+  if (/\{\{|\}\}/.test(s)) return [`must not contain "{{" or "}}" (the chart renders the subjects as a template), got ${JSON.stringify(s)}`];
+  if (m[1] === "Group" && m[2].startsWith("system:")) {
+    return [`must not be a system group (${m[2]} holds every authenticated user or service account, the binding this option replaces)`];
+  }
+  if (m[3]) return [...dns1123LabelProblems(m[3]).map((p) => `namespace ${p}`), ...dns1123SubdomainProblems(m[4]).map((p) => `name ${p}`)];
+  return [];
+}
+
+/** The RBAC subject of a `certificateReaders` entry (validated). */
+export function certificateReaderSubject(s: string): Record<string, string> {
+  const m = READER.exec(s)!;
+  if (m[3]) return { kind: "ServiceAccount", name: m[4], namespace: m[3] };
+  return { apiGroup: "rbac.authorization.k8s.io", kind: m[1], name: m[2] };
+}
 
 /** The SealedSecret CRD outlives the controller (see retainCrdsTransform). */
 export const retainCustomResourceDefinitions = retainCrdsTransform;
@@ -219,6 +251,9 @@ export function validateSealedSecretsController(args: SealedSecretsControllerArg
     problems.push(`keyRenewalPeriod: must be unset or 0 with keyImport (a renewed key would exist in this cluster only), got "${renewal}"`);
   }
   if (args.keyImport && args.managedKey) problems.push("keyImport: set either managedKey or keyImport (both would be active sealing keys)");
+  (args.certificateReaders ?? []).forEach((s, i) => {
+    if (typeof s === "string") problems.push(...certificateReaderProblems(s).map((p) => `certificateReaders[${i}]: ${p}`));
+  });
   problems.push(...refreshIntervalProblems("keyBackup.refreshInterval", known(args.keyBackup?.refreshInterval), false));
   problems.push(...refreshIntervalProblems("keyImport.refreshInterval", known(args.keyImport?.refreshInterval), false));
   const importName = known(args.keyImport?.secretName);
@@ -332,6 +367,7 @@ export class SealedSecretsController extends pulumi.ComponentResource {
     }
 
     const resources = args.resources ?? {};
+    const readers = (args.certificateReaders ?? []).map(certificateReaderSubject);
     const values = {
       fullnameOverride: CONTROLLER_NAME,
       // Off with a managed or imported key (the controller must not replace it) and with a backup (which
@@ -353,6 +389,11 @@ export class SealedSecretsController extends pulumi.ComponentResource {
         seccompProfile: { type: "RuntimeDefault" },
       },
       commonLabels: labels,
+      // The chart binds its "service proxier" Role (get on the controller's Service proxy) to
+      // system:authenticated by default: here only to certificateReaders, and no Role at all without them.
+      // `subjects` is a string in the chart's values schema; templates/role-binding.yaml renders it with
+      // `tpl` (the "sealed-secrets.render" helper) under `subjects:`, so it is YAML text: a JSON flow list.
+      rbac: { serviceProxier: { create: readers.length > 0, bind: readers.length > 0, subjects: JSON.stringify(readers) } },
       metrics: {
         serviceMonitor: { enabled: args.metrics?.serviceMonitor ?? false, ...(args.metrics?.serviceMonitorLabels ? { labels: args.metrics.serviceMonitorLabels } : {}) },
         dashboards: { create: args.metrics?.dashboards ?? false },

@@ -417,9 +417,11 @@ export class VaultCluster extends pulumi.ComponentResource {
   /** Namespace of the CSI provider, when enabled. */
   public readonly csiProviderNamespace: pulumi.Output<string | undefined>;
   /**
-   * Subjects that obtain Secrets by design, as the policy pack names them: the CSI provider (when on)
-   * requests tokens for the pods' service accounts (`serviceaccounts/token` create) to log in to Vault.
-   * Pass them to who-can-read-secrets' exemptSubjects. Empty without the CSI provider.
+   * Subjects that obtain Secrets by design, as the policy pack names them: the Vault server's service account
+   * (`ServiceAccount <namespace>/<fullName>`: the chart's service-discovery Role lets it update and patch the
+   * pods of its namespace, which Vault's Kubernetes service registration does to label the active server),
+   * and the CSI provider's (when on), which requests tokens for the pods' service accounts
+   * (`serviceaccounts/token` create) to log in to Vault. Pass them to who-can-read-secrets' exemptSubjects.
    */
   public readonly exemptSubjects: pulumi.Output<string[]>;
   /** The cloud identity of the unseal key (role ARN / service account e-mail / client id), when auto-unseal is on. */
@@ -676,6 +678,9 @@ export class VaultCluster extends pulumi.ComponentResource {
     this.tlsSecretName = pulumi.output(tlsSecretName);
     this.unsealIdentity = pulumi.output(unseal?.identity ?? {});
 
+    // The chart's server-discovery Role (pods get/watch/list/update/patch, for service registration) is bound to it.
+    const serverSubject = pulumi.interpolate`ServiceAccount ${namespace}/${fullName}`;
+
     // --- CSI provider: its own release in its own (privileged: host paths) namespace, verifying Vault's TLS ---
     const csi = args.csiProvider ?? {};
     if (csi.enabled) {
@@ -716,10 +721,10 @@ export class VaultCluster extends pulumi.ComponentResource {
         { parent: this, dependsOn: [csiCa] },
       );
       this.csiProviderNamespace = csiNs.namespaceName;
-      this.exemptSubjects = pulumi.interpolate`ServiceAccount ${csiNs.namespaceName}/${releaseName}-csi-csi-provider`.apply((s) => [s]);
+      this.exemptSubjects = pulumi.all([serverSubject, pulumi.interpolate`ServiceAccount ${csiNs.namespaceName}/${releaseName}-csi-csi-provider`]);
     } else {
       this.csiProviderNamespace = pulumi.output(undefined);
-      this.exemptSubjects = pulumi.output([]);
+      this.exemptSubjects = serverSubject.apply((s) => [s]);
     }
 
     this.registerOutputs({

@@ -76,7 +76,11 @@ export class SecretsStoreCsiDriver extends pulumi.ComponentResource {
           enableSecretRotation: rotation,
           ...(rotation ? { rotationPollInterval: args.rotationPollInterval ?? "2m" } : {}),
           tokenRequests: (args.tokenRequestAudiences ?? []).map((audience) => ({ audience })),
-          linux: { enabled: true, crds: { enabled: true } },
+          // CRDs come from the chart's crds/ folder (helm.v4.Chart includes them). `crds.enabled` only adds
+          // pre-install/pre-upgrade hook Jobs (with CRD-writing ClusterRoles), which helm.v4.Chart never runs.
+          linux: { enabled: true, crds: { enabled: false } },
+          // The driver calls the API (SecretProviderClasses, pod tokens, synced Secrets): its token, stated.
+          automountServiceAccountToken: true,
           windows: { enabled: false },
           rbac: { install: true },
           logFormatJSON: true,

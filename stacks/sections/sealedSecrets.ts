@@ -99,6 +99,11 @@ export const sealedSecretsSection = z
     metrics: z.strictObject({ serviceMonitor: z.boolean().default(false), dashboards: z.boolean().default(false) }).default({ serviceMonitor: false, dashboards: false }),
     /** Controller resource requests/limits; defaults: requests 50m/64Mi, limit 256Mi memory. */
     resources: z.strictObject({ requests: quantities.optional(), limits: quantities.optional() }).optional(),
+    /**
+     * Subjects (`User alice`, `Group sre`, `ServiceAccount ns/name`) allowed `kubeseal --fetch-cert` through the
+     * service proxy; default none (seal with `kubeseal --cert`, see the controller's certificateReaders).
+     */
+    certificateReaders: z.array(z.string()).default([]),
     /** SealedSecrets to seal and deploy. */
     secrets: z.array(sealedSecretConfig).default([]),
   })
@@ -141,6 +146,7 @@ function controllerArgs(s: Section) {
     keyImport: s.keyImport,
     metrics: s.metrics,
     resources: s.resources,
+    certificateReaders: s.certificateReaders,
   };
 }
 

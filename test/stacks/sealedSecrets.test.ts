@@ -24,6 +24,7 @@ test("stack sealedSecrets section: defaults, and every problem named by its conf
   assert.deepEqual(parseStackConfig({ clusters: [{ name: "local", sealedSecrets: {} }] }).clusters[0].sealedSecrets, {
     namespace: "kube-system",
     metrics: { serviceMonitor: false, dashboards: false },
+    certificateReaders: [],
     secrets: [],
   });
   const problems = (sealedSecrets: Record<string, unknown>) => {

@@ -168,6 +168,8 @@ test("self-managed platform: exemptions name exactly the controllers that must r
     "ServiceAccount kube-system/sealed-secrets-controller",
     "ServiceAccount secrets-reencryption/secrets-reencryption",
     "ServiceAccount vault-csi-provider/vault-csi-csi-provider",
+    // The Vault server: the chart's service-discovery Role lets it update and patch pods (service registration).
+    "ServiceAccount vault/vault",
   ]);
   const cm = stack.one("kubernetes:core/v1:ConfigMap", "c1-audit-policy");
   assert.equal(cm.inputs.metadata.namespace, "kube-system");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { InvalidArgumentsError, SealedSecret, SealedSecretsController, unsealValue, validateSealedSecretsController } from "../../../components";
 import { retainCustomResourceDefinitions } from "../../../components/sealed-secrets/controller";
 import { runProgram, unwrap } from "../../harness/pulumi";
@@ -45,6 +46,8 @@ test("SealedSecretsController: defaults — pinned chart in kube-system, kubesea
       resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
       ...HARDENED,
       commonLabels: { ...LABELS, "app.kubernetes.io/instance": "sealed" },
+      // No "service proxier" Role or binding: the chart's default binds it to system:authenticated.
+      rbac: { serviceProxier: { create: false, bind: false, subjects: "[]" } },
       metrics: { serviceMonitor: { enabled: false }, dashboards: { create: false } },
     },
   });
@@ -306,4 +309,26 @@ test("SealedSecretsController keyImport: renewal, managedKey and bad fields are 
   ]);
   assert.equal(problems.filter((p) => p.startsWith("keyImport.refreshInterval")).length, 1);
   assert.equal(problems.filter((p) => p.startsWith("keyImport.secretName")).length, 1);
+});
+
+test("SealedSecretsController: certificateReaders become the service proxier's subjects, as the chart renders them; system groups refused", async () => {
+  const stack = await runProgram(() => {
+    new SealedSecretsController("ss", { certificateReaders: ["User alice", "Group sre", "ServiceAccount ci/kubeseal"] });
+  });
+  // sealed-secrets 2.18.5 templates/role-binding.yaml renders rbac.serviceProxier.subjects (a string in its values
+  // schema) through `tpl` under the RoleBinding's `subjects:` when create and bind are both true: YAML text, here
+  // a JSON flow list, which is what the RoleBinding then holds.
+  const proxier = stack.one(CHART, "ss-chart").inputs.values.rbac.serviceProxier;
+  assert.deepEqual([proxier.create, proxier.bind, typeof proxier.subjects], [true, true, "string"]);
+  assert.deepEqual(parse(proxier.subjects), [
+    { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" },
+    { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "sre" },
+    { kind: "ServiceAccount", name: "kubeseal", namespace: "ci" },
+  ]);
+  assert.deepEqual(validateSealedSecretsController({ certificateReaders: ["Group system:authenticated", "alice", "ServiceAccount CI/x", "User bob", "User {{ .Values.x }}"] }), [
+    "certificateReaders[0]: must not be a system group (system:authenticated holds every authenticated user or service account, the binding this option replaces)",
+    `certificateReaders[1]: must be "User <name>", "Group <name>" or "ServiceAccount <namespace>/<name>", got "alice"`,
+    `certificateReaders[2]: namespace must be an RFC 1123 label (lower-case alphanumerics and '-', starting and ending alphanumeric), got "CI"`,
+    `certificateReaders[4]: must not contain "{{" or "}}" (the chart renders the subjects as a template), got "User {{ .Values.x }}"`,
+  ]);
 });

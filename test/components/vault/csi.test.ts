@@ -20,7 +20,11 @@ test("SecretsStoreCsiDriver: pinned chart, sync to Secrets off, rotation on, pri
     enableSecretRotation: true,
     rotationPollInterval: "2m",
     tokenRequests: [],
-    linux: { enabled: true, crds: { enabled: true } },
+    // crds.enabled only adds pre-install/pre-upgrade hook Jobs (templates/crds-upgrade-hook.yaml,
+    // keep-crds-upgrade-hook.yaml) that helm.v4.Chart never runs; the CRDs come from the chart's crds/.
+    linux: { enabled: true, crds: { enabled: false } },
+    // templates/secrets-store-csi-driver.yaml renders it as the DaemonSet pod's automountServiceAccountToken.
+    automountServiceAccountToken: true,
     windows: { enabled: false },
     rbac: { install: true },
     logFormatJSON: true,
