@@ -122,8 +122,9 @@ export async function runWithMocks(
     {
       newResource(args) {
         const inputs = options.check && args.custom ? options.check(args.type, args.name, args.inputs) : args.inputs;
-        const extra = options.resourceState?.({ ...args, inputs }) ?? {};
-        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...inputs, ...extra } };
+        const { id, ...extra } = options.resourceState?.({ ...args, inputs }) ?? {};
+        // A resource state may name the provider-assigned id (e.g. an Azure resource id), else `<name>-id`.
+        return { id: args.custom ? (typeof id === "string" ? id : `${args.name}-id`) : undefined, state: { ...inputs, ...extra } };
       },
       call(args) {
         const mock = invokes[args.token];

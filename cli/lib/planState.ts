@@ -106,6 +106,11 @@ export function planResourceState(args: MockResourceArgs): Record<string, unknow
       };
     case "gcp:container/cluster:Cluster":
       return { endpoint: "203.0.113.10", masterAuth: { ...(inputs.masterAuth ?? {}), clusterCaCertificate: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64") } };
+    case "azure-native:keyvault:Vault":
+      // The provider's id is the ARM resource id (what role assignment scopes are built from).
+      return {
+        id: `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/${String(inputs.resourceGroupName ?? "plan-rg")}/providers/Microsoft.KeyVault/vaults/${String(inputs.vaultName ?? args.name)}`,
+      };
     case "azure-native:keyvault:Key": {
       const uri = `https://${String(inputs.vaultName ?? "plan-vault")}.vault.example.invalid/keys/${String(inputs.keyName)}`;
       return { keyUri: uri, keyUriWithVersion: `${uri}/${placeholderUuid(args.name).replace(/-/g, "")}` };

@@ -103,10 +103,13 @@ export interface AksSecurityProfileFragment {
   azureKeyVaultKms: AzureKeyVaultKmsFragment;
 }
 
+/** The key's name when `keyName` is not given. */
+const DEFAULT_AKS_KEY_NAME = "aks-kms";
+
 /**
  * Azure Key Vault KMS etcd encryption for AKS: a Key Vault (RBAC authorization, soft delete, purge protection,
  * public network access per `keyVaultNetworkAccess`) or an existing one, an RSA key (2048+) with a rotation
- * policy, a user-assigned identity, and "Key Vault Crypto User" for that identity scoped to the vault (plus
+ * policy, a user-assigned identity, and "Key Vault Crypto User" for that identity scoped to the key (plus
  * "Key Vault Contributor" for a private vault, which AKS needs to set up private link).
  *
  * Use `securityProfile` as `ManagedCluster.securityProfile` and `identityId` as the cluster's
@@ -179,7 +182,7 @@ export class AksSecretsEncryption extends pulumi.ComponentResource {
       {
         resourceGroupName: vaultResourceGroup,
         vaultName,
-        keyName: args.keyName ?? "aks-kms",
+        keyName: args.keyName ?? DEFAULT_AKS_KEY_NAME,
         properties: {
           kty: "RSA",
           keySize: args.keySize ?? 2048,
@@ -215,7 +218,9 @@ export class AksSecretsEncryption extends pulumi.ComponentResource {
           principalId: identity.principalId,
           principalType: "ServicePrincipal",
           roleDefinitionId: roleDefinition(KEY_VAULT_CRYPTO_USER_ROLE_ID),
-          scope: this.keyVaultResourceId,
+          // On the key itself (Key Vault RBAC scope `<vault id>/keys/<name>`), not the vault: the identity
+          // uses exactly the cluster's key.
+          scope: pulumi.interpolate`${this.keyVaultResourceId}/keys/${args.keyName ?? DEFAULT_AKS_KEY_NAME}`,
           description: "AKS KMS etcd encryption: encrypt/decrypt with the cluster's key",
         },
         { parent: this },

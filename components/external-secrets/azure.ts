@@ -22,8 +22,14 @@ export interface AzureKeyVaultAccessArgs {
   resourceGroupName: pulumi.Input<string>;
   /** Azure region of the identity. Default: the resource group's. */
   location?: pulumi.Input<string>;
-  /** Resource id of the Key Vault (`/subscriptions/…/providers/Microsoft.KeyVault/vaults/<name>`): the role scope. */
+  /** Resource id of the Key Vault (`/subscriptions/…/providers/Microsoft.KeyVault/vaults/<name>`). */
   keyVaultId: pulumi.Input<string>;
+  /**
+   * The Key Vault secrets the stores read (names, 1-127 letters, digits or `-`). "Key Vault Secrets User" is
+   * assigned on each one (`<keyVaultId>/secrets/<name>`, a scope Key Vault RBAC supports), never on the whole
+   * vault, so the identity reads exactly these. Required, at least one.
+   */
+  secretNames?: pulumi.Input<string>[];
   /** The AKS cluster's OIDC issuer URL (`oidcIssuerProfile.issuerURL`), `https://`. */
   oidcIssuerUrl: pulumi.Input<string>;
   /**
@@ -46,6 +52,7 @@ const argsSchema = z.strictObject({
   location: input(z.string().min(1)).optional(),
   keyVaultId: input(z.string().regex(KEY_VAULT_ID, { message: "must be a Key Vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)" })),
   oidcIssuerUrl: input(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })),
+  secretNames: z.array(input(z.string().regex(/^[0-9A-Za-z-]{1,127}$/, { message: "must be a Key Vault secret name (1-127 letters, digits or '-'; no wildcards)" }))).optional(),
   serviceAccounts: boundServiceAccountsSchema.max(MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, { message: `an identity holds at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} federated credentials` }).optional(),
   identityName: input(z.string().min(3)).optional(),
   tags: z.any().optional(),
@@ -55,6 +62,11 @@ const argsSchema = z.strictObject({
 export function validateAzureKeyVaultAccess(args: AzureKeyVaultAccessArgs): string[] {
   const problems = zodProblems(argsSchema, args);
   if (args.serviceAccounts === undefined) problems.push("serviceAccounts: list at least one service account (a store's own account)");
+  if ((args.secretNames ?? []).length === 0) problems.push("secretNames: list at least one secret the stores read (the role is assigned on each secret, not on the vault)");
+  const names = (args.secretNames ?? []).map((n) => known(n));
+  names.forEach((n, i) => {
+    if (typeof n === "string" && names.indexOf(n) !== i) problems.push(`secretNames[${i}]: duplicate "${n}"`);
+  });
   problems.push(...duplicateAccountProblems("serviceAccounts", args.serviceAccounts));
   const scope = known(args.keyVaultId);
   if (typeof scope === "string" && scope.includes("*")) problems.push(`keyVaultId: wildcards are not allowed, got "${scope}"`);
@@ -64,7 +76,7 @@ export function validateAzureKeyVaultAccess(args: AzureKeyVaultAccessArgs): stri
 /**
  * A user-assigned managed identity, one federated identity credential per listed service account (the
  * stores' own: issuer, `system:serviceaccount:<ns>:<sa>`, audience `api://AzureADTokenExchange`), and "Key
- * Vault Secrets User" on one vault (RBAC-mode vaults). Give `storeServiceAccountAnnotations` to those
+ * Vault Secrets User" on each listed secret of one vault (RBAC-mode vaults). Give `storeServiceAccountAnnotations` to those
  * accounts: ESO mints their tokens itself, so ESO's controller needs neither annotations nor the webhook's
  * pod label. An identity holds at most 20 federated credentials: use one per cluster in a fleet.
  */
@@ -113,17 +125,20 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
       );
     }
 
-    new authorization.RoleAssignment(
-      childName(name, "secrets-user"),
-      {
-        scope: args.keyVaultId,
-        roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`,
-        principalId: identity.principalId,
-        principalType: "ServicePrincipal",
-        description: "External Secrets Operator reads secrets of this vault",
-      },
-      { parent: this },
-    );
+    // One assignment per secret (Key Vault RBAC scope `<vault id>/secrets/<name>`): the identity reads exactly these.
+    (args.secretNames ?? []).forEach((secretName, i) => {
+      new authorization.RoleAssignment(
+        childName(name, `secrets-user-${i}`),
+        {
+          scope: pulumi.interpolate`${args.keyVaultId}/secrets/${secretName}`,
+          roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`,
+          principalId: identity.principalId,
+          principalType: "ServicePrincipal",
+          description: pulumi.interpolate`External Secrets Operator reads the secret ${secretName} of this vault`,
+        },
+        { parent: this },
+      );
+    });
 
     this.clientId = identity.clientId;
     this.principalId = identity.principalId;

@@ -78,7 +78,7 @@ const identityConfig = z.strictObject({
     })
     .optional(),
   gcp: z.strictObject({ project: z.string().min(1), secretProject: z.string().min(1).optional(), secrets: z.array(z.string()) }).optional(),
-  azure: z.strictObject({ resourceGroupName: z.string().min(1), keyVaultId: z.string().min(1), oidcIssuerUrl: z.string().min(1) }).optional(),
+  azure: z.strictObject({ resourceGroupName: z.string().min(1), keyVaultId: z.string().min(1), secretNames: z.array(z.string()).optional(), oidcIssuerUrl: z.string().min(1) }).optional(),
 });
 
 const storeConfig = z.strictObject({

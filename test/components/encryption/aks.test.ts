@@ -63,7 +63,8 @@ test("AksSecretsEncryption: RBAC vault with purge protection, RSA key with rotat
     principalId: "11111111-1111-1111-1111-111111111111",
     principalType: "ServicePrincipal",
     roleDefinitionId: role("12338af0-0e69-4776-bea7-57ae8d297424"),
-    scope: VAULT_ID,
+    // Key Vault RBAC scope of one key: the identity uses exactly the cluster's key, not every key of the vault.
+    scope: `${VAULT_ID}/keys/aks-kms`,
     description: "AKS KMS etcd encryption: encrypt/decrypt with the cluster's key",
   });
   assert.deepEqual(await unwrap(enc!.securityProfile), { azureKeyVaultKms: { enabled: true, keyId: KEY_ID, keyVaultNetworkAccess: "Public" } });
@@ -90,9 +91,12 @@ test("AksSecretsEncryption composed with a ManagedCluster (private vault): secur
   assert.equal(vault.publicNetworkAccess, "Disabled");
   assert.deepEqual(vault.networkAcls, { bypass: "AzureServices", defaultAction: "Deny" });
   assert.deepEqual(
-    stack.all("azure-native:authorization:RoleAssignment").map((a) => [a.name, a.inputs.roleDefinitionId, a.inputs.scope]),
+    stack
+      .all("azure-native:authorization:RoleAssignment")
+      .map((a) => [a.name, a.inputs.roleDefinitionId, a.inputs.scope])
+      .sort((a, b) => a[0].localeCompare(b[0])),
     [
-      ["prod-crypto-user", role("12338af0-0e69-4776-bea7-57ae8d297424"), VAULT_ID],
+      ["prod-crypto-user", role("12338af0-0e69-4776-bea7-57ae8d297424"), `${VAULT_ID}/keys/aks-kms`],
       ["prod-vault-contributor", role("f25e0fa2-a7c8-4377-a976-54943a77a395"), VAULT_ID],
     ],
   );
@@ -108,7 +112,7 @@ test("AksSecretsEncryption: existing public vault: no vault created, role scoped
   assert.equal(stack.one("azure-native:keyvault:Key").inputs.resourceGroupName, "rg-sec");
   assert.equal(
     stack.one("azure-native:authorization:RoleAssignment").inputs.scope,
-    `/subscriptions/${SUB}/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-shared`,
+    `/subscriptions/${SUB}/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-shared/keys/aks-kms`,
   );
 });
 

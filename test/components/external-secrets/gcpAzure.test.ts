@@ -81,13 +81,14 @@ const VAULT_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGr
 // ESO (providers/v1/azure/keyvault/keyvault.go) reads azure.workload.identity/client-id from the store's
 // account and mints its token for audience api://AzureADTokenExchange (AzureDefaultAudience): the federated
 // credential's subject is that account, its audience exactly that one.
-test("AzureKeyVaultAccess: identity, one federated credential per store account, Key Vault Secrets User on the vault, annotations", async () => {
+test("AzureKeyVaultAccess: identity, one federated credential per store account, Key Vault Secrets User on each listed secret, annotations", async () => {
   let access: AzureKeyVaultAccess | undefined;
   const stack = await runProgram(
     () => {
       access = new AzureKeyVaultAccess("eso-az", {
         resourceGroupName: "aks-prod",
         keyVaultId: VAULT_ID,
+        secretNames: ["payments-db", "payments-api"],
         oidcIssuerUrl: "https://eastus.oic.prod-aks.azure.com/tenant/issuer/",
         serviceAccounts: [{ namespace: "payments", name: "eso-azure-key-vault" }],
       });
@@ -112,15 +113,16 @@ test("AzureKeyVaultAccess: identity, one federated credential per store account,
       credential: "payments-eso-azure-key-vault",
     },
   );
-  const ra = stack.one("azure-native:authorization:RoleAssignment", "eso-az-secrets-user");
+  // One "Key Vault Secrets User" (4633458b-…) per listed secret, scoped `<vault id>/secrets/<name>`: never the vault.
   assert.deepEqual(
-    { scope: ra.inputs.scope, roleDefinitionId: ra.inputs.roleDefinitionId, principalId: ra.inputs.principalId, principalType: ra.inputs.principalType },
-    {
-      scope: VAULT_ID,
+    stack.all("azure-native:authorization:RoleAssignment").map((ra) => ({ name: ra.name, scope: ra.inputs.scope, roleDefinitionId: ra.inputs.roleDefinitionId, principalId: ra.inputs.principalId, principalType: ra.inputs.principalType })),
+    ["payments-db", "payments-api"].map((secret, i) => ({
+      name: `eso-az-secrets-user-${i}`,
+      scope: `${VAULT_ID}/secrets/${secret}`,
       roleDefinitionId: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
       principalId: "22222222-2222-2222-2222-222222222222",
       principalType: "ServicePrincipal",
-    },
+    })),
   );
   assert.deepEqual(await unwrap(access!.serviceAccountAnnotations), {
     "azure.workload.identity/client-id": "11111111-1111-1111-1111-111111111111",
@@ -137,6 +139,7 @@ test("AzureKeyVaultAccess: a non-vault scope and a non-https issuer are rejected
         new AzureKeyVaultAccess("a", {
           resourceGroupName: "rg",
           keyVaultId: "/subscriptions/x",
+          secretNames: ["ok", "bad/*", "ok"],
           oidcIssuerUrl: "http://issuer",
           serviceAccounts: Array.from({ length: 21 }, (_, i) => ({ namespace: `ns${i}`, name: "eso" })),
         }),
@@ -145,7 +148,9 @@ test("AzureKeyVaultAccess: a non-vault scope and a non-https issuer are rejected
         assert.deepEqual(e.problems, [
           "keyVaultId: must be a Key Vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)",
           "oidcIssuerUrl: must be an https:// URL",
+          "secretNames[1]: must be a Key Vault secret name (1-127 letters, digits or '-'; no wildcards)",
           "serviceAccounts: an identity holds at most 20 federated credentials",
+          'secretNames[2]: duplicate "ok"',
         ]);
         return true;
       },
