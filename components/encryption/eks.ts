@@ -108,10 +108,12 @@ export interface EksSecretsEncryptionArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const ARN = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/.+)$/, { message: "must be an IAM role, user or root ARN" });
+// No `*`/`?`: a key policy principal is an exact ARN (KMS refuses wildcard principals, and `role/*` would
+// hand the key to every role of the account).
+const ARN = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)\/[^*?\s]+)$/, { message: "must be an IAM role, user or root ARN without wildcards" });
 const argsSchema = z.strictObject({
   keyPolicyMode: z.enum(EKS_KEY_POLICY_MODES, { error: (i) => `must be one of ${EKS_KEY_POLICY_MODES.join(", ")}, got ${JSON.stringify(i.input)}` }).optional(),
-  clusterRoleArn: input(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: "must be an IAM role ARN" })),
+  clusterRoleArn: input(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[^*?\s]+$/, { message: "must be an IAM role ARN" })),
   administratorArns: z.array(input(ARN)).min(1, { message: "must list at least one ARN when set" }).optional(),
   clusterCreatorArns: z.array(input(ARN)).optional(),
   rotationPeriodInDays: input(z.number().int().min(90, { message: "must be between 90 and 2560" }).max(2560, { message: "must be between 90 and 2560" })).optional(),

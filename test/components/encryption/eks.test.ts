@@ -159,6 +159,18 @@ test("EksSecretsEncryption: bad input throws naming the field before anything re
     );
     assert.throws(() => new EksSecretsEncryption("bad2", { clusterRoleArn: ROLE, administratorArns: [] }), /administratorArns: must list at least one ARN when set/);
     assert.throws(() => new EksSecretsEncryption("bad3", { clusterRoleArn: ROLE, administratorArns: ["*"] }), /administratorArns\[0\]: must be an IAM role, user or root ARN/);
+    // The attacker's shape: every role of the account administers (and, through IAM, uses) the key.
+    assert.throws(
+      () => new EksSecretsEncryption("bad4", { clusterRoleArn: ROLE, administratorArns: ["arn:aws:iam::123456789012:role/*", "arn:aws:iam::123456789012:role/admin-?"] }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentsError);
+        assert.deepEqual(e.problems, [
+          "administratorArns[0]: must be an IAM role, user or root ARN without wildcards",
+          "administratorArns[1]: must be an IAM role, user or root ARN without wildcards",
+        ]);
+        return true;
+      },
+    );
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
 });
