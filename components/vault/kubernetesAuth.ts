@@ -123,6 +123,10 @@ export function validateVaultKubernetesAuth(args: VaultKubernetesAuthArgs): stri
         problems.push(...validate(value).map((p) => `${at}.${field}[${j}]: ${p}`));
       });
     };
+    // A Kubernetes auth role that issues `root` hands every pod of its accounts the whole Vault.
+    (Array.isArray(role?.policies) ? role.policies : []).forEach((p, j) => {
+      if (p === "root") problems.push(`${at}.policies[${j}]: must not be "root" (every token this role issues could do anything in Vault); attach a least-privilege policy`);
+    });
     check("serviceAccountNames", dns1123SubdomainProblems);
     const names = Array.isArray(role?.serviceAccountNames) ? role.serviceAccountNames : [];
     const spaces = Array.isArray(role?.namespaces) ? role.namespaces : [];

@@ -86,6 +86,10 @@ test("VaultKubernetesAuth: '*' and other bad input rejected naming the field; no
   const base = { roles: [{ name: "r", serviceAccountNames: ["*"], namespaces: ["apps"], policies: ["p"] }] };
   assert.deepEqual(validateVaultKubernetesAuth(base), [`roles[0].serviceAccountNames[0]: '*' is not allowed without allowWildcards, got "*"`]);
   assert.deepEqual(validateVaultKubernetesAuth({ roles: [{ ...base.roles[0], allowWildcards: true }] }), []);
+  // A role that issues root (the attacker's shortcut) is refused; its least-privilege twin above passes.
+  assert.deepEqual(validateVaultKubernetesAuth({ roles: [{ name: "ci", serviceAccountNames: ["ci"], namespaces: ["ci"], policies: ["ci-read", "root"] }] }), [
+    `roles[0].policies[1]: must not be "root" (every token this role issues could do anything in Vault); attach a least-privilege policy`,
+  ]);
   assert.deepEqual(
     validateVaultKubernetesAuth({
       path: "/kubernetes",
