@@ -371,7 +371,7 @@ describe("charts in the plan, rendered by Helm", () => {
       const repoProgram = () => {
         new k8s.helm.v4.Chart("app", { chart: "testchart", version: "0.1.0", repositoryOpts: { repo }, namespace: "apps" });
       };
-      const pulled = await plan({ program: repoProgram, policies: [] }, { chartsDir: undefined, cacheDir, pull: true, pins: [pinned], env });
+      const pulled = await plan({ program: repoProgram, policies: [], policyConfig: {} }, { chartsDir: undefined, cacheDir, pull: true, pins: [pinned], env });
       assert.equal(pulled.exitCode, 0, pulled.messages.join("\n"));
       assert.equal(pulled.plan!.charts![0].reason, `pulled from ${repo} into ${join(cacheDir, "testchart-0.1.0.tgz")}`);
       assert.equal(fileDigest(join(cacheDir, "testchart-0.1.0.tgz")), pin.digest);
