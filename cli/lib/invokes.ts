@@ -3,6 +3,7 @@
  * 123456789012, project number 123456789) so that nothing in a plan can be mistaken for a real
  * environment. An invoke not listed here fails the plan with its token.
  */
+import { createHash } from "node:crypto";
 import type { InvokeMock } from "./mockRuntime";
 
 export const PLACEHOLDER = {
@@ -61,6 +62,13 @@ export const planInvokes: Record<string, InvokeMock> = {
   "gcp:organizations/getClientConfig:getClientConfig": () => ({ project: PLACEHOLDER.gcpProject, region: "us-central1", zone: "us-central1-a" }),
   // A project whose IAM policy has no audit configs yet (GkeAuditLogging merges what it finds).
   "gcp:projects/getIamPolicy:getIamPolicy": (inputs) => ({ project: inputs.project, policyData: "{}", etag: "BwPlan", id: inputs.project }),
+  // The key's current version (AksSecretsEncryption reads it on every run): a placeholder version per vault and key.
+  "azure-native:keyvault:getKey": (inputs) => {
+    const vault = String(inputs.vaultName ?? "plan-vault");
+    const uri = `https://${vault}.vault.example.invalid/keys/${String(inputs.keyName)}`;
+    const version = createHash("sha256").update(`${vault}/${String(inputs.keyName)}`).digest("hex").slice(0, 32);
+    return { name: inputs.keyName, keyUri: uri, keyUriWithVersion: `${uri}/${version}` };
+  },
   "azure-native:authorization:getClientConfig": () => ({
     tenantId: PLACEHOLDER.azureTenantId,
     subscriptionId: PLACEHOLDER.azureSubscriptionId,

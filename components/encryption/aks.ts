@@ -116,8 +116,8 @@ const DEFAULT_AKS_KEY_NAME = "aks-kms";
  * control-plane identity (`identity: { type: "UserAssigned", userAssignedIdentities: [identityId] }`): AKS KMS
  * does not work with a system-assigned identity. Limits: with the legacy KMS (v1) plugin a cluster holds at
  * most 2,000 Secrets (KMS v2 clusters, Kubernetes 1.27+, do not have that cap); deleting the key, vault or
- * identity breaks the cluster; the keyId is versioned, so after Key Vault rotates the key, update the cluster
- * with the new `keyId`. Existing Secrets are not rewritten by AKS: run `SecretsReencryption`.
+ * identity breaks the cluster; the keyId is versioned: it is read from the key's current version on every run,
+ * so the `pulumi up` after Key Vault rotates the key (every `rotateAfter`) updates the cluster to it. Existing Secrets are not rewritten by AKS: run `SecretsReencryption`.
  */
 export class AksSecretsEncryption extends pulumi.ComponentResource {
   /** The versioned key identifier (`https://<vault>.vault.azure.net/keys/<name>/<version>`). */
@@ -200,7 +200,14 @@ export class AksSecretsEncryption extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.keyId = key.keyUriWithVersion;
+    // AKS takes a versioned key id and does not follow Key Vault's rotation by itself. The key's current
+    // version is read on every run (ordered after the key), so the `pulumi up` after a rotation hands the
+    // cluster the new version; the old one stays usable for reads until the rewrite Job ran.
+    const current = keyvault.getKeyOutput(
+      { resourceGroupName: vaultResourceGroup, vaultName, keyName: args.keyName ?? DEFAULT_AKS_KEY_NAME },
+      { parent: this, dependsOn: [key] },
+    );
+    this.keyId = current.keyUriWithVersion;
 
     const identity = new managedidentity.UserAssignedIdentity(
       childName(name, "identity"),

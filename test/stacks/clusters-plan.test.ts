@@ -142,13 +142,16 @@ test("create-gke: the cluster gets the Cloud KMS key, Workload Identity, shielde
 });
 
 test("create-aks: KMS key and identity wired into the cluster, audit on the created cluster's id, user credentials as the kubeconfig", async () => {
-  const { stack, state, invoked } = await runFixture("create-aks");
+  const { stack, invoked } = await runFixture("create-aks");
   assert.equal(stack.all("kube-secrets-platform:index:AksSecretsEncryption").length, 1);
   assert.equal(stack.all("azure-native:keyvault:Key").length, 1);
   assert.equal(stack.all("azure-native:monitor:DiagnosticSetting").length, 1);
   const cluster = stack.one("azure-native:containerservice:ManagedCluster", "prod-aks-cluster");
-  const keyId = state("azure-native:keyvault:Key", "prod-aks-encryption-key").keyUriWithVersion as string;
-  assert.ok(keyId);
+  // The key's current version, read after the key on every run (so the run after a rotation updates the cluster).
+  const reads = invoked.filter((i) => i.token === "azure-native:keyvault:getKey");
+  assert.deepEqual(reads.map((i) => i.inputs.keyName), ["aks-kms"]);
+  const keyId = (planInvokes["azure-native:keyvault:getKey"](reads[0].inputs) as Record<string, unknown>).keyUriWithVersion as string;
+  assert.match(keyId, /\/keys\/aks-kms\/[0-9a-f]{32}$/);
   assert.deepEqual(cluster.inputs.securityProfile, { azureKeyVaultKms: { enabled: true, keyId, keyVaultNetworkAccess: "Public" }, workloadIdentity: { enabled: true } });
   assert.deepEqual(cluster.inputs.identity, { type: "UserAssigned", userAssignedIdentities: ["prod-aks-encryption-identity-id"] });
   assert.deepEqual(cluster.inputs.oidcIssuerProfile, { enabled: true });
@@ -232,13 +235,13 @@ test("invalid input found while the program runs exits 2 naming it: stack config
 });
 
 test("create-aks-private: API Server VNet Integration on the cluster, private KMS, the cluster's identity a stack output", async () => {
-  const { stack, state, outputs } = await runFixture("create-aks-private");
+  const { stack, state, outputs, invoked } = await runFixture("create-aks-private");
   const cluster = stack.one("azure-native:containerservice:ManagedCluster", "prod-aks-cluster");
   const net = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets";
   // azure-native ManagedClusterAPIServerAccessProfile: enableVnetIntegration + subnetId; the pool's vnetSubnetID.
   assert.deepEqual(cluster.inputs.apiServerAccessProfile, { enableVnetIntegration: true, subnetId: `${net}/aks-apiserver` });
   assert.equal(cluster.inputs.agentPoolProfiles[0].vnetSubnetID, `${net}/aks-nodes`);
-  const keyId = state("azure-native:keyvault:Key", "prod-aks-encryption-key").keyUriWithVersion as string;
+  const keyId = (planInvokes["azure-native:keyvault:getKey"](invoked.find((i) => i.token === "azure-native:keyvault:getKey")!.inputs) as Record<string, unknown>).keyUriWithVersion as string;
   const vaultId = state("azure-native:keyvault:Vault", "prod-aks-encryption-vault").id ?? "prod-aks-encryption-vault-id";
   assert.deepEqual(cluster.inputs.securityProfile.azureKeyVaultKms, { enabled: true, keyId, keyVaultNetworkAccess: "Private", keyVaultResourceId: vaultId });
   assert.equal(await unwrap(pulumi.output(outputs.clusters["prod-aks"].aksKmsIdentityId)), "prod-aks-encryption-identity-id");

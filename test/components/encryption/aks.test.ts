@@ -10,6 +10,8 @@ const KEY_ID = "https://kv-prod.vault.azure.net/keys/aks-kms/0123456789abcdef012
 const VAULT_ID = "prod-vault-id";
 const IDENTITY_ID = "prod-identity-id";
 const azureState = {
+  // The key's current version as Key Vault reports it (AksSecretsEncryption reads it after the key on every run).
+  invokes: { "azure-native:keyvault:getKey": () => ({ keyUriWithVersion: KEY_ID }) },
   resourceState: (args: { type: string; name: string }) => {
     if (args.type === "azure-native:keyvault:Vault") return { name: "kv-prod" };
     if (args.type === "azure-native:keyvault:Key") return { keyUriWithVersion: KEY_ID, keyUri: KEY_ID.replace(/\/[0-9a-f]+$/, "") };
@@ -142,4 +144,27 @@ test("AksSecretsEncryption: bad input throws naming the field before anything re
     });
   });
   assert.deepEqual(stack.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), []);
+});
+
+test("AksSecretsEncryption: after Key Vault rotates the key, the next run hands the cluster the new version (read after the key)", async () => {
+  const ROTATED = "https://kv-prod.vault.azure.net/keys/aks-kms/fedcba9876543210fedcba9876543210";
+  const reads: Record<string, unknown>[] = [];
+  let enc: AksSecretsEncryption | undefined;
+  const stack = await runProgram(
+    () => {
+      enc = new AksSecretsEncryption("prod", { resourceGroupName: "rg-prod", existingKeyVault: { name: "kv-prod", resourceGroupName: "rg-sec" } });
+    },
+    {
+      ...azureState,
+      invokes: {
+        "azure-native:keyvault:getKey": (inputs: Record<string, unknown>) => {
+          reads.push(inputs);
+          return { keyUriWithVersion: ROTATED };
+        },
+      },
+    },
+  );
+  assert.equal(stack.all("azure-native:keyvault:Key").length, 1);
+  assert.deepEqual(reads, [{ resourceGroupName: "rg-sec", vaultName: "kv-prod", keyName: "aks-kms" }]);
+  assert.deepEqual(await unwrap(enc!.securityProfile), { azureKeyVaultKms: { enabled: true, keyId: ROTATED, keyVaultNetworkAccess: "Public" } });
 });
