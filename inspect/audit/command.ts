@@ -17,6 +17,7 @@ import { queriesFor, renderQueries } from "./queries";
 import { ACCESS_SCHEMA_VERSION, renderHtml, renderMarkdown, type AccessReport } from "./report";
 import { expandGlob, fileSource, readSource, stdinSource, type InputSource } from "./stream";
 import { FORMAT_FAMILIES, type AccessRecord, type FormatFamily, type ReadProblem } from "./types";
+import { parseArgs as parseCommandLine } from "node:util";
 
 export const USAGE = `usage: kube-secrets-platform access --out DIR [--format k8s|eks|gke|aks|vault] [--cluster NAME]
          [--inventory scan.json|objects.yaml] [--audit-policy policy.yaml] [--coverage KEY=VALUE]...
@@ -77,80 +78,60 @@ interface Args {
   inputs: string[];
 }
 
+const OPTIONS = {
+  out: { type: "string" },
+  format: { type: "string" },
+  cluster: { type: "string" },
+  inventory: { type: "string" },
+  "audit-policy": { type: "string" },
+  coverage: { type: "string", multiple: true },
+  gap: { type: "string" },
+  baseline: { type: "string" },
+  query: { type: "string" },
+  project: { type: "string" },
+  dataset: { type: "string" },
+  days: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The command line (node:util parseArgs, as plan and scan read theirs), each value checked; a string is the error. */
 function parseArgs(argv: string[]): Args | string {
-  const a: Args = { coverage: {}, gap: 30, baseline: 0.5, inputs: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg}: a value is required`);
-      return v;
-    };
-    try {
-      switch (arg) {
-        case "--out":
-          a.out = value();
-          break;
-        case "--format": {
-          const f = value();
-          if (!(FORMAT_FAMILIES as readonly string[]).includes(f)) return `--format: expected one of ${FORMAT_FAMILIES.join(", ")}, got ${JSON.stringify(f)}`;
-          a.format = f as FormatFamily;
-          break;
-        }
-        case "--cluster":
-          a.cluster = value();
-          break;
-        case "--inventory":
-          a.inventory = value();
-          break;
-        case "--audit-policy":
-          a.auditPolicy = value();
-          break;
-        case "--coverage": {
-          const err = parseCoverageStatement(value(), a.coverage);
-          if (err) return err;
-          break;
-        }
-        case "--gap": {
-          const v = value();
-          if (!/^\d+$/.test(v) || Number(v) < 1) return "--gap: expected a whole number of minutes >= 1";
-          a.gap = Number(v);
-          break;
-        }
-        case "--baseline": {
-          const v = Number(value());
-          if (!(v > 0 && v < 1)) return "--baseline: expected a fraction between 0 and 1 (exclusive)";
-          a.baseline = v;
-          break;
-        }
-        case "--query": {
-          const q = value();
-          if (!["eks", "gke", "aks"].includes(q)) return `--query: expected eks, gke or aks, got ${JSON.stringify(q)}`;
-          a.query = q;
-          break;
-        }
-        case "--project":
-          a.project = value();
-          break;
-        case "--dataset":
-          a.dataset = value();
-          break;
-        case "--days": {
-          const v = value();
-          if (!/^\d+$/.test(v) || Number(v) < 1) return "--days: expected a whole number >= 1";
-          a.days = Number(v);
-          break;
-        }
-        case "-h":
-        case "--help":
-          return "";
-        default:
-          if (arg.startsWith("--")) return `unknown option ${arg}`;
-          a.inputs.push(arg);
-      }
-    } catch (err) {
-      return (err as Error).message;
-    }
+  let values: ReturnType<typeof parseCommandLine<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>["values"];
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseCommandLine({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (values.help) return "";
+  const a: Args = { coverage: {}, gap: 30, baseline: 0.5, inputs: positionals, out: values.out, cluster: values.cluster, inventory: values.inventory, auditPolicy: values["audit-policy"], project: values.project, dataset: values.dataset };
+  if (values.format !== undefined) {
+    if (!(FORMAT_FAMILIES as readonly string[]).includes(values.format)) return `--format: expected one of ${FORMAT_FAMILIES.join(", ")}, got ${JSON.stringify(values.format)}`;
+    a.format = values.format as FormatFamily;
+  }
+  for (const statement of values.coverage ?? []) {
+    const err = parseCoverageStatement(statement, a.coverage);
+    if (err) return err;
+  }
+  const wholeNumber = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) && Number(v) >= 1 ? Number(v) : undefined);
+  if (values.gap !== undefined) {
+    const gap = wholeNumber(values.gap);
+    if (gap === undefined) return "--gap: expected a whole number of minutes >= 1";
+    a.gap = gap;
+  }
+  if (values.baseline !== undefined) {
+    const v = Number(values.baseline);
+    if (!(v > 0 && v < 1)) return "--baseline: expected a fraction between 0 and 1 (exclusive)";
+    a.baseline = v;
+  }
+  if (values.query !== undefined) {
+    if (!["eks", "gke", "aks"].includes(values.query)) return `--query: expected eks, gke or aks, got ${JSON.stringify(values.query)}`;
+    a.query = values.query;
+  }
+  if (values.days !== undefined) {
+    const days = wholeNumber(values.days);
+    if (days === undefined) return "--days: expected a whole number >= 1";
+    a.days = days;
   }
   return a;
 }
