@@ -10,7 +10,9 @@ import { z } from "zod";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
 import { createProblems, createSection } from "./clusters";
 import { auditIdentityProblems, auditSection } from "./sections/audit";
-import { addComponentProblems, labelSchema } from "./sections/context";
+import { addComponentProblems, fieldPathParts, labelSchema } from "./sections/context";
+import { sealedSecretsResourceName } from "../components/platform/secretsPlatform";
+import { sealingKeyStoreProblems } from "../components/platform/sealingKeyStore";
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
 import { externalSecretsSection } from "./sections/externalSecrets";
 import { rbacSection } from "./sections/rbac";
@@ -173,24 +175,34 @@ function clusterRuleProblems(c: z.infer<typeof clusterConfig>): Array<{ path: Ar
     });
   }
 
-  const backup = c.sealedSecrets?.keyBackup;
-  if (backup) {
-    const eso = c.externalSecrets;
-    const ns = c.sealedSecrets!.namespace;
-    const store = eso?.stores.find((s) => s.name === backup.secretStoreName);
-    const onVault = eso?.vaultStore && eso.vaultStore.storeName === backup.secretStoreName && eso.vaultStore.namespaces.includes(ns);
-    const path = ["sealedSecrets", "keyBackup", "secretStoreName"];
-    if (!eso) out.push({ path, message: "needs the externalSecrets section (the backup is an ESO PushSecret through one of its stores)" });
-    else if (backup.secretStoreKind === "ClusterSecretStore") {
-      if (!store || !store.clusterScoped) out.push({ path, message: `must name a clusterScoped store of externalSecrets.stores (secretStoreKind ClusterSecretStore), got "${backup.secretStoreName}"` });
-      else if (store.conditions && !store.conditions.some((cond) => cond.namespaces?.includes(ns))) {
-        out.push({ path, message: `ClusterSecretStore "${store.name}" does not admit the controller's namespace ${ns} (add it to one of its conditions' namespaces)` });
-      }
-    } else if (backup.secretStoreKind === "SecretStore") {
-      if (!onVault && !(store && !store.clusterScoped && store.namespace === ns)) {
-        out.push({ path, message: `must name a SecretStore in namespace ${ns} (externalSecrets.stores or the vaultStore), got "${backup.secretStoreName}"` });
-      }
-    } else out.push({ path: ["sealedSecrets", "keyBackup", "secretStoreKind"], message: `must be ClusterSecretStore or SecretStore, got "${backup.secretStoreKind}"` });
+  // The sealing key's backup/import: through keyStore, the platform's store with an identity of its own.
+  if (c.sealedSecrets) {
+    const id = c.externalSecrets?.identity;
+    const rename = (text: string) =>
+      text
+        // The stack file has no store names: there the missing piece is the keyStore.
+        .replace(/^sealedSecrets\.controller\.(keyBackup|keyImport)\.secretStoreName: required without .*$/, "sealedSecrets.keyStore: required with $1 (the key's own store and identity: one of aws, gcp, azure, vault)")
+        .replace(/sealedSecrets\.controller\./g, "sealedSecrets.").replace(/externalSecrets\.(aws|gcp|azure)\b/g, "externalSecrets.identity.$1");
+    const problems = sealingKeyStoreProblems({
+      platformName: c.name,
+      clusterName: c.name,
+      controllerResourceName: sealedSecretsResourceName(c.name),
+      controllerNamespace: c.sealedSecrets.namespace,
+      keyStore: c.sealedSecrets.keyStore,
+      controller: { keyBackup: c.sealedSecrets.keyBackup, keyImport: c.sealedSecrets.keyImport },
+      hasExternalSecrets: c.externalSecrets !== undefined,
+      sources: {
+        aws: id?.aws && { oidcProvider: id.aws.oidcProviderArn !== undefined && id.aws.oidcProviderUrl !== undefined ? { arn: id.aws.oidcProviderArn, url: id.aws.oidcProviderUrl } : undefined },
+        gcp: id?.gcp && { project: id.gcp.project, secretProject: id.gcp.secretProject },
+        azure: id?.azure && { resourceGroupName: id.azure.resourceGroupName, keyVaultId: id.azure.keyVaultId, oidcIssuerUrl: id.azure.oidcIssuerUrl },
+      },
+      sharedStoreNames: [],
+      hasVault: c.vault?.enabled === true,
+    });
+    for (const raw of problems.map(rename)) {
+      const at = raw.indexOf(": ");
+      out.push({ path: fieldPathParts(raw.slice(0, at)), message: raw.slice(at + 2) });
+    }
   }
 
   // Secure defaults on cloud clusters: no silent "nothing". A created cluster's own rules ask for both.

@@ -57,6 +57,12 @@ export interface AwsSecretsManagerAccessArgs {
    * its random 6-character ARN suffix is unknown). Default none.
    */
   pushSecretNames?: pulumi.Input<string>[];
+  /**
+   * Names of Secrets Manager secrets ESO may read, granted like `secretArns` on
+   * `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-??????` (for a secret whose ARN is not
+   * known when the program is written, e.g. the Sealed Secrets key another cluster backed up). Default none.
+   */
+  readSecretNames?: pulumi.Input<string>[];
   /** SSM Parameter Store parameter ARNs (`arn:aws:ssm:<region>:<account>:parameter/<name>`); no wildcards. Default none. */
   parameterArns?: pulumi.Input<string>[];
   /**
@@ -88,6 +94,7 @@ const argsSchema = z.strictObject({
   serviceAccounts: boundServiceAccountsSchema.optional(),
   secretArns: z.array(z.any()).optional(),
   pushSecretNames: z.array(z.any()).optional(),
+  readSecretNames: z.array(z.any()).optional(),
   parameterArns: z.array(z.any()).optional(),
   kmsKeyArns: z.array(z.any()).optional(),
   permissionsBoundary: input(z.string()).optional(),
@@ -120,14 +127,21 @@ export function validateAwsSecretsManagerAccess(args: AwsSecretsManagerAccessArg
   }
   if (mode === "irsa" && args.allowControllerIdentity) problems.push("allowControllerIdentity: only applies to mode pod-identity");
   problems.push(...duplicateAccountProblems("serviceAccounts", args.serviceAccounts));
-  if ((args.secretArns ?? []).length === 0 && (args.parameterArns ?? []).length === 0 && (args.pushSecretNames ?? []).length === 0) {
-    problems.push("secretArns: list at least one secret ARN (or parameterArns, or pushSecretNames)");
+  if ([args.secretArns, args.parameterArns, args.pushSecretNames, args.readSecretNames].every((l) => (l ?? []).length === 0)) {
+    problems.push("secretArns: list at least one secret ARN (or parameterArns, pushSecretNames or readSecretNames)");
   }
-  (args.pushSecretNames ?? []).forEach((v, i) => {
+  for (const field of ["pushSecretNames", "readSecretNames"] as const) {
+    (args[field] ?? []).forEach((v, i) => {
+      const n = known(v);
+      if (typeof n === "string" && !SECRET_NAME.test(n)) {
+        problems.push(`${field}[${i}]: must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -, no wildcards), got "${n}"`);
+      }
+    });
+  }
+  const pushed = (args.pushSecretNames ?? []).map((n) => known(n));
+  (args.readSecretNames ?? []).forEach((v, i) => {
     const n = known(v);
-    if (typeof n === "string" && !SECRET_NAME.test(n)) {
-      problems.push(`pushSecretNames[${i}]: must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -, no wildcards), got "${n}"`);
-    }
+    if (typeof n === "string" && pushed.includes(n)) problems.push(`readSecretNames[${i}]: "${n}" is also in pushSecretNames, which already reads it`);
   });
   problems.push(
     ...arnProblems(
@@ -287,11 +301,11 @@ export class AwsSecretsManagerAccess extends pulumi.ComponentResource {
     );
 
     const policy = pulumi
-      .all([args.secretArns ?? [], args.parameterArns ?? [], args.kmsKeyArns ?? [], region.region, partition.dnsSuffix, partition.partition, identity.accountId, args.pushSecretNames ?? []])
-      .apply(([secretArns, parameterArns, kmsKeyArns, r, dnsSuffix, part, accountId, pushNames]) =>
+      .all([args.secretArns ?? [], args.parameterArns ?? [], args.kmsKeyArns ?? [], region.region, partition.dnsSuffix, partition.partition, identity.accountId, pulumi.all([args.pushSecretNames ?? [], args.readSecretNames ?? []])])
+      .apply(([secretArns, parameterArns, kmsKeyArns, r, dnsSuffix, part, accountId, [pushNames, readNames]]) =>
         JSON.stringify(
           awsSecretsReadPolicy({
-            secretArns,
+            secretArns: [...secretArns, ...readNames.map((n) => awsSecretArnPattern({ partition: part, region: r, accountId, name: n }))],
             parameterArns,
             kmsKeyArns,
             region: r,

@@ -147,6 +147,13 @@ export interface VaultStoreProviderArgs {
   caBundle?: pulumi.Input<string>;
   /** A ConfigMap or Secret holding Vault's CA. */
   caProvider?: CaProviderArgs;
+  /**
+   * Send check-and-set with every PushSecret write (`checkAndSet.required`, KV v2 only): needed on a mount
+   * with `cas_required` (the platform's KV engine has it by default), where Vault refuses writes without
+   * `cas`. ESO then writes version 0 for a new secret and the current version otherwise
+   * (providers/v1/vault/client_push.go, getCASVersion). Default `false`. A plain value.
+   */
+  checkAndSet?: boolean;
   /** How ESO authenticates to Vault. */
   auth: VaultAuthArgs;
 }
@@ -260,6 +267,7 @@ const providerSchema = z.strictObject({
           namespace: input(z.string().min(1)).optional(),
         })
         .optional(),
+      checkAndSet: z.boolean().optional(),
       auth: z.strictObject({
         kubernetes: z.strictObject({
           mountPath: input(z.string().min(1)).optional(),
@@ -324,6 +332,7 @@ export function validateSecretStore(args: SecretStoreArgs): string[] {
     }
   }
   if (p.vault?.caBundle !== undefined && p.vault.caProvider !== undefined) problems.push("provider.vault: set caBundle or caProvider, not both");
+  if (p.vault?.checkAndSet && known(p.vault.version) === "v1") problems.push("provider.vault.checkAndSet: only applies to KV v2 (version v1 has no check-and-set)");
 
   const cluster = args.clusterScoped ?? false;
   const refs: Array<[string, ServiceAccountRefArgs | undefined]> = [
@@ -473,6 +482,7 @@ function providerSpec(p: SecretStoreProviderArgs): Record<string, unknown> {
       namespace: v.namespace,
       caBundle: v.caBundle === undefined ? undefined : pulumi.output(v.caBundle).apply((pem) => Buffer.from(pem, "utf8").toString("base64")),
       caProvider: v.caProvider ? compact({ type: v.caProvider.type, name: v.caProvider.name, key: v.caProvider.key, namespace: v.caProvider.namespace }) : undefined,
+      checkAndSet: v.checkAndSet ? { required: true } : undefined,
       auth: { kubernetes: compact({ mountPath: k.mountPath ?? "kubernetes", role: k.role, serviceAccountRef: serviceAccountRef(k.serviceAccountRef) }) },
     }),
   };

@@ -29,7 +29,12 @@ import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
 import { assertValid, known } from "../internal/validation";
 import { SealedSecret } from "../sealed-secrets/sealedSecret";
-import { defaultBackupRemoteKey, SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
+import {
+  SealedSecretsController,
+  type SealedSecretsControllerArgs,
+  type SealingKeyBackupArgs,
+  type SealingKeyImportArgs,
+} from "../sealed-secrets/controller";
 import { VaultCluster, type VaultClusterArgs } from "../vault/cluster";
 import { SecretsStoreCsiDriver, VaultSecretProviderClass, type SecretsStoreCsiDriverArgs, type VaultSecretObjectArgs } from "../vault/csi";
 import {
@@ -54,6 +59,20 @@ import {
   type NetworkPolicyObject,
   type PlatformNetworkPoliciesArgs,
 } from "./networkPolicies";
+import {
+  SEALING_KEY_STORE_ACCOUNT,
+  SEALING_KEY_STORE_NAME,
+  SEALING_KEY_VAULT_ROLE,
+  sealingKeyAwsArgs,
+  sealingKeyAzureArgs,
+  sealingKeyGcpArgs,
+  sealingKeyRemoteKeys,
+  sealingKeyStoreAccount,
+  sealingKeyStoreKind,
+  sealingKeyStoreProblems,
+  sealingKeyVaultRules,
+  type PlatformSealingKeyStoreArgs,
+} from "./sealingKeyStore";
 
 /** Cluster kinds a platform can target. */
 export const CLUSTER_KINDS = ["self-managed", "eks", "gke", "aks"] as const;
@@ -255,10 +274,30 @@ export interface PlatformSealedSecretArgs {
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** The controller's key backup in a platform: the store is `keyStore`'s unless named (see {@link PlatformSealedSecretsArgs.keyStore}). */
+export type PlatformSealingKeyBackupArgs = Omit<SealingKeyBackupArgs, "secretStoreName"> & { secretStoreName?: SealingKeyBackupArgs["secretStoreName"] };
+/** The controller's key import in a platform: the store is `keyStore`'s unless named. */
+export type PlatformSealingKeyImportArgs = Omit<SealingKeyImportArgs, "secretStoreName"> & { secretStoreName?: SealingKeyImportArgs["secretStoreName"] };
+/** The Sealed Secrets controller of a platform. */
+export type PlatformSealedSecretsControllerArgs = Omit<SealedSecretsControllerArgs, "keyBackup" | "keyImport"> & {
+  /** Back up the sealing key (see SealedSecretsController `keyBackup`), through `keyStore` unless a store is named. */
+  keyBackup?: PlatformSealingKeyBackupArgs;
+  /** Import the sealing key (see SealedSecretsController `keyImport`), through `keyStore` unless a store is named. */
+  keyImport?: PlatformSealingKeyImportArgs;
+};
+
 /** Sealed Secrets. */
 export interface PlatformSealedSecretsArgs {
   /** The controller. Default: SealedSecretsController's defaults. */
-  controller?: SealedSecretsControllerArgs;
+  controller?: PlatformSealedSecretsControllerArgs;
+  /**
+   * The store of the sealing key's backup and import, created by the platform with an identity of its own
+   * that reaches exactly the backup secret (see {@link PlatformSealingKeyStoreArgs}). Required for
+   * `controller.keyBackup`/`keyImport` unless they name a store, which must then be a SecretStore in the
+   * controller's namespace that is not one of `externalSecrets.stores` (their identities are shared with
+   * every namespace they serve, and a ClusterSecretStore serves every namespace it admits).
+   */
+  keyStore?: PlatformSealingKeyStoreArgs;
   /** SealedSecrets, sealed with the controller's certificate unless one is given. */
   secrets?: PlatformSealedSecretArgs[];
 }
@@ -425,7 +464,7 @@ function auditPolicyOptions(audit: PlatformAuditArgs) {
  * Problems with the platform's own wiring rules, as `field.path: rule` strings ([] when valid). Each part's
  * own arguments are checked by its component when it is constructed (with the same field names).
  */
-export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
+export function validateSecretsPlatform(args: SecretsPlatformArgs, name: string = args.clusterName ?? ""): string[] {
   const problems: string[] = [];
   problems.push(...dns1123LabelProblems(args.clusterName ?? "").map((p) => `clusterName: ${p}`));
   const kind = args.clusterKind ?? "self-managed";
@@ -508,6 +547,27 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
       problems.push(`vault.configuration.roles[${i}].csiObjects: needs the CSI provider (vault.cluster.csiProvider.enabled)`);
     }
   });
+  if (args.sealedSecrets) {
+    const ctrlNs = String(known(args.sealedSecrets.controller?.namespace) ?? "kube-system");
+    const shared = [
+      ...(eso?.stores ?? []).filter((s) => s.clusterScoped || known(s.namespace) === ctrlNs).map((s) => known(s.storeName)),
+      ...(eso?.vaultStore && eso.vaultStore.namespaces.includes(ctrlNs) ? [eso.vaultStore.storeName ?? "vault"] : []),
+    ].filter((n): n is string => typeof n === "string");
+    problems.push(
+      ...sealingKeyStoreProblems({
+        platformName: name,
+        clusterName: args.clusterName ?? "",
+        controllerResourceName: sealedSecretsResourceName(name),
+        controllerNamespace: ctrlNs,
+        keyStore: args.sealedSecrets.keyStore,
+        controller: args.sealedSecrets.controller,
+        hasExternalSecrets: eso !== undefined,
+        sources: { aws: eso?.aws, gcp: eso?.gcp, azure: eso?.azure },
+        sharedStoreNames: shared,
+        hasVault: args.vault?.cluster !== undefined || args.vault !== undefined,
+      }),
+    );
+  }
   const kv = known(args.kubernetesVersion);
   if (typeof kv === "string" && podSecurityVersion(kv) === undefined) {
     problems.push(`kubernetesVersion: must be a Kubernetes version such as 1.33, got "${kv}"`);
@@ -529,20 +589,9 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs): string[] {
   return problems;
 }
 
-/**
- * The Secrets Manager names the sealing-key backup pushes to through the platform's own AWS identity: when
- * `sealedSecrets.controller.keyBackup` names a store of `externalSecrets.stores` on AWS Secrets Manager that
- * authenticates as ESO's controller (no `serviceAccountRef`), its remote key ([] otherwise).
- */
-export function sealingKeyPushNames(name: string, args: SecretsPlatformArgs): string[] {
-  const backup = args.sealedSecrets?.controller?.keyBackup;
-  if (!backup || !args.externalSecrets?.aws) return [];
-  const storeName = known(backup.secretStoreName);
-  const store = (args.externalSecrets.stores ?? []).find((s) => known(s.storeName) === storeName);
-  const aws = store?.provider?.aws;
-  if (!aws || aws.serviceAccountRef || (known(aws.service) ?? "SecretsManager") !== "SecretsManager") return [];
-  const remoteKey = known(backup.remoteKey) ?? defaultBackupRemoteKey(childName(name, "sealed-secrets"));
-  return typeof remoteKey === "string" ? [remoteKey] : [];
+/** The resource name of a platform's SealedSecretsController (it names the default backup key). */
+export function sealedSecretsResourceName(name: string): string {
+  return childName(name, "sealed-secrets");
 }
 
 /**
@@ -559,8 +608,9 @@ export function sealingKeyPushNames(name: string, args: SecretsPlatformArgs): st
  * - every store gets a service account of its own (no mounted token) and a Role letting ESO's controller mint
  *   tokens for exactly it; the cloud identities trust exactly those accounts and annotate them; the
  *   controller itself has no cloud identity;
- * - the Sealed Secrets key backup to an AWS store of the platform gets its write permission on exactly the
- *   backup secret (`sealingKeyPushNames`), and the backup/import wait for ESO's chart and stores;
+ * - the Sealed Secrets key backup and import go through `sealedSecrets.keyStore`: a SecretStore of their own
+ *   in the controller's namespace with an identity of its own reaching exactly the backup secret, and they
+ *   wait for ESO's chart and stores;
  * - Vault in two stages: `vault.cluster` alone is stage 1 (no call to Vault's API); `vault.configuration` is
  *   stage 2, for a Vault that is initialized and reachable at `configuration.address` (docs/vault-bootstrap.md);
  * - `externalSecrets.vaultStore` creates a SecretStore per namespace on the platform's Vault (its in-cluster
@@ -598,10 +648,14 @@ export class SecretsPlatform extends pulumi.ComponentResource {
   public readonly externalSecretsNamespace: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SecretsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    assertValid("SecretsPlatform", name, validateSecretsPlatform(args));
+    assertValid("SecretsPlatform", name, validateSecretsPlatform(args, name));
     super(typeToken("SecretsPlatform"), name, {}, opts);
     const kind = args.clusterKind ?? "self-managed";
     const child = { parent: this };
+    // The sealing key's own store (sealedSecrets.keyStore): its provider, namespace and remote keys.
+    const sealingKind = sealingKeyStoreKind(args.sealedSecrets?.keyStore);
+    const sealedNamespace = String(known(args.sealedSecrets?.controller?.namespace) ?? "kube-system");
+    const sealingKeys = sealingKeyRemoteKeys(sealedSecretsResourceName(name), args.sealedSecrets?.controller);
     const exempt: pulumi.Output<string[]>[] = [];
     const none = pulumi.output(undefined);
 
@@ -741,6 +795,16 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         (conf.databases ?? []).forEach((db) => new VaultDatabaseCredentials(childName(name, `vault-db-${db.path ?? "database"}`), db, vaultOpts));
 
         const roles: PlatformVaultRoleArgs[] = [...(conf.roles ?? [])];
+        if (sealingKind === "vault") {
+          // The sealing-key store's own role: its account in the controller's namespace, exactly the backup paths.
+          roles.push({
+            name: SEALING_KEY_VAULT_ROLE,
+            serviceAccounts: [SEALING_KEY_STORE_ACCOUNT],
+            namespaces: [sealedNamespace],
+            rules: sealingKeyVaultRules(sealingKeys),
+            audience: VAULT_TOKEN_AUDIENCE,
+          });
+        }
         const store = args.externalSecrets?.vaultStore;
         if (store) {
           // One account name (the store's) in each store namespace: exactly the intended pairs.
@@ -829,8 +893,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       if (eso.aws) {
         // Pod Identity (opted in) binds the controller itself; IRSA the stores' own accounts.
         const accounts = controllerKinds.includes("aws") ? (eso.aws.serviceAccounts ?? [{ namespace: esoNamespace, name: esoServiceAccount }]) : merge(eso.aws.serviceAccounts, "aws");
-        const pushSecretNames = [...(eso.aws.pushSecretNames ?? []), ...sealingKeyPushNames(name, args)];
-        identityAnnotations.aws = new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, serviceAccounts: accounts, pushSecretNames }, child).serviceAccountAnnotations;
+        identityAnnotations.aws = new AwsSecretsManagerAccess(childName(name, "eso-aws"), { ...eso.aws, serviceAccounts: accounts }, child).serviceAccountAnnotations;
       }
       if (eso.gcp) {
         identityAnnotations.gcpsm = new GcpSecretManagerAccess(childName(name, "eso-gcp"), { ...eso.gcp, serviceAccounts: merge(eso.gcp.serviceAccounts, "gcpsm") }, child).serviceAccountAnnotations;
@@ -850,7 +913,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       });
       netpols(
         esoNetworkPolicies(
-          { namespace: esoNamespace, vaultNamespace: eso.vaultStore && vaultCluster ? String(known(vaultArgs?.cluster?.namespace) ?? "vault") : undefined, externalPorts: [...new Set(externalPorts)].sort((a, b) => a - b) },
+          { namespace: esoNamespace, vaultNamespace: (eso.vaultStore || sealingKind === "vault") && vaultCluster ? String(known(vaultArgs?.cluster?.namespace) ?? "vault") : undefined, externalPorts: [...new Set(externalPorts)].sort((a, b) => a - b) },
           net,
         ),
         operator,
@@ -884,6 +947,55 @@ export class SecretsPlatform extends pulumi.ComponentResource {
             ),
           );
         }
+      }
+      if (sealingKind && args.sealedSecrets) {
+        // The sealing key's store: a SecretStore in the controller's namespace, as an account and identity of its own.
+        const ks = args.sealedSecrets.keyStore!;
+        const account = sealingKeyStoreAccount(sealedNamespace);
+        let annotations: pulumi.Output<Record<string, string>> | undefined;
+        let provider: SecretStoreArgs["provider"];
+        if (sealingKind === "aws") {
+          annotations = new AwsSecretsManagerAccess(childName(name, "sealing-key-aws"), sealingKeyAwsArgs(eso.aws, sealedNamespace, sealingKeys), child).serviceAccountAnnotations;
+          provider = { aws: { region: ks.aws!.region } };
+        } else if (sealingKind === "gcp") {
+          const gcpArgs = sealingKeyGcpArgs(eso.gcp, ks.gcp!, args.clusterName, sealedNamespace, sealingKeys);
+          annotations = new GcpSecretManagerAccess(childName(name, "sealing-key-gcp"), gcpArgs, child).serviceAccountAnnotations;
+          provider = { gcpsm: { projectId: gcpArgs.secretProject ?? gcpArgs.project } };
+        } else if (sealingKind === "azure") {
+          const access = new AzureKeyVaultAccess(childName(name, "sealing-key-azure"), sealingKeyAzureArgs(eso.azure, name, sealedNamespace, sealingKeys), child);
+          annotations = access.storeServiceAccountAnnotations;
+          provider = { azurekv: { vaultUrl: ks.azure!.vaultUrl, tenantId: access.tenantId } };
+        } else {
+          provider = {
+            vault: {
+              server: vaultCluster!.address,
+              path: "secret",
+              version: "v2",
+              caBundle: vaultCluster!.caCertificatePem,
+              // The platform's KV mount requires check-and-set unless configured otherwise.
+              checkAndSet: args.vault?.configuration?.kv?.casRequired !== false,
+              auth: { kubernetes: { mountPath: vaultAuthPath, role: SEALING_KEY_VAULT_ROLE } },
+            },
+          };
+        }
+        stores.push(
+          new SecretStore(
+            childName(name, SEALING_KEY_STORE_NAME),
+            {
+              namespace: account.namespace,
+              storeName: SEALING_KEY_STORE_NAME,
+              serviceAccount: {
+                name: account.name,
+                annotations,
+                audiences: sealingKind === "vault" ? [VAULT_TOKEN_AUDIENCE] : undefined,
+                controllerNamespace: esoNamespace,
+                controllerServiceAccountName: esoServiceAccount,
+              },
+              provider,
+            },
+            { parent: this, dependsOn: [operator, ...appNamespaces] },
+          ),
+        );
       }
       storeArgs.forEach((s, i) => {
         const kind = storeProviderKind(s);
@@ -929,8 +1041,17 @@ export class SecretsPlatform extends pulumi.ComponentResource {
         childName(name, "sealed-secrets"),
         {
           ...c,
-          keyBackup: c.keyBackup && { ...c.keyBackup, secretStoreName: afterEso(c.keyBackup.secretStoreName) },
-          keyImport: c.keyImport && { ...c.keyImport, secretStoreName: afterEso(c.keyImport.secretStoreName) },
+          // Through the platform's sealing-key store (a SecretStore in the controller's namespace) unless one is named.
+          keyBackup: c.keyBackup && {
+            ...c.keyBackup,
+            secretStoreName: afterEso(c.keyBackup.secretStoreName ?? SEALING_KEY_STORE_NAME),
+            secretStoreKind: c.keyBackup.secretStoreName === undefined ? "SecretStore" : c.keyBackup.secretStoreKind,
+          },
+          keyImport: c.keyImport && {
+            ...c.keyImport,
+            secretStoreName: afterEso(c.keyImport.secretStoreName ?? SEALING_KEY_STORE_NAME),
+            secretStoreKind: c.keyImport.secretStoreName === undefined ? "SecretStore" : c.keyImport.secretStoreKind,
+          },
         },
         child,
       );

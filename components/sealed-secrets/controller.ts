@@ -422,9 +422,12 @@ export class SealedSecretsController extends pulumi.ComponentResource {
           // The key Secret, whatever its state: the label's value changes, its presence does not. Renewal is
           // off, so this selects one Secret unless keys were added by hand (see keyBackup).
           secretSelector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] },
-          // Both halves of the key pair as properties of one provider secret (a JSON object in AWS
-          // Secrets Manager, GCP Secret Manager, Vault KV...), so one remote secret holds one key pair.
-          data: ["tls.crt", "tls.key"].map((secretKey) => ({ secretKey, remoteKey: backup.remoteKey ?? defaultBackupRemoteKey(name), property: secretKey })),
+          // The whole key Secret in one push: without `secretKey` ESO marshals every data key into one JSON
+          // object, `{"tls.crt": ..., "tls.key": ...}`, on every provider (external-secrets v2.9.0
+          // runtime/esutils ExtractSecretData for AWS; the same in providers/v1/gcp/secretmanager/client.go,
+          // azure/keyvault/keyvault.go, vault/client_push.go). One write per sync keeps both halves of the pair
+          // together, and it works on Azure, whose PushSecret ignores `property`. keyImport reads the two properties.
+          data: [{ remoteKey: backup.remoteKey ?? defaultBackupRemoteKey(name) }],
         },
         { parent: this, dependsOn: [chart] },
       );

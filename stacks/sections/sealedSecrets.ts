@@ -5,7 +5,8 @@
  * ```yaml
  * sealedSecrets:
  *   managedKey: { rsaBits: 4096 }        # or certificatePem: the controller's cert (kubeseal --fetch-cert)
- *   keyBackup: { secretStoreName: aws-secrets-manager }
+ *   keyStore: { aws: { region: us-east-1 } }   # the backup's own store and identity (or gcp, azure, vault)
+ *   keyBackup: { remoteKey: prod/sealed-secrets-keys }
  *   secrets:
  *     - name: db-credentials
  *       namespace: apps
@@ -18,6 +19,7 @@ import * as random from "@pulumi/random";
 import { z } from "zod";
 import { SEALING_SCOPES, certificatePublicKey } from "../../components/sealed-secrets/crypto";
 import type { PlatformSealedSecretsArgs } from "../../components/platform/secretsPlatform";
+import { SEALING_KEY_STORE_NAME } from "../../components/platform/sealingKeyStore";
 import { validateSealedSecretsController } from "../../components/sealed-secrets/controller";
 import { addComponentProblems, labelSchema, subdomainSchema, type ClusterContext } from "./context";
 import { CONTAINER_CPU, CONTAINER_MEMORY, boundedGoDuration, certificateWindowProblem, dataKeyProblem, quantity } from "./rules";
@@ -72,11 +74,23 @@ export const sealedSecretsSection = z
     managedKey: z.strictObject({ rsaBits: z.number().int().default(4096) }).optional(),
     /** Certificate PEM of a controller-managed key, to seal `secrets` with (kubeseal --fetch-cert). */
     certificatePem: z.string().min(1).optional(),
-    /** Backup of the controller's sealing key to a cloud secret store through an ESO PushSecret (key renewal off). */
+    /**
+     * The store of keyBackup/keyImport, exactly one provider: the platform creates a SecretStore
+     * `sealing-key-store` in the controller's namespace with a service account and cloud identity of its own
+     * that reach exactly the backup secret (the identity's cluster settings come from externalSecrets.identity).
+     */
+    keyStore: z
+      .strictObject({
+        aws: z.strictObject({ region: z.string().min(1) }).optional(),
+        gcp: z.strictObject({ projectId: z.string().min(1).optional(), accountId: z.string().min(1).optional() }).optional(),
+        azure: z.strictObject({ vaultUrl: z.string().min(1) }).optional(),
+        vault: z.strictObject({}).optional(),
+      })
+      .optional(),
+    /** Backup of the controller's sealing key through keyStore with an ESO PushSecret (key renewal off). */
     keyBackup: z
       .strictObject({
-        secretStoreName: z.string().min(1),
-        secretStoreKind: z.string().default("ClusterSecretStore"),
+        /** The provider secret (a Secrets Manager name, Secret Manager id, Key Vault secret name or KV path). */
         remoteKey: z.string().min(1).optional(),
         /** Go duration, 1m to 168h; default 1h. */
         refreshInterval: boundedGoDuration({ minSeconds: 60, maxSeconds: 168 * 3600, example: "1h" }).default("1h"),
@@ -88,8 +102,6 @@ export const sealedSecretsSection = z
      */
     keyImport: z
       .strictObject({
-        secretStoreName: z.string().min(1),
-        secretStoreKind: z.string().default("ClusterSecretStore"),
         remoteKey: z.string().min(1),
         secretName: z.string().min(1).optional(),
         refreshInterval: z.string().default("1h"),
@@ -130,7 +142,10 @@ export const sealedSecretsSection = z
       if (seen.has(id)) ctx.addIssue({ code: "custom", path: ["secrets", i, "name"], message: `duplicate secret ${id}` });
       seen.add(id);
     });
-    addComponentProblems(ctx, [], validateSealedSecretsController(controllerArgs(s)));
+    // Checked as the controller will see them: through the platform's sealing-key store.
+    const viaStore = { secretStoreName: SEALING_KEY_STORE_NAME, secretStoreKind: "SecretStore" };
+    const c = controllerArgs(s);
+    addComponentProblems(ctx, [], validateSealedSecretsController({ ...c, keyBackup: c.keyBackup && { ...c.keyBackup, ...viaStore }, keyImport: c.keyImport && { ...c.keyImport, ...viaStore } }));
   })
   .optional();
 export type SealedSecretsSection = z.infer<typeof sealedSecretsSection>;
@@ -158,6 +173,7 @@ export function sealedSecretsArgs(ctx: ClusterContext, section: SealedSecretsSec
   if (!section) return undefined;
   return {
     controller: controllerArgs(section),
+    keyStore: section.keyStore,
     secrets: section.secrets.map((s) => {
       const data: Record<string, pulumi.Input<string>> = {};
       for (const [k, v] of Object.entries(s.values)) data[k] = pulumi.secret(v);

@@ -127,12 +127,12 @@ describe("plan: bad stack config is exit 2 naming the key path, nothing written"
     await expectInvalid(LOCAL, withCert(future), ["sealedSecrets.certificatePem: the certificate is not valid before 2049-01-01T00:00:00.000Z: check the clock or the certificate"]);
   });
 
-  test("keyBackup through a store that does not exist (or does not admit the controller's namespace)", async () => {
-    await expectInvalid(AWS, (c) => (c.sealedSecrets.keyBackup.secretStoreName = "aws-secret-manager"), [
-      `sealedSecrets.keyBackup.secretStoreName: must name a clusterScoped store of externalSecrets.stores (secretStoreKind ClusterSecretStore), got "aws-secret-manager"`,
+  test("keyBackup without its own store, or with a remote key the provider refuses", async () => {
+    await expectInvalid(AWS, (c) => delete c.sealedSecrets.keyStore, [
+      "sealedSecrets.keyStore: required with keyBackup (the key's own store and identity: one of aws, gcp, azure, vault)",
     ]);
-    await expectInvalid(AWS, (c) => (c.externalSecrets.stores[0].conditions = [{ namespaces: ["payments"] }]), [
-      "sealedSecrets.keyBackup.secretStoreName: ClusterSecretStore \"aws-secrets-manager\" does not admit the controller's namespace kube-system (add it to one of its conditions' namespaces)",
+    await expectInvalid(AWS, (c) => (c.sealedSecrets.keyBackup.remoteKey = "prod/*"), [
+      'sealedSecrets.keyBackup.remoteKey: must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -, no wildcards), got "prod/*"',
     ]);
   });
 

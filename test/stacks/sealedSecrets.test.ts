@@ -63,7 +63,7 @@ test("stack sealedSecrets section: defaults, and every problem named by its conf
       keyRenewalPeriod: "720h",
       managedKey: { rsaBits: 1024 },
       certificatePem: "x",
-      keyBackup: { secretStoreName: "store", secretStoreKind: "Vault" },
+      keyBackup: { remoteKey: "prod/*" },
       secrets: [
         { name: "c", namespace: "apps", values: { k: "v" } },
         { name: "c", namespace: "apps", values: { k: "v" } },
@@ -74,16 +74,26 @@ test("stack sealedSecrets section: defaults, and every problem named by its conf
       "kube-secrets-platform:clusters[0].sealedSecrets.certificatePem: must be a PEM-encoded X.509 certificate (-----BEGIN CERTIFICATE-----)",
       "kube-secrets-platform:clusters[0].sealedSecrets.secrets[1].name: duplicate secret apps/c",
       "kube-secrets-platform:clusters[0].sealedSecrets.managedKey.rsaBits: must be 2048, 3072 or 4096, got 1024",
-      `kube-secrets-platform:clusters[0].sealedSecrets.keyBackup.secretStoreKind: must be one of SecretStore, ClusterSecretStore, got "Vault"`,
       `kube-secrets-platform:clusters[0].sealedSecrets.keyRenewalPeriod: must be unset or 0 with managedKey (the controller must not replace a managed key), got "720h"`,
       `kube-secrets-platform:clusters[0].sealedSecrets.keyRenewalPeriod: must be unset or 0 with keyBackup (the PushSecret backs up one key: with several, each sync pushes them in turn into the same provider secret), got "720h"`,
-      // The backup's store must exist in the stack.
-      "kube-secrets-platform:clusters[0].sealedSecrets.keyBackup.secretStoreName: needs the externalSecrets section (the backup is an ESO PushSecret through one of its stores)",
+      // The backup goes through the platform's own sealing-key store, which must be configured.
+      "kube-secrets-platform:clusters[0].sealedSecrets.keyStore: required with keyBackup (the key's own store and identity: one of aws, gcp, azure, vault)",
     ],
   );
   assert.throws(
     () => parseStackConfig({ clusters: [{ name: "local", sealedSecrets: { secrets: [{ name: "a", namespace: "b", values: { k: "v" } }] } }] }),
     /kube-secrets-platform:clusters\[0\]\.sealedSecrets\.secrets: sealing needs a certificate: set managedKey or certificatePem/,
+  );
+  // The old form (a backup through a named, shared store) is gone: the key gets a store of its own.
+  assert.throws(
+    () => parseStackConfig({ clusters: [{ name: "local", sealedSecrets: { keyBackup: { secretStoreName: "aws-secrets-manager" } } }] }),
+    /kube-secrets-platform:clusters\[0\]\.sealedSecrets\.keyBackup\.secretStoreName: unknown key/,
+  );
+  assert.throws(
+    () => parseStackConfig({ clusters: [{ name: "local", sealedSecrets: { keyStore: { aws: { region: "us-east-1" } }, keyBackup: {} } }] }),
+    (e: unknown) =>
+      String(e).includes("kube-secrets-platform:clusters[0].sealedSecrets.keyStore: needs externalSecrets (the store is an ESO SecretStore)") &&
+      String(e).includes("kube-secrets-platform:clusters[0].sealedSecrets.keyStore.aws: needs externalSecrets.identity.aws (its oidcProvider: the store's role trusts its account through IRSA)"),
   );
   assert.throws(() => parseStackConfig({ clusters: [{ name: "local", sealedSecrets: { replicas: 2 } }] }), /kube-secrets-platform:clusters\[0\]\.sealedSecrets\.replicas: unknown key/);
 });
@@ -95,12 +105,20 @@ test("stack sealedSecrets section: controller-managed keys, secrets sealed with 
         name: "prod",
         sealedSecrets: {
           certificatePem: key.certificatePem,
-          keyBackup: { secretStoreName: "aws-secrets-manager" },
+          keyStore: { aws: { region: "us-east-1" } },
+          keyBackup: { remoteKey: "prod/sealed-secrets-keys" },
           secrets: [{ name: "api", namespace: "apps", values: { token: "configured-token" } }],
         },
-        // The store the backup pushes through (it must exist and admit the controller's namespace).
+        // The key store's role trusts its account through the cluster's OIDC provider.
         externalSecrets: {
-          stores: [{ name: "aws-secrets-manager", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaces: ["kube-system"] }] }],
+          identity: {
+            aws: {
+              oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
+              oidcProviderUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/X",
+              secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"],
+            },
+          },
+          stores: [{ name: "aws-secrets-manager", clusterScoped: true, aws: { region: "us-east-1" }, conditions: [{ namespaces: ["apps"] }] }],
         },
       },
     ]),
@@ -108,7 +126,11 @@ test("stack sealedSecrets section: controller-managed keys, secrets sealed with 
   });
   assert.equal(stack.one("kubernetes:helm.sh/v4:Chart", "prod-sealed-secrets-chart").inputs.values.keyrenewperiod, "0", "renewal off: the backup holds one key");
   assert.deepEqual(stack.all("tls:index/privateKey:PrivateKey"), []);
-  assert.equal(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "prod-sealed-secrets-key-backup-push-secret").inputs.spec.secretStoreRefs[0].name, "aws-secrets-manager");
+  assert.deepEqual(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret", "prod-sealed-secrets-key-backup-push-secret").inputs.spec.secretStoreRefs, [
+    { name: "sealing-key-store", kind: "SecretStore" },
+  ]);
+  const store = stack.one("kubernetes:external-secrets.io/v1:SecretStore", "prod-sealing-key-store-store");
+  assert.deepEqual([store.inputs.metadata.namespace, store.inputs.spec.provider.aws.auth.jwt.serviceAccountRef.name], ["kube-system", "eso-sealing-key-store"]);
   const sealed = stack.one("kubernetes:bitnami.com/v1alpha1:SealedSecret", "prod-sealed-apps-api-sealed-secret").inputs;
   assert.equal(unsealValue({ privateKeyPem: key.privateKeyPem, namespace: "apps", name: "api", sealed: sealed.spec.encryptedData.token }).toString(), "configured-token");
 });

@@ -207,7 +207,7 @@ test("AwsSecretsManagerAccess: wildcards, IRSA without an OIDC provider and malf
         return true;
       },
     );
-    assert.throws(() => new AwsSecretsManagerAccess("none", { oidcProvider: OIDC, serviceAccounts: [STORE_SA] }), /secretArns: list at least one secret ARN \(or parameterArns, or pushSecretNames\)/);
+    assert.throws(() => new AwsSecretsManagerAccess("none", { oidcProvider: OIDC, serviceAccounts: [STORE_SA] }), /secretArns: list at least one secret ARN \(or parameterArns, pushSecretNames or readSecretNames\)/);
     assert.throws(
       () => new AwsSecretsManagerAccess("pi", { mode: "pod-identity", allowControllerIdentity: true, serviceAccounts: [STORE_SA], secretArns: [SECRET] }),
       /clusterName: required when mode is pod-identity/,

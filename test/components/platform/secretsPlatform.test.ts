@@ -488,55 +488,134 @@ test("self-managed retirement: the retired key leaves the configuration only aft
   assert.ok(!plainUrns.some((u) => u.endsWith("::c1-reencryption-job")), plainUrns.join(","));
 });
 
-test("sealing-key backup on AWS: the platform's ESO role may write exactly the backup secret, and the PushSecret waits for ESO's chart and the store", async () => {
-  const stack = await runProgram(
-    () => {
-      new SecretsPlatform("kb", {
-        clusterName: "kb",
-        clusterKind: "eks",
-        externalSecrets: {
-          aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
-          stores: [{ storeName: "aws-sm", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { aws: { region: "us-east-1" } } }],
-        },
-        sealedSecrets: { controller: { keyBackup: { secretStoreName: "aws-sm", remoteKey: "prod/sealing-keys" } } },
-      });
+const KB_OIDC = { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" };
+
+/** An EKS platform whose payments store reads one secret, with the sealing key backed up through `keyStore`. */
+function keyBackupArgs(over: Partial<SecretsPlatformArgs> = {}): SecretsPlatformArgs {
+  return {
+    clusterName: "kb",
+    clusterKind: "eks",
+    externalSecrets: {
+      aws: { mode: "irsa", oidcProvider: KB_OIDC, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
+      stores: [{ storeName: "aws-sm", clusterScoped: true, conditions: [{ namespaces: ["payments"] }], provider: { aws: { region: "us-east-1" } } }],
     },
-    { resourceState: planResourceState },
-  );
-  const policy = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
-  assert.deepEqual(policy.Statement.find((s: any) => s.Sid === "PushListedSecrets"), {
-    Sid: "PushListedSecrets",
-    Effect: "Allow",
-    Action: ["secretsmanager:CreateSecret", "secretsmanager:DeleteResourcePolicy", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:TagResource"],
-    Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/sealing-keys-??????"],
+    sealedSecrets: { keyStore: { aws: { region: "us-east-1" } }, controller: { keyBackup: { remoteKey: "prod/sealing-keys" } } },
+    ...over,
+  };
+}
+
+test("sealing-key backup on AWS: a SecretStore in kube-system with an IAM role of its own writes exactly the backup secret; the payments store's role cannot reach it", async () => {
+  const stack = await runProgram(() => void new SecretsPlatform("kb", keyBackupArgs()), { resourceState: planResourceState });
+  const policies = stack.all("aws:iam/rolePolicy:RolePolicy");
+  const policyOf = (name: string) => JSON.parse(policies.find((p) => p.name === name)!.inputs.policy);
+  // The shared role of the payments store reads prod/db only: no statement names the sealing key.
+  assert.deepEqual(policyOf("kb-eso-aws-read-secrets").Statement, [
+    {
+      Sid: "ReadListedSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"],
+      Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"],
+    },
+  ]);
+  // The key store's role: exactly what ESO 2.9's PushSecret calls, on exactly the backup secret's ARN pattern.
+  assert.deepEqual(policyOf("kb-sealing-key-aws-read-secrets").Statement, [
+    {
+      Sid: "PushListedSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:CreateSecret", "secretsmanager:DeleteResourcePolicy", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:TagResource"],
+      Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/sealing-keys-??????"],
+    },
+  ]);
+  // Each role trusts exactly its own store's account (IRSA sub), none the other's.
+  const trustOf = (name: string) => JSON.parse(stack.one("aws:iam/role:Role", name).inputs.assumeRolePolicy).Statement[0].Condition.StringEquals;
+  assert.deepEqual(trustOf("kb-sealing-key-aws-role"), {
+    "oidc.eks.us-east-1.amazonaws.com/id/X:sub": "system:serviceaccount:kube-system:eso-sealing-key-store",
+    "oidc.eks.us-east-1.amazonaws.com/id/X:aud": "sts.amazonaws.com",
   });
+  assert.equal(trustOf("kb-eso-aws-role")["oidc.eks.us-east-1.amazonaws.com/id/X:sub"], "system:serviceaccount:external-secrets:eso-aws-sm");
+  // The store: namespaced (only kube-system's ExternalSecrets/PushSecrets can use it), as its own account.
+  const store = stack.one("kubernetes:external-secrets.io/v1:SecretStore");
+  assert.deepEqual(
+    { name: store.inputs.metadata.name, namespace: store.inputs.metadata.namespace, provider: store.inputs.spec.provider },
+    {
+      name: "sealing-key-store",
+      namespace: "kube-system",
+      provider: { aws: { service: "SecretsManager", region: "us-east-1", auth: { jwt: { serviceAccountRef: { name: "eso-sealing-key-store" } } } } },
+    },
+  );
+  const account = stack.all("kubernetes:core/v1:ServiceAccount").find((a) => a.inputs.metadata.name === "eso-sealing-key-store")!;
+  assert.equal(account.inputs.metadata.namespace, "kube-system");
+  assert.equal(account.inputs.automountServiceAccountToken, false);
+  assert.deepEqual(Object.keys(account.inputs.metadata.annotations), ["eks.amazonaws.com/role-arn"]);
+  const storeAccountOf = (name: string) => stack.all("kubernetes:core/v1:ServiceAccount").find((a) => a.inputs.metadata.name === name)!.inputs.metadata.annotations["eks.amazonaws.com/role-arn"];
+  // Each account carries its own role (the plan's mock ARN is arn:aws:iam::<account>:role/<resource name>).
+  assert.equal(storeAccountOf("eso-sealing-key-store"), "arn:aws:iam::123456789012:role/kb-sealing-key-aws-role");
+  assert.equal(storeAccountOf("eso-aws-sm"), "arn:aws:iam::123456789012:role/kb-eso-aws-role");
+  // The PushSecret: through that store, the whole key Secret in one write, after ESO's chart and the store.
   const push = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret");
-  assert.deepEqual(push.inputs.spec.secretStoreRefs, [{ name: "aws-sm", kind: "ClusterSecretStore" }]);
+  assert.deepEqual(push.inputs.spec.secretStoreRefs, [{ name: "sealing-key-store", kind: "SecretStore" }]);
+  assert.deepEqual(push.inputs.spec.data, [{ match: { remoteRef: { remoteKey: "prod/sealing-keys" } } }]);
   const esoChart = stack.all("kubernetes:helm.sh/v4:Chart").find((c) => c.inputs.chart === "external-secrets")!;
-  const store = stack.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
-  // The engine orders a resource after every resource its inputs came from (component outputs expand to children).
   assert.ok(push.options.dependsOn.includes(esoChart.urn), "the PushSecret waits for ESO's chart (its CRDs)");
   assert.ok(push.options.dependsOn.includes(store.urn), "and for the store it pushes to");
 });
 
-test("sealing-key backup through a store with its own identity grants nothing to the controller's role", async () => {
+test("sealing-key import only (AWS): the key store's role reads exactly the imported secret and writes nothing", async () => {
   const stack = await runProgram(
-    () => {
-      new SecretsPlatform("kb2", {
-        clusterName: "kb2",
-        clusterKind: "eks",
-        externalSecrets: {
-          aws: { mode: "irsa", oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", url: "https://oidc.eks.us-east-1.amazonaws.com/id/X" }, secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"] },
-          stores: [
-            { storeName: "vault", clusterScoped: true, conditions: [{ namespaces: ["kube-system"] }], provider: { vault: { server: "https://vault.example:8200", path: "secret", auth: { kubernetes: { role: "r" } } } } },
-            { storeName: "aws-sm", clusterScoped: true, conditions: [{ namespaces: ["apps"] }], provider: { aws: { region: "us-east-1" } } },
-          ],
-        },
-        sealedSecrets: { controller: { keyBackup: { secretStoreName: "vault", remoteKey: "prod/sealing-keys" } } },
-      });
-    },
+    () => void new SecretsPlatform("kb", keyBackupArgs({ sealedSecrets: { keyStore: { aws: { region: "us-east-1" } }, controller: { keyImport: { remoteKey: "fleet/sealing-key" } } } })),
     { resourceState: planResourceState },
   );
-  const policy = JSON.parse(stack.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
-  assert.deepEqual(policy.Statement.map((s: any) => s.Sid), ["ReadListedSecrets"]);
+  const policy = JSON.parse(stack.all("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "kb-sealing-key-aws-read-secrets")!.inputs.policy);
+  assert.deepEqual(policy.Statement, [
+    {
+      Sid: "ReadListedSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"],
+      Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:fleet/sealing-key-??????"],
+    },
+  ]);
+  const imported = stack.one("kubernetes:external-secrets.io/v1:ExternalSecret");
+  assert.deepEqual(imported.inputs.spec.secretStoreRef, { name: "sealing-key-store", kind: "SecretStore" });
+});
+
+test("sealing-key backup: the careless wirings are refused before anything is created, naming the field", () => {
+  const cases: Array<[string, SecretsPlatformArgs, string]> = [
+    [
+      "through the payments ClusterSecretStore (shared identity)",
+      keyBackupArgs({ sealedSecrets: { controller: { keyBackup: { secretStoreName: "aws-sm", remoteKey: "prod/sealing-keys" } } } }),
+      'sealedSecrets.controller.keyBackup.secretStoreName: "aws-sm" is a store of the platform whose identity other stores share, so every namespace they serve could read the sealing key (which decrypts every SealedSecret); use sealedSecrets.keyStore',
+    ],
+    [
+      "through a ClusterSecretStore made elsewhere (the default kind)",
+      keyBackupArgs({ sealedSecrets: { controller: { keyBackup: { secretStoreName: "elsewhere", remoteKey: "prod/sealing-keys" } } } }),
+      "sealedSecrets.controller.keyBackup.secretStoreKind: a ClusterSecretStore (the default) lets every namespace it admits read the sealing key through an ExternalSecret; use sealedSecrets.keyStore, or a SecretStore in kube-system with an identity of its own",
+    ],
+    [
+      "no store at all",
+      keyBackupArgs({ sealedSecrets: { controller: { keyBackup: { remoteKey: "prod/sealing-keys" } } } }),
+      "sealedSecrets.controller.keyBackup.secretStoreName: required without sealedSecrets.keyStore; set sealedSecrets.keyStore to give the key a store and identity of its own",
+    ],
+    [
+      "two providers",
+      keyBackupArgs({ sealedSecrets: { keyStore: { aws: { region: "us-east-1" }, vault: {} }, controller: { keyBackup: {} } } }),
+      "sealedSecrets.keyStore: set exactly one of aws, gcp, azure, vault, got aws and vault",
+    ],
+    [
+      "a wildcard remote key",
+      keyBackupArgs({ sealedSecrets: { keyStore: { aws: { region: "us-east-1" } }, controller: { keyBackup: { remoteKey: "prod/*" } } } }),
+      'sealedSecrets.controller.keyBackup.remoteKey: must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -, no wildcards), got "prod/*"',
+    ],
+    [
+      "AWS without the cluster's OIDC provider",
+      keyBackupArgs({ externalSecrets: { stores: [] }, sealedSecrets: { keyStore: { aws: { region: "us-east-1" } }, controller: { keyBackup: {} } } }),
+      "sealedSecrets.keyStore.aws: needs externalSecrets.aws (its oidcProvider: the store's role trusts its account through IRSA)",
+    ],
+  ];
+  for (const [what, args, expected] of cases) {
+    const problems = validateSecretsPlatform(args, "kb");
+    assert.ok(problems.includes(expected), `${what}: ${problems.join("\n")}`);
+    assert.throws(() => new SecretsPlatform("kb", args), (e: unknown) => e instanceof InvalidArgumentsError && e.message.includes(expected.split(": ")[0]), what);
+  }
+  // The least-privilege twin is clean.
+  assert.deepEqual(validateSecretsPlatform(keyBackupArgs(), "kb"), []);
 });

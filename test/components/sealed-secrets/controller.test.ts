@@ -100,10 +100,8 @@ test("SealedSecretsController: a controller-managed key backed up by a PushSecre
       refreshInterval: "1h",
       secretStoreRefs: [{ name: "aws-secrets-manager", kind: "ClusterSecretStore" }],
       selector: { secret: { selector: { matchExpressions: [{ key: "sealedsecrets.bitnami.com/sealed-secrets-key", operator: "Exists" }] } } },
-      data: [
-        { match: { secretKey: "tls.crt", remoteRef: { remoteKey: "prod/sealed-secrets-keys", property: "tls.crt" } } },
-        { match: { secretKey: "tls.key", remoteRef: { remoteKey: "prod/sealed-secrets-keys", property: "tls.key" } } },
-      ],
+      // One entry, no secretKey/property: ESO pushes the whole Secret as {"tls.crt": ..., "tls.key": ...}.
+      data: [{ match: { remoteRef: { remoteKey: "prod/sealed-secrets-keys" } } }],
     },
   });
 });
@@ -288,9 +286,17 @@ test("key backup and key import are two ends of one format: what the PushSecret 
     new SealedSecretsController("hub", { keyBackup: { secretStoreName: "store", remoteKey: "fleet/sealing-key" } });
     new SealedSecretsController("spoke", { namespace: "sealed", keyImport: { secretStoreName: "store", remoteKey: "fleet/sealing-key" } });
   });
-  const pushed = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret").inputs.spec.data.map((d: any) => [d.match.secretKey, d.match.remoteRef.remoteKey, d.match.remoteRef.property]);
+  // The backup pushes the whole key Secret (no secretKey, no property): ESO 2.9 writes its data map as one JSON
+  // object keyed by the Secret's data keys (runtime/esutils ExtractSecretData), i.e. `tls.crt` and `tls.key`,
+  // the keys of the controller's kubernetes.io/tls key Secret.
+  const pushed = stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret").inputs.spec.data;
+  assert.deepEqual(pushed, [{ match: { remoteRef: { remoteKey: "fleet/sealing-key" } } }]);
+  // The import reads exactly those two properties of that remote secret into the same two keys.
   const read = stack.one("kubernetes:external-secrets.io/v1:ExternalSecret").inputs.spec.data.map((d: any) => [d.secretKey, d.remoteRef.key, d.remoteRef.property]);
-  assert.deepEqual(read, pushed);
+  assert.deepEqual(read, [
+    ["tls.crt", "fleet/sealing-key", "tls.crt"],
+    ["tls.key", "fleet/sealing-key", "tls.key"],
+  ]);
 });
 
 test("SealedSecretsController keyImport: renewal, managedKey and bad fields are refused by name", async () => {
