@@ -750,7 +750,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
             namespace: vaultNs,
             // Who calls Vault: ESO's controller (stores on this Vault), the CSI provider, the roles' workloads.
             clientNamespaces: [
-              ...(args.externalSecrets?.vaultStore ? [esoNamespace] : []),
+              ...(args.externalSecrets?.vaultStore || sealingKind === "vault" ? [esoNamespace] : []),
               ...(csiOn ? [csiNs] : []),
               ...(conf0?.roles ?? []).flatMap((r) => r.namespaces),
             ],

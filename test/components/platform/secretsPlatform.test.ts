@@ -619,3 +619,50 @@ test("sealing-key backup: the careless wirings are refused before anything is cr
   // The least-privilege twin is clean.
   assert.deepEqual(validateSecretsPlatform(keyBackupArgs(), "kb"), []);
 });
+
+test("sealing-key backup on the platform's Vault: a role and policy of its own (create/read/update on exactly the backup's data and metadata paths), check-and-set on", async () => {
+  const args = selfManagedArgs();
+  args.sealedSecrets = {
+    keyStore: { vault: {} },
+    controller: { keyBackup: { remoteKey: "platform/sealed-secrets-keys" } },
+  };
+  const stack = await runProgram(() => void new SecretsPlatform("c1", args), { resourceState: planResourceState });
+  const role = stack.all("vault:kubernetes/authBackendRole:AuthBackendRole").find((r) => r.inputs.roleName === "sealing-key-store")!.inputs;
+  assert.deepEqual(
+    [role.boundServiceAccountNames, role.boundServiceAccountNamespaces, role.audience, role.tokenPolicies],
+    [["eso-sealing-key-store"], ["kube-system"], "vault", ["sealing-key-store"]],
+  );
+  // ESO 2.9's KV v2 push (providers/v1/vault/client_push.go): reads data and metadata, writes the managed-by
+  // custom metadata, then the data. Nothing else: no delete, list or destroy, no other path.
+  assert.equal(
+    stack.one("vault:index/policy:Policy", "c1-vault-policy-sealing-key-store-policy").inputs.policy,
+    "# Managed by kube-secrets-platform: changes made in Vault are overwritten.\n\n" +
+      'path "secret/data/platform/sealed-secrets-keys" {\n  capabilities = ["create", "read", "update"]\n}\n\n' +
+      'path "secret/metadata/platform/sealed-secrets-keys" {\n  capabilities = ["create", "read", "update"]\n}\n',
+  );
+  // The apps store's role is unchanged: it cannot reach the backup.
+  const esoPolicy = stack.one("vault:index/policy:Policy", "c1-vault-policy-external-secrets-policy").inputs.policy as string;
+  assert.doesNotMatch(esoPolicy, /sealed-secrets-keys/);
+  const store = stack.all("kubernetes:external-secrets.io/v1:SecretStore").find((s) => s.inputs.metadata.name === "sealing-key-store")!;
+  assert.equal(store.inputs.metadata.namespace, "kube-system");
+  // The platform's KV mount has cas_required: ESO must send cas (spec checkAndSet.required, secretstore_vault_types.go).
+  assert.deepEqual(store.inputs.spec.provider.vault, {
+    server: "https://vault.vault.svc:8200",
+    path: "secret",
+    version: "v2",
+    caBundle: Buffer.from(PLAN_PLACEHOLDER_CERTIFICATE).toString("base64"),
+    checkAndSet: { required: true },
+    auth: { kubernetes: { mountPath: "kubernetes", role: "sealing-key-store", serviceAccountRef: { name: "eso-sealing-key-store", audiences: ["vault"] } } },
+  });
+  assert.deepEqual(stack.one("kubernetes:external-secrets.io/v1alpha1:PushSecret").inputs.spec.secretStoreRefs, [{ name: "sealing-key-store", kind: "SecretStore" }]);
+  // ESO's controller (which logs in for the store) may reach Vault, and Vault admits it, with no vaultStore at all.
+  const noVaultStore = selfManagedArgs();
+  noVaultStore.externalSecrets = {};
+  noVaultStore.sealedSecrets = args.sealedSecrets;
+  const bare = await runProgram(() => void new SecretsPlatform("c1", noVaultStore), { resourceState: planResourceState });
+  const specs = bare.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((n) => n.inputs);
+  const vaultServer = specs.find((p) => p.metadata.namespace === "vault" && p.metadata.name === "vault-server")!.spec;
+  assert.deepEqual(vaultServer.ingress[1].from[0].namespaceSelector.matchExpressions[0].values.includes("external-secrets"), true);
+  const esoEgress = JSON.stringify(specs.filter((p) => p.metadata.namespace === "external-secrets").map((p) => p.spec));
+  assert.match(esoEgress, /"values":\["vault"\]/);
+});
