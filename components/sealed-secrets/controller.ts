@@ -65,8 +65,10 @@ export interface SealingKeyBackupArgs {
   /** Name of the (Cluster)SecretStore to push to. It must exist and be writable (PushSecret support). */
   secretStoreName: pulumi.Input<string>;
   /**
-   * `SecretStore` (in the controller's namespace) or `ClusterSecretStore`. Default `ClusterSecretStore`
-   * (a namespaced store in `kube-system` is rare).
+   * `SecretStore` (in the controller's namespace) or `ClusterSecretStore`. Default `ClusterSecretStore`.
+   * Prefer a SecretStore in the controller's namespace whose identity no other store shares (SecretsPlatform's
+   * `sealedSecrets.keyStore` creates one): the backup holds the private key of every SealedSecret, and every
+   * namespace a ClusterSecretStore admits could read it back through an ExternalSecret.
    */
   secretStoreKind?: pulumi.Input<string>;
   /**
