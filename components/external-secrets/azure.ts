@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import * as authorization from "@pulumi/azure-native/authorization";
+import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -15,6 +17,40 @@ export const AZURE_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
  * one identity across clusters runs out; use one identity per cluster (one of these components each).
  */
 export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
+/**
+ * The data actions ESO 2.9 needs to push one secret, and nothing else: `setKeyVaultSecret` (keyvault.go) and
+ * `setKeyVaultSecretWithNewSDK` (keyvault_new_sdk.go) call GetSecret (latest version: tags and value, to
+ * check `managed-by` and skip unchanged values) and then SetSecret (a new version). Names and meanings from
+ * Microsoft's "Azure permissions for Security" (Microsoft.KeyVault): getSecret/action "Gets the value of a
+ * secret", setSecret/action "Sets the value of a secret … a new version is created". No readMetadata (ESO
+ * never lists), update, delete, purge, backup or restore: a PushSecret with `deletionPolicy: Delete` fails
+ * its delete (keep the default `None`).
+ */
+export const ESO_PUSH_DATA_ACTIONS: readonly string[] = ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/setSecret/action"];
+/** The tag ESO puts on what it pushes, and requires on an existing secret before it overwrites it (`canCreate`). */
+export const ESO_MANAGED_BY_TAGS: Readonly<Record<string, string>> = { "managed-by": "external-secrets" };
+/**
+ * The value a push secret is created with (not sensitive): ESO sees a secret it manages with another value
+ * and writes the Kubernetes Secret over it as a new version on its first sync. Until then the secret holds
+ * only this text: whatever reads it back (a restore of the sealing key) finds no `tls.crt`/`tls.key`.
+ */
+export const PUSH_SECRET_PLACEHOLDER = "placeholder: External Secrets Operator writes this secret on its first PushSecret sync";
+
+/** The parts of a Key Vault resource id (`/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>`). */
+export function parseKeyVaultId(id: string): { subscriptionId: string; resourceGroupName: string; vaultName: string } {
+  const m = KEY_VAULT_ID_PARTS.exec(id);
+  if (!m) throw new Error(`not a Key Vault resource id: "${id}"`);
+  return { subscriptionId: m[1], resourceGroupName: m[2], vaultName: m[3] };
+}
+
+/** A stable GUID (RFC 4122 version 5 layout over SHA-1) for the given parts: the same stack, component and vault give the same role id. */
+export function stableGuid(...parts: string[]): string {
+  const h = createHash("sha1").update(parts.join("\n")).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
 
 /** Arguments of {@link AzureKeyVaultAccess}. */
 export interface AzureKeyVaultAccessArgs {
@@ -30,6 +66,14 @@ export interface AzureKeyVaultAccessArgs {
    * vault, so the identity reads exactly these. Required, at least one.
    */
   secretNames?: pulumi.Input<string>[];
+  /**
+   * The Key Vault secrets PushSecrets of the stores write (same names rule; none also in `secretNames`). Each
+   * is created through ARM first (tag `managed-by: external-secrets`, a placeholder value
+   * {@link PUSH_SECRET_PLACEHOLDER}, kept when the stack is destroyed, its value and tags never written back
+   * by Pulumi), so that a custom role holding only {@link ESO_PUSH_DATA_ACTIONS} can be assigned on exactly
+   * that secret before ESO first writes it. At least one of `secretNames` and `pushSecretNames`.
+   */
+  pushSecretNames?: pulumi.Input<string>[];
   /** The AKS cluster's OIDC issuer URL (`oidcIssuerProfile.issuerURL`), `https://`. */
   oidcIssuerUrl: pulumi.Input<string>;
   /**
@@ -46,13 +90,16 @@ export interface AzureKeyVaultAccessArgs {
 }
 
 const KEY_VAULT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[A-Za-z0-9-]{3,24}$/i;
+const KEY_VAULT_ID_PARTS = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/vaults\/([A-Za-z0-9-]{3,24})$/i;
+const SECRET_NAME = input(z.string().regex(/^[0-9A-Za-z-]{1,127}$/, { message: "must be a Key Vault secret name (1-127 letters, digits or '-'; no wildcards)" }));
 
 const argsSchema = z.strictObject({
   resourceGroupName: input(z.string().min(1)),
   location: input(z.string().min(1)).optional(),
   keyVaultId: input(z.string().regex(KEY_VAULT_ID, { message: "must be a Key Vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)" })),
   oidcIssuerUrl: input(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })),
-  secretNames: z.array(input(z.string().regex(/^[0-9A-Za-z-]{1,127}$/, { message: "must be a Key Vault secret name (1-127 letters, digits or '-'; no wildcards)" }))).optional(),
+  secretNames: z.array(SECRET_NAME).optional(),
+  pushSecretNames: z.array(SECRET_NAME).optional(),
   serviceAccounts: boundServiceAccountsSchema.max(MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, { message: `an identity holds at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} federated credentials` }).optional(),
   identityName: input(z.string().min(3)).optional(),
   tags: z.any().optional(),
@@ -62,10 +109,20 @@ const argsSchema = z.strictObject({
 export function validateAzureKeyVaultAccess(args: AzureKeyVaultAccessArgs): string[] {
   const problems = zodProblems(argsSchema, args);
   if (args.serviceAccounts === undefined) problems.push("serviceAccounts: list at least one service account (a store's own account)");
-  if ((args.secretNames ?? []).length === 0) problems.push("secretNames: list at least one secret the stores read (the role is assigned on each secret, not on the vault)");
+  if ((args.secretNames ?? []).length === 0 && (args.pushSecretNames ?? []).length === 0) {
+    problems.push("secretNames: list at least one secret the stores read, or in pushSecretNames one they push (roles are assigned on each secret, not on the vault)");
+  }
   const names = (args.secretNames ?? []).map((n) => known(n));
   names.forEach((n, i) => {
     if (typeof n === "string" && names.indexOf(n) !== i) problems.push(`secretNames[${i}]: duplicate "${n}"`);
+  });
+  // Key Vault secret names are case-insensitive: "Backup" and "backup" are one secret.
+  const read = new Set(names.filter((n): n is string => typeof n === "string").map((n) => n.toLowerCase()));
+  const pushed = (args.pushSecretNames ?? []).map((n) => known(n));
+  pushed.forEach((n, i) => {
+    if (typeof n !== "string") return;
+    if (pushed.findIndex((m) => typeof m === "string" && m.toLowerCase() === n.toLowerCase()) !== i) problems.push(`pushSecretNames[${i}]: duplicate "${n}"`);
+    else if (read.has(n.toLowerCase())) problems.push(`pushSecretNames[${i}]: "${n}" is also in secretNames (list a secret once: a pushed secret is read through its push role)`);
   });
   problems.push(...duplicateAccountProblems("serviceAccounts", args.serviceAccounts));
   const scope = known(args.keyVaultId);
@@ -76,8 +133,9 @@ export function validateAzureKeyVaultAccess(args: AzureKeyVaultAccessArgs): stri
 /**
  * A user-assigned managed identity, one federated identity credential per listed service account (the
  * stores' own: issuer, `system:serviceaccount:<ns>:<sa>`, audience `api://AzureADTokenExchange`), and "Key
- * Vault Secrets User" on each listed secret of one vault (RBAC-mode vaults). Give `storeServiceAccountAnnotations` to those
- * accounts: ESO mints their tokens itself, so ESO's controller needs neither annotations nor the webhook's
+ * Vault Secrets User" on each listed secret of one vault (RBAC-mode vaults); for `pushSecretNames`, each
+ * secret created through ARM and a custom GetSecret/SetSecret role assigned on it (ESO 2.9 PushSecret).
+ * Give `storeServiceAccountAnnotations` to those accounts: ESO mints their tokens itself, so ESO's controller needs neither annotations nor the webhook's
  * pod label. An identity holds at most 20 federated credentials: use one per cluster in a fleet.
  */
 export class AzureKeyVaultAccess extends pulumi.ComponentResource {
@@ -139,6 +197,59 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
         { parent: this },
       );
     });
+
+    // Push: one custom role (GetSecret + SetSecret only) assignable only on this vault, assigned on each
+    // push secret, which ARM creates first so that the assignment has its `<vault id>/secrets/<name>` scope.
+    const pushNames = args.pushSecretNames ?? [];
+    if (pushNames.length > 0) {
+      const vault = pulumi.output(args.keyVaultId).apply(parseKeyVaultId);
+      const stack = pulumi.getStack();
+      // The role's GUID is derived, not random: the assignments name it at preview, so the policy pack judges them.
+      const roleGuid = pulumi.output(args.keyVaultId).apply((id) => stableGuid("kube-secrets-platform", "eso-push", pulumi.getProject(), stack, name, id.toLowerCase()));
+      const role = new authorization.RoleDefinition(
+        childName(name, "push-role"),
+        {
+          scope: pulumi.interpolate`/subscriptions/${vault.subscriptionId}`,
+          roleDefinitionId: roleGuid,
+          // Role names are unique in the tenant: the stack and the vault keep two stacks' components apart.
+          roleName: vault.vaultName.apply((v) => `ESO push ${name} on ${v} (stack ${stack})`.slice(0, 128)),
+          roleType: "CustomRole",
+          description: pulumi.interpolate`External Secrets Operator pushes (GetSecret, SetSecret) the secrets it is assigned on, in ${args.keyVaultId}`,
+          assignableScopes: [args.keyVaultId],
+          permissions: [{ actions: [], notActions: [], dataActions: [...ESO_PUSH_DATA_ACTIONS], notDataActions: [] }],
+        },
+        { parent: this },
+      );
+      const roleDefinitionId = pulumi.interpolate`/subscriptions/${vault.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
+      pushNames.forEach((secretName, i) => {
+        const plain = known(secretName);
+        const key = typeof plain === "string" ? plain : `#${i}`;
+        const secret = new keyvault.Secret(
+          childName(name, `push-secret-${key}`),
+          {
+            resourceGroupName: vault.resourceGroupName,
+            vaultName: vault.vaultName,
+            secretName,
+            properties: { value: PUSH_SECRET_PLACEHOLDER },
+            tags: { ...ESO_MANAGED_BY_TAGS },
+          },
+          // ESO writes the versions after this one (and its tags): Pulumi never writes the placeholder back, and
+          // the backup outlives the stack.
+          { parent: this, retainOnDelete: true, ignoreChanges: ["properties", "tags"] },
+        );
+        new authorization.RoleAssignment(
+          childName(name, `push-${key}`),
+          {
+            scope: pulumi.interpolate`${args.keyVaultId}/secrets/${secretName}`,
+            roleDefinitionId,
+            principalId: identity.principalId,
+            principalType: "ServicePrincipal",
+            description: pulumi.interpolate`External Secrets Operator pushes the secret ${secretName} of this vault`,
+          },
+          { parent: this, dependsOn: [secret, role] },
+        );
+      });
+    }
 
     this.clientId = identity.clientId;
     this.principalId = identity.principalId;

@@ -17,6 +17,10 @@ export {
   KEY_VAULT_SECRETS_USER_ROLE_ID,
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
   MAX_FEDERATED_CREDENTIALS_PER_IDENTITY,
+  ESO_PUSH_DATA_ACTIONS,
+  ESO_MANAGED_BY_TAGS,
+  PUSH_SECRET_PLACEHOLDER,
+  parseKeyVaultId,
 } from "./azure";
 export type { AzureKeyVaultAccessArgs } from "./azure";
 export { SecretStore, validateSecretStore, secretStoreSpec, storeServiceAccountName } from "./secretStore";

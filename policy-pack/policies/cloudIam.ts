@@ -8,10 +8,12 @@
  * - GCP: project / folder / organization level bindings of Secret Manager, Cloud KMS and primitive
  *   roles, and key-ring level KMS bindings, where a secret- or key-scoped binding would do.
  * - Azure: Key Vault data-plane role assignments (secrets, keys) at vault or wider scope, where a
- *   `/secrets/<name>` or `/keys/<name>` scope would do.
+ *   `/secrets/<name>` or `/keys/<name>` scope would do: of built-in roles (a resource policy) and of custom
+ *   role definitions of the program, judged by their (wildcard) data actions (a stack policy).
  * The checkers are pure functions over plain inputs, exported for tests and reuse.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { toPlain } from "../rbac";
 
 /** Actions that read or change secret material, or hand out access to it. */
 export const AWS_SECRET_ACTIONS: readonly string[] = [
@@ -354,5 +356,153 @@ export const azureKeyVaultRoleScope: ResourceValidationPolicy = {
     if (args.type !== "azure-native:authorization:RoleAssignment") return;
     const problem = azureAssignmentProblem(args.props.roleDefinitionId, args.props.scope);
     if (problem) reportViolation(`RoleAssignment ${args.name} (principal ${args.props.principalId ?? "?"}): ${problem}`);
+  },
+};
+
+/**
+ * Key Vault operations that read, change or use secret values and keys, by the object they act on (Microsoft,
+ * "Azure permissions for Security", Microsoft.KeyVault). Metadata reads (`secrets/readMetadata/action`,
+ * `keys/read`: names, attributes, public key parts) are left out, as for Key Vault Reader. `secrets/write` is
+ * the one control-plane action among them: ARM "creates a new secret or updates the value of an existing secret".
+ */
+export const AZURE_KEY_VAULT_OBJECT_OPERATIONS: Readonly<Record<"secrets" | "keys", { dataActions: readonly string[]; actions: readonly string[] }>> = {
+  secrets: {
+    dataActions: ["getSecret/action", "setSecret/action", "update/action", "delete", "backup/action", "restore/action", "recover/action", "purge/action"].map((a) => `Microsoft.KeyVault/vaults/secrets/${a}`),
+    actions: ["Microsoft.KeyVault/vaults/secrets/write"],
+  },
+  keys: {
+    dataActions: [
+      ...["encrypt/action", "decrypt/action", "wrap/action", "unwrap/action", "sign/action", "verify/action", "release/action", "rotate/action", "create/action", "import/action", "update/action"],
+      ...["delete", "backup/action", "restore/action", "recover/action", "purge/action"],
+    ]
+      .map((a) => `Microsoft.KeyVault/vaults/keys/${a}`)
+      .concat(["Microsoft.KeyVault/vaults/keyrotationpolicies/write"]),
+    actions: [],
+  },
+};
+
+/** What a role definition's `permissions` grant on Key Vault objects: the operations by object, or why they cannot be read. */
+export function azureKeyVaultGrants(permissions: unknown): { objects: Array<"secrets" | "keys">; operations: string[] } | { unresolved: string } {
+  if (!Array.isArray(permissions)) return { unresolved: `permissions is ${permissions === undefined ? "not set" : JSON.stringify(permissions)}, not a list` };
+  const objects = new Set<"secrets" | "keys">();
+  const operations: string[] = [];
+  for (const [i, p] of permissions.entries()) {
+    if (p === null || typeof p !== "object") return { unresolved: `permissions[${i}] is not an object` };
+    for (const field of ["actions", "notActions", "dataActions", "notDataActions"]) {
+      const v = (p as Record<string, unknown>)[field];
+      if (v !== undefined && v !== null && !(Array.isArray(v) && v.every((x) => typeof x === "string"))) return { unresolved: `permissions[${i}].${field} is not a list of strings` };
+    }
+    // Azure evaluates an action against each permission block: allowed by one of its (Data)Actions, not removed by its Not(Data)Actions.
+    const granted = (allowed: unknown, denied: unknown, candidates: readonly string[]) => {
+      const allow = list(allowed).map((a) => glob(a, true));
+      const deny = list(denied).map((a) => glob(a, true));
+      return candidates.filter((c) => allow.some((g) => g.test(c)) && !deny.some((g) => g.test(c)));
+    };
+    for (const object of ["secrets", "keys"] as const) {
+      const ops = AZURE_KEY_VAULT_OBJECT_OPERATIONS[object];
+      const hit = [...granted(p.dataActions, p.notDataActions, ops.dataActions), ...granted(p.actions, p.notActions, ops.actions)];
+      if (hit.length > 0) objects.add(object);
+      for (const h of hit) if (!operations.includes(h)) operations.push(h);
+    }
+  }
+  return { objects: [...objects], operations };
+}
+
+const ONE_KEY_VAULT_OBJECT = /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/(secrets|keys)\/[^/]+$/i;
+
+/** Why a custom role reaching `objects` is assigned at a scope broader than one of those objects; undefined when it is not. */
+export function azureCustomAssignmentProblem(objects: ReadonlyArray<"secrets" | "keys">, scope: string): string | undefined {
+  const m = ONE_KEY_VAULT_OBJECT.exec(scope);
+  if (m && objects.includes(m[1].toLowerCase() as "secrets" | "keys")) return undefined;
+  const what = /\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(scope)
+    ? "the whole vault"
+    : /\/resourceGroups\/[^/]+$/i.test(scope)
+      ? "every vault of the resource group"
+      : /^\/subscriptions\/[^/]+$/i.test(scope)
+        ? "every vault of the subscription"
+        : "every vault in scope";
+  const fix = objects.includes("secrets") ? "<vault id>/secrets/<secret name>" : "<vault id>/keys/<key name>";
+  return `at scope ${scope} reaches ${what}; scope it to ${fix}`;
+}
+
+const UNRESOLVED: unique symbol = Symbol("unresolved");
+
+/** A plain copy of a property, or UNRESOLVED when it (or anything in it) is an unknown preview value. */
+function settled(read: () => unknown): unknown {
+  try {
+    return toPlain(read());
+  } catch (e) {
+    // @pulumi/policy's UnknownValueError, matched by name as in policy-pack/rbac/extract.ts.
+    if (e instanceof Error && e.constructor.name === "UnknownValueError") return UNRESOLVED;
+    throw e;
+  }
+}
+
+const lastSegment = (id: unknown) => (typeof id === "string" && id.length > 0 ? id.split("/").pop()!.toLowerCase() : undefined);
+
+export const azureKeyVaultCustomRoleScope: StackValidationPolicy = {
+  name: "azure-key-vault-custom-role-scope",
+  description:
+    "Custom role definitions of the program whose data actions (wildcards included: `*`, `Microsoft.KeyVault/vaults/secrets/*`) reach Key Vault secrets or keys " +
+    "are assigned on one secret or key, not a vault, resource group or subscription; a role whose permissions cannot be read fails.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Set the role assignment's scope to `${vaultId}/secrets/<name>` (or `/keys/<name>`), one assignment per object, and list in the role only the data actions " +
+    "the workload calls (AzureKeyVaultAccess pushSecretNames: getSecret/action and setSecret/action, assigned on each pushed secret).",
+  validateStack: (args, reportViolation) => {
+    // The program's custom roles, by GUID: the `roleDefinitionId` input, or after creation the `name` output and the id's last segment.
+    const roles = new Map<string, PolicyResource>();
+    const definitions = args.resources.filter((r) => r.type === "azure-native:authorization:RoleDefinition");
+    for (const r of definitions) {
+      for (const key of [settled(() => r.props.roleDefinitionId), settled(() => r.props.name), settled(() => r.props.id)]) {
+        const guid = lastSegment(key);
+        if (guid) roles.set(guid, r);
+      }
+    }
+    const grantsOf = (r: PolicyResource) => {
+      const permissions = settled(() => r.props.permissions);
+      return permissions === UNRESOLVED ? { unresolved: "its permissions are unknown (computed at deployment)" } : azureKeyVaultGrants(permissions);
+    };
+    const labelOf = (r: PolicyResource) => {
+      const n = settled(() => r.props.roleName);
+      return typeof n === "string" ? `custom role ${r.name} ("${n}")` : `custom role ${r.name}`;
+    };
+    for (const a of args.resources) {
+      if (a.type !== "azure-native:authorization:RoleAssignment") continue;
+      const principal = settled(() => a.props.principalId);
+      const who = `RoleAssignment ${a.name} (principal ${typeof principal === "string" ? principal : "?"})`;
+      const scope = settled(() => a.props.scope);
+      const roleId = settled(() => a.props.roleDefinitionId);
+      if (roleId === UNRESOLVED) {
+        // Which role is unknown at preview: fail closed when a reaching (or unreadable) custom role of the program could be it.
+        if (typeof scope !== "string") continue;
+        if (ONE_KEY_VAULT_OBJECT.test(scope)) continue; // one secret or key, whichever role it is
+        const broad = definitions.filter((r) => {
+          const g = grantsOf(r);
+          return "unresolved" in g || g.objects.length > 0;
+        });
+        if (broad.length > 0) {
+          reportViolation(
+            `${who}: roleDefinitionId is unknown until deployment, and it may be ${broad.map(labelOf).join(" or ")}, which reach(es) Key Vault secrets or keys; ` +
+              `at scope ${scope} that reaches more than one secret or key (give the role a fixed roleDefinitionId GUID, or scope the assignment to one secret or key)`,
+            a.urn,
+          );
+        }
+        continue;
+      }
+      const role = roles.get(lastSegment(roleId) ?? "");
+      if (!role) continue; // a built-in role (azure-key-vault-role-scope) or one defined elsewhere
+      const g = grantsOf(role);
+      if ("unresolved" in g) {
+        reportViolation(`${who}: ${labelOf(role)} cannot be judged: ${g.unresolved}; fail closed`, a.urn);
+        continue;
+      }
+      if (g.objects.length === 0 || typeof scope !== "string") continue; // no Key Vault object reached, or a scope judged once known
+      const problem = azureCustomAssignmentProblem(g.objects, scope);
+      if (!problem) continue;
+      const shown = g.operations.length > 3 ? `${g.operations.slice(0, 3).join(", ")} and ${g.operations.length - 3} more` : g.operations.join(", ");
+      reportViolation(`${who}: ${labelOf(role)} grants ${shown} and ${problem}`, a.urn);
+    }
   },
 };

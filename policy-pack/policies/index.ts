@@ -10,7 +10,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { auditPolicyBodies } from "./auditPolicyBodies";
 import { aksAuditDiagnostics, aksAuditDiagnosticsPresent, eksAuditLogging, gkeDataAccessAudit } from "./cloudAudit";
 import { aksKmsEncryption, eksSecretsEncryption, gkeDatabaseEncryption, keyVaultPurgeProtection, kmsKeyRotation } from "./cloudEncryption";
-import { awsBroadManagedPolicies, azureKeyVaultRoleScope, esoIamNoWildcardResources, gcpSecretIamScope, kmsKeyPolicyPrincipals } from "./cloudIam";
+import { awsBroadManagedPolicies, azureKeyVaultCustomRoleScope, azureKeyVaultRoleScope, esoIamNoWildcardResources, gcpSecretIamScope, kmsKeyPolicyPrincipals } from "./cloudIam";
 import { clusterSecretStoreConditions, esoStoreExplicitAuth, externalSecretRefreshInterval, pushSecretScope } from "./externalSecrets";
 import { ineffectiveRbacRules } from "./ineffectiveRbacRules";
 import { noClusterAdminBindings } from "./noClusterAdminBindings";
@@ -60,6 +60,7 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   kmsKeyPolicyPrincipals,
   gcpSecretIamScope,
   azureKeyVaultRoleScope,
+  azureKeyVaultCustomRoleScope,
   vaultChartHardening,
   vaultKubernetesRoleBindings,
   vaultRoleTokenPolicies,
