@@ -74,6 +74,12 @@ export interface AzureKeyVaultAccessArgs {
    * that secret before ESO first writes it. At least one of `secretNames` and `pushSecretNames`.
    */
   pushSecretNames?: pulumi.Input<string>[];
+  /**
+   * The `pushSecretNames` exist already and are not created, only assigned (e.g. a sealing-key backup this
+   * cluster also imports: an ARM PUT would write the placeholder as the secret's newest version, which the
+   * import would then read). Default `false`. A plain value.
+   */
+  pushSecretsExist?: boolean;
   /** The AKS cluster's OIDC issuer URL (`oidcIssuerProfile.issuerURL`), `https://`. */
   oidcIssuerUrl: pulumi.Input<string>;
   /**
@@ -100,6 +106,7 @@ const argsSchema = z.strictObject({
   oidcIssuerUrl: input(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })),
   secretNames: z.array(SECRET_NAME).optional(),
   pushSecretNames: z.array(SECRET_NAME).optional(),
+  pushSecretsExist: z.boolean().optional(),
   serviceAccounts: boundServiceAccountsSchema.max(MAX_FEDERATED_CREDENTIALS_PER_IDENTITY, { message: `an identity holds at most ${MAX_FEDERATED_CREDENTIALS_PER_IDENTITY} federated credentials` }).optional(),
   identityName: input(z.string().min(3)).optional(),
   tags: z.any().optional(),
@@ -198,7 +205,7 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
       );
     });
 
-    // Push: one custom role (GetSecret + SetSecret only) assignable only on this vault, assigned on each
+    // Push: one custom role (GetSecret + SetSecret only) assignable in the vault's resource group, assigned on each
     // push secret, which ARM creates first so that the assignment has its `<vault id>/secrets/<name>` scope.
     const pushNames = args.pushSecretNames ?? [];
     if (pushNames.length > 0) {
@@ -215,7 +222,9 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
           roleName: vault.vaultName.apply((v) => `ESO push ${name} on ${v} (stack ${stack})`.slice(0, 128)),
           roleType: "CustomRole",
           description: pulumi.interpolate`External Secrets Operator pushes (GetSecret, SetSecret) the secrets it is assigned on, in ${args.keyVaultId}`,
-          assignableScopes: [args.keyVaultId],
+          // The vault's resource group: a documented assignable scope for custom roles (management group,
+          // subscription, resource group); the role is still only assigned on single secrets.
+          assignableScopes: [pulumi.interpolate`/subscriptions/${vault.subscriptionId}/resourceGroups/${vault.resourceGroupName}`],
           permissions: [{ actions: [], notActions: [], dataActions: [...ESO_PUSH_DATA_ACTIONS], notDataActions: [] }],
         },
         { parent: this },
@@ -224,7 +233,7 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
       pushNames.forEach((secretName, i) => {
         const plain = known(secretName);
         const key = typeof plain === "string" ? plain : `#${i}`;
-        const secret = new keyvault.Secret(
+        const secret = args.pushSecretsExist ? undefined : new keyvault.Secret(
           childName(name, `push-secret-${key}`),
           {
             resourceGroupName: vault.resourceGroupName,
@@ -246,7 +255,7 @@ export class AzureKeyVaultAccess extends pulumi.ComponentResource {
             principalType: "ServicePrincipal",
             description: pulumi.interpolate`External Secrets Operator pushes the secret ${secretName} of this vault`,
           },
-          { parent: this, dependsOn: [secret, role] },
+          { parent: this, dependsOn: secret ? [secret, role] : [role] },
         );
       });
     }

@@ -151,6 +151,8 @@ export function sealingKeyAzureArgs(source: SealingKeyIdentitySources["azure"], 
     oidcIssuerUrl: source?.oidcIssuerUrl as pulumi.Input<string>,
     secretNames: readOnly(keys).length > 0 ? readOnly(keys) : undefined,
     pushSecretNames: keys.backup !== undefined ? [keys.backup] : undefined,
+    // A backup of the key this cluster imports exists already: assign, do not write a placeholder version over it.
+    pushSecretsExist: keys.backup !== undefined && keys.backup === keys.import,
     serviceAccounts: [sealingKeyStoreAccount(namespace)],
     identityName: `${name}-sealing-key`,
     tags: source?.tags,

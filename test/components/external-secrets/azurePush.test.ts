@@ -56,7 +56,7 @@ test("AzureKeyVaultAccess pushSecretNames: ARM secret (managed-by tag, placehold
   );
   for (const s of secrets) assert.equal(stack.isSecret(s, ["properties", "value"]), false, "the placeholder is not a secret value");
 
-  // One custom role: only the two data actions ESO's push calls, no control-plane actions, assignable on this vault only.
+  // One custom role: only the two data actions ESO's push calls, no control-plane actions, assignable in the vault's resource group.
   const guid = stableGuid("kube-secrets-platform", "eso-push", "platform", "prod", "eso-az", VAULT_ID.toLowerCase());
   const role = stack.one("azure-native:authorization:RoleDefinition", "eso-az-push-role");
   assert.deepEqual(role.inputs, {
@@ -65,7 +65,7 @@ test("AzureKeyVaultAccess pushSecretNames: ARM secret (managed-by tag, placehold
     roleName: "ESO push eso-az on prod-kv (stack prod)",
     roleType: "CustomRole",
     description: `External Secrets Operator pushes (GetSecret, SetSecret) the secrets it is assigned on, in ${VAULT_ID}`,
-    assignableScopes: [VAULT_ID],
+    assignableScopes: [`/subscriptions/${SUB}/resourceGroups/secrets`],
     permissions: [
       {
         actions: [],
@@ -149,4 +149,20 @@ test("AzureKeyVaultAccess pushSecretNames: bad names, duplicates (case-insensiti
       );
     }
   });
+});
+
+test("AzureKeyVaultAccess pushSecretsExist: an existing push secret is assigned, never re-created (no placeholder version over a backup)", async () => {
+  const stack = await runProgram(() => {
+    new AzureKeyVaultAccess("eso-az", {
+      resourceGroupName: "secrets",
+      keyVaultId: VAULT_ID,
+      oidcIssuerUrl: "https://issuer.example/",
+      pushSecretNames: ["sealing-keys"],
+      pushSecretsExist: true,
+      serviceAccounts: [{ namespace: "kube-system", name: "eso-sealing-key-store" }],
+    });
+  });
+  assert.deepEqual(stack.all("azure-native:keyvault:Secret"), []);
+  const assignment = stack.all("azure-native:authorization:RoleAssignment").find((a) => String(a.inputs.scope).endsWith("/secrets/sealing-keys"))!;
+  assert.equal(assignment.inputs.scope, `${VAULT_ID}/secrets/sealing-keys`);
 });
