@@ -9,7 +9,7 @@ export {
 export type { ExternalSecretsOperatorArgs, EsoResourcesArgs, EsoWorkloadResourcesArgs, EsoServiceMonitorArgs, EsoServiceAccountArgs } from "./operator";
 export { AwsSecretsManagerAccess, validateAwsSecretsManagerAccess, awsSecretsReadPolicy, awsIrsaTrustPolicy, AWS_ACCESS_MODES } from "./aws";
 export type { AwsSecretsManagerAccessArgs, AwsOidcProviderArgs, AwsSecretsReadPolicyInput } from "./aws";
-export { GcpSecretManagerAccess, validateGcpSecretManagerAccess } from "./gcp";
+export { GcpSecretManagerAccess, validateGcpSecretManagerAccess, GCP_PUSH_SECRET_ROLES } from "./gcp";
 export type { GcpSecretManagerAccessArgs } from "./gcp";
 export {
   AzureKeyVaultAccess,
