@@ -55,6 +55,13 @@ export interface GcpSecretManagerAccessArgs {
    * read at construction and must be configured so by hand.
    */
   pushSecrets?: string[];
+  /**
+   * The `pushSecrets` exist already (e.g. a sealing-key backup this cluster also imports): they are not
+   * created (a create would fail with ALREADY_EXISTS), only bound. Their labels must then be exactly
+   * `managed-by: external-secrets` (a secret created by this component with the attribution label off is).
+   * Default `false`. A plain value.
+   */
+  pushSecretsExist?: boolean;
   /** Google service account id (6-30 characters). Default: `eso-<resource name>` cut to 30 characters. */
   accountId?: pulumi.Input<string>;
   /**
@@ -75,6 +82,7 @@ const argsSchema = z.strictObject({
   secretProject: input(z.string().min(1)).optional(),
   secrets: z.array(z.string()).optional(),
   pushSecrets: z.array(z.string()).optional(),
+  pushSecretsExist: z.boolean().optional(),
   accountId: input(z.string().regex(ACCOUNT_ID, { message: "must be 6-30 lower-case letters, digits and '-', starting with a letter" })).optional(),
   serviceAccounts: boundServiceAccountsSchema.optional(),
 });
@@ -136,7 +144,7 @@ function explicitGcpProvider(opts: pulumi.ComponentResourceOptions | undefined):
  * an explicit gcp provider (whose arguments cannot be read here).
  */
 function providerLabelProblems(args: GcpSecretManagerAccessArgs, opts: pulumi.ComponentResourceOptions | undefined): string[] {
-  if (!Array.isArray(args.pushSecrets) || args.pushSecrets.length === 0 || explicitGcpProvider(opts)) return [];
+  if (!Array.isArray(args.pushSecrets) || args.pushSecrets.length === 0 || args.pushSecretsExist || explicitGcpProvider(opts)) return [];
   const why = "so ESO finds labels other than managed-by on every push and calls UpdateSecret (secretmanager.secrets.update, not granted), which fails";
   const problems: string[] = [];
   if (gcp.config.addPulumiAttributionLabel !== false) {
@@ -200,15 +208,17 @@ export class GcpSecretManagerAccess extends pulumi.ComponentResource {
     const pushed = (args.pushSecrets ?? []).map((id) => {
       // Created here (ESO's own CreateSecret needs secrets.create on the project) with exactly the labels
       // ESO compares with, so it never calls UpdateSecret. Kept on delete: it is a backup.
-      const secret = new gcp.secretmanager.Secret(
-        childName(name, `push-secret-${id}`),
-        { project: secretProject, secretId: id, replication: { auto: {} }, labels: { ...ESO_MANAGED_LABELS } },
-        { parent: this, retainOnDelete: true },
-      );
+      const secretId: pulumi.Input<string> = args.pushSecretsExist
+        ? id
+        : new gcp.secretmanager.Secret(
+            childName(name, `push-secret-${id}`),
+            { project: secretProject, secretId: id, replication: { auto: {} }, labels: { ...ESO_MANAGED_LABELS } },
+            { parent: this, retainOnDelete: true },
+          ).secretId;
       for (const [what, role] of Object.entries(GCP_PUSH_SECRET_ROLES)) {
-        new gcp.secretmanager.SecretIamMember(childName(name, `push-${what}-${id}`), { project: secretProject, secretId: secret.secretId, role, member }, { parent: this });
+        new gcp.secretmanager.SecretIamMember(childName(name, `push-${what}-${id}`), { project: secretProject, secretId, role, member }, { parent: this });
       }
-      return secret.secretId;
+      return pulumi.output(secretId);
     });
 
     const accounts = args.serviceAccounts!;

@@ -137,6 +137,8 @@ export function sealingKeyGcpArgs(
     secretProject: store.projectId ?? source?.secretProject,
     secrets: readOnly(keys),
     pushSecrets: keys.backup !== undefined ? [keys.backup] : undefined,
+    // A backup of the key this cluster imports exists already: bind, do not create it (ALREADY_EXISTS).
+    pushSecretsExist: keys.backup !== undefined && keys.backup === keys.import,
     accountId: store.accountId ?? sealingKeyGcpAccountId(clusterName),
     serviceAccounts: [sealingKeyStoreAccount(namespace)],
   };

@@ -178,3 +178,20 @@ test("gcp-secret-iam-scope over the registered push resources: the secret-scoped
   ]);
   assert.deepEqual(flagged.violations.map((v) => v.enforcementLevel), ["mandatory"]);
 });
+
+test("GcpSecretManagerAccess pushSecretsExist: an existing push secret is bound, never created (ALREADY_EXISTS), and the provider's labels are then not in play", async () => {
+  // No NO_ATTRIBUTION config: nothing is created, so the provider's attribution label cannot reach the secret.
+  const stack = await runProgram(
+    () => void new GcpSecretManagerAccess("eso-gcp", { project: "platform-prod", pushSecrets: ["sealed-secrets-keys-prod"], pushSecretsExist: true, serviceAccounts: [STORE_SA] }),
+    { resourceState: accountState },
+  );
+  assert.deepEqual(stack.all("gcp:secretmanager/secret:Secret"), []);
+  assert.deepEqual(
+    stack.all("gcp:secretmanager/secretIamMember:SecretIamMember").map((b) => [b.inputs.project, b.inputs.secretId, b.inputs.role, b.inputs.member]).sort(),
+    [
+      ["platform-prod", "sealed-secrets-keys-prod", "roles/secretmanager.secretAccessor", MEMBER],
+      ["platform-prod", "sealed-secrets-keys-prod", "roles/secretmanager.secretVersionAdder", MEMBER],
+      ["platform-prod", "sealed-secrets-keys-prod", "roles/secretmanager.viewer", MEMBER],
+    ],
+  );
+});
