@@ -666,3 +666,103 @@ test("sealing-key backup on the platform's Vault: a role and policy of its own (
   const esoEgress = JSON.stringify(specs.filter((p) => p.metadata.namespace === "external-secrets").map((p) => p.spec));
   assert.match(esoEgress, /"values":\["vault"\]/);
 });
+
+test("sealing-key backup on GCP: the stack creates the backup secret; a Google service account of its own, trusted by the key store's account only, may read it and add versions", async () => {
+  const stack = await runProgram(
+    () =>
+      void new SecretsPlatform("kg", {
+        clusterName: "kg",
+        clusterKind: "gke",
+        externalSecrets: {
+          gcp: { project: "p-cluster", secretProject: "p-secrets", secrets: ["payments-db"] },
+          stores: [{ storeName: "gsm", namespace: "payments", provider: { gcpsm: { projectId: "p-secrets" } } }],
+        },
+        sealedSecrets: { keyStore: { gcp: {} }, controller: { keyBackup: { remoteKey: "sealed-secrets-keys-kg" } } },
+      }),
+    { config: { "gcp:addPulumiAttributionLabel": "false" }, resourceState: planResourceState },
+  );
+  const secret = stack.one("gcp:secretmanager/secret:Secret");
+  assert.deepEqual(secret.inputs, { project: "p-secrets", secretId: "sealed-secrets-keys-kg", replication: { auto: {} }, labels: { "managed-by": "external-secrets" } });
+  assert.equal(secret.options.retainOnDelete, true);
+  const accounts = stack.all("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId).sort();
+  assert.deepEqual(accounts, ["eso-kg-eso-gcp", "sealing-key-kg"]);
+  const bindings = stack.all("gcp:secretmanager/secretIamMember:SecretIamMember").map((b) => [b.inputs.secretId, b.inputs.role, String(b.inputs.member).split("@")[0]]).sort();
+  assert.deepEqual(bindings, [
+    ["payments-db", "roles/secretmanager.secretAccessor", "serviceAccount:eso-kg-eso-gcp"],
+    ["sealed-secrets-keys-kg", "roles/secretmanager.secretAccessor", "serviceAccount:sealing-key-kg"],
+    ["sealed-secrets-keys-kg", "roles/secretmanager.secretVersionAdder", "serviceAccount:sealing-key-kg"],
+    ["sealed-secrets-keys-kg", "roles/secretmanager.viewer", "serviceAccount:sealing-key-kg"],
+  ]);
+  const wi = stack.all("gcp:serviceaccount/iAMMember:IAMMember").map((m) => [m.name, m.inputs.member]).sort();
+  assert.deepEqual(wi, [
+    ["kg-eso-gcp-workload-identity-payments-eso-gsm", "serviceAccount:p-cluster.svc.id.goog[payments/eso-gsm]"],
+    ["kg-sealing-key-gcp-workload-identity-kube-system-eso-sealing-key-store", "serviceAccount:p-cluster.svc.id.goog[kube-system/eso-sealing-key-store]"],
+  ]);
+  const store = stack.all("kubernetes:external-secrets.io/v1:SecretStore").find((s) => s.inputs.metadata.name === "sealing-key-store")!;
+  assert.equal(store.inputs.metadata.namespace, "kube-system");
+  assert.deepEqual(store.inputs.spec.provider, { gcpsm: { projectID: "p-secrets", auth: { workloadIdentity: { serviceAccountRef: { name: "eso-sealing-key-store" } } } } });
+  // With the default provider's attribution label on, the backup would never be written: refused up front.
+  let refused = false;
+  await runProgram(
+    () =>
+      assert.throws(
+        () =>
+          new SecretsPlatform("kg", {
+            clusterName: "kg",
+            clusterKind: "gke",
+            externalSecrets: { gcp: { project: "p-cluster", secrets: ["payments-db"], serviceAccounts: [{ namespace: "payments", name: "x" }] } },
+            sealedSecrets: { keyStore: { gcp: {} }, controller: { keyBackup: {} } },
+          }),
+        (e: unknown) => (refused = e instanceof InvalidArgumentsError && /gcp:addPulumiAttributionLabel is not false/.test(e.message)),
+      ),
+    { resourceState: planResourceState },
+  );
+  assert.ok(refused);
+});
+
+test("sealing-key backup on Azure: the stack creates the backup secret; an identity of its own gets a custom get/set role on exactly that secret", async () => {
+  const vaultId = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-apps";
+  const base: SecretsPlatformArgs = {
+    clusterName: "ka",
+    clusterKind: "aks",
+    externalSecrets: {
+      azure: { resourceGroupName: "rg-sec", keyVaultId: vaultId, secretNames: ["payments-db"], oidcIssuerUrl: "https://issuer.example/" },
+      stores: [{ storeName: "akv", namespace: "payments", provider: { azurekv: { vaultUrl: "https://kv-apps.vault.azure.net" } } }],
+    },
+    sealedSecrets: { keyStore: { azure: { vaultUrl: "https://kv-apps.vault.azure.net" } }, controller: { keyBackup: { remoteKey: "sealing-keys-ka" } } },
+  };
+  const stack = await runProgram(() => void new SecretsPlatform("ka", base), { resourceState: planResourceState });
+  const secret = stack.one("azure-native:keyvault:Secret");
+  assert.deepEqual([secret.inputs.resourceGroupName, secret.inputs.vaultName, secret.inputs.secretName, secret.inputs.tags], ["rg-sec", "kv-apps", "sealing-keys-ka", { "managed-by": "external-secrets" }]);
+  assert.deepEqual([secret.options.retainOnDelete, secret.options.ignoreChanges], [true, ["properties", "tags"]]);
+  const role = stack.one("azure-native:authorization:RoleDefinition");
+  assert.deepEqual(role.inputs.permissions, [
+    { actions: [], notActions: [], dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/setSecret/action"], notDataActions: [] },
+  ]);
+  const assignments = stack.all("azure-native:authorization:RoleAssignment").map((a) => [a.name, a.inputs.scope]).sort();
+  assert.deepEqual(assignments, [
+    ["ka-eso-azure-secrets-user-0", `${vaultId}/secrets/payments-db`],
+    ["ka-sealing-key-azure-push-sealing-keys-ka", `${vaultId}/secrets/sealing-keys-ka`],
+  ]);
+  const credentials = stack.all("azure-native:managedidentity:FederatedIdentityCredential").map((c) => [c.name.split("-federated")[0], c.inputs.subject]).sort();
+  assert.deepEqual(credentials, [
+    ["ka-eso-azure", "system:serviceaccount:payments:eso-akv"],
+    ["ka-sealing-key-azure", "system:serviceaccount:kube-system:eso-sealing-key-store"],
+  ]);
+  const store = stack.all("kubernetes:external-secrets.io/v1:SecretStore").find((s) => s.inputs.metadata.name === "sealing-key-store")!;
+  assert.deepEqual(
+    [store.inputs.metadata.namespace, store.inputs.spec.provider.azurekv.authType, store.inputs.spec.provider.azurekv.serviceAccountRef, store.inputs.spec.provider.azurekv.vaultUrl],
+    ["kube-system", "WorkloadIdentity", { name: "eso-sealing-key-store" }, "https://kv-apps.vault.azure.net"],
+  );
+  // Restoring and backing up the same key: the secret exists already, so it is not written over with a placeholder.
+  const restore = await runProgram(
+    () =>
+      void new SecretsPlatform("ka", {
+        ...base,
+        sealedSecrets: { keyStore: base.sealedSecrets!.keyStore, controller: { keyBackup: { remoteKey: "sealing-keys-ka" }, keyImport: { remoteKey: "sealing-keys-ka" } } },
+      }),
+    { resourceState: planResourceState },
+  );
+  assert.deepEqual(restore.all("azure-native:keyvault:Secret"), []);
+  assert.ok(restore.all("azure-native:authorization:RoleAssignment").some((a) => a.inputs.scope === `${vaultId}/secrets/sealing-keys-ka`));
+});
