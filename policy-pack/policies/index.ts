@@ -20,6 +20,7 @@ import { noSecretsInEnv } from "./noSecretsInEnv";
 import { noSystemGroupBindings } from "./noSystemGroupBindings";
 import { noWildcardRules } from "./noWildcardRules";
 import { sealedSecretsScope } from "./sealedSecretsScope";
+import { sealingKeyIdentityIsolation, sealingKeyStoreScope } from "./sealingKeyBackup";
 import { selfManagedEncryptionConfiguration } from "./selfManagedEncryption";
 import { serviceAccountTokenAutomount } from "./serviceAccountTokenAutomount";
 import { vaultChartHardening, vaultKubernetesRoleBindings, vaultRoleTokenPolicies } from "./vault";
@@ -66,4 +67,6 @@ export const allPolicies: Array<ResourceValidationPolicy | StackValidationPolicy
   vaultRoleTokenPolicies,
   vaultPolicyDocuments,
   sealedSecretsScope,
+  sealingKeyStoreScope,
+  sealingKeyIdentityIsolation,
 ];

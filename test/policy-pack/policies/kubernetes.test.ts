@@ -30,7 +30,7 @@ const k = (obj: Record<string, any>) => {
 test("every policy has a unique name, description, severity, remediation steps and an enforcement level", () => {
   const names = allPolicies.map((p) => p.name);
   assert.equal(new Set(names).size, names.length);
-  assert.equal(names.length, 35);
+  assert.equal(names.length, 37);
   for (const p of allPolicies) {
     assert.match(p.name, /^[a-z0-9-]+$/, p.name);
     assert.ok(p.description && p.remediationSteps && p.severity && p.enforcementLevel, p.name);
