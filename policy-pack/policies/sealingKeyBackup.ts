@@ -482,10 +482,11 @@ export const sealingKeyIdentityIsolation: StackValidationPolicy = {
           continue;
         }
         const values = own.map((a) => (isUnknown(a.annotations) ? UNKNOWN : str(a.annotations?.[annotation]))).filter((v) => v !== undefined);
-        if (values.some(isUnknown)) {
-          unverifiable(`${via}, whose ${annotation} annotation is not known during this preview, so whether another account carries it cannot be checked`);
-          continue;
-        }
+        // An identity created in this same update (the role ARN, Google account or client id is an output not
+        // known yet) cannot be carried by an account that exists already; whether two new accounts get the same
+        // new identity is judged on the next preview, once the values are known. Refusing here would block the
+        // first `pulumi up` of every stack with a key backup.
+        if (values.some(isUnknown)) continue;
         const identities = [...new Set(values as string[])];
         if (identities.length === 0) {
           if (auth.provider !== "gcpsm") unverifiable(`${via}, which carries no ${annotation} annotation in this program, so its cloud identity cannot be checked`);
@@ -497,7 +498,7 @@ export const sealingKeyIdentityIsolation: StackValidationPolicy = {
             if (a.cluster === cluster && a.namespace === accNs && a.name === accName) continue;
             const v = isUnknown(a.annotations) ? UNKNOWN : str(a.annotations?.[annotation]);
             if (v === identity) sharers.set(accountKey(a.cluster, a.namespace, a.name), a);
-            else if (isUnknown(v)) unverifiable(`${via} (${annotation} ${identity}), and the ${annotation} of ${inCluster(a.cluster, accountId(a.namespace, a.name))} is not known during this preview, so whether it is the same identity cannot be checked`);
+            // An unknown value is a new identity of this update, so it is not the backup's existing one.
           }
           for (const a of sharers.values()) {
             const users = allStores.filter((s) => {
