@@ -137,7 +137,13 @@ function cloudState(type: string, name: string, inputs: Record<string, any>): Re
   }
   if (pkg === "azure-native") {
     if (type === "azure-native:managedidentity:UserAssignedIdentity") {
-      return { clientId: "00000000-0000-0000-0000-0000000000c1", principalId: "00000000-0000-0000-0000-000000000001", tenantId: "00000000-0000-0000-0000-000000000000" };
+      // One client and principal id per identity (as Azure assigns them), so policies comparing identities
+      // (e.g. sealing-key-identity-isolation) see two identities as two.
+      const id = (what: string) => {
+        const h = createHash("sha256").update(`plan-identity\0${what}\0${name}`).digest("hex");
+        return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+      };
+      return { clientId: id("client"), principalId: id("principal"), tenantId: "00000000-0000-0000-0000-000000000000" };
     }
     return undefined;
   }

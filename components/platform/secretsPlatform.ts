@@ -29,12 +29,7 @@ import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
 import { assertValid, known } from "../internal/validation";
 import { SealedSecret } from "../sealed-secrets/sealedSecret";
-import {
-  SealedSecretsController,
-  type SealedSecretsControllerArgs,
-  type SealingKeyBackupArgs,
-  type SealingKeyImportArgs,
-} from "../sealed-secrets/controller";
+import { SealedSecretsController, type SealedSecretsControllerArgs } from "../sealed-secrets/controller";
 import { VaultCluster, type VaultClusterArgs } from "../vault/cluster";
 import { SecretsStoreCsiDriver, VaultSecretProviderClass, type SecretsStoreCsiDriverArgs, type VaultSecretObjectArgs } from "../vault/csi";
 import {
@@ -274,22 +269,10 @@ export interface PlatformSealedSecretArgs {
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** The controller's key backup in a platform: the store is `keyStore`'s unless named (see {@link PlatformSealedSecretsArgs.keyStore}). */
-export type PlatformSealingKeyBackupArgs = Omit<SealingKeyBackupArgs, "secretStoreName"> & { secretStoreName?: SealingKeyBackupArgs["secretStoreName"] };
-/** The controller's key import in a platform: the store is `keyStore`'s unless named. */
-export type PlatformSealingKeyImportArgs = Omit<SealingKeyImportArgs, "secretStoreName"> & { secretStoreName?: SealingKeyImportArgs["secretStoreName"] };
-/** The Sealed Secrets controller of a platform. */
-export type PlatformSealedSecretsControllerArgs = Omit<SealedSecretsControllerArgs, "keyBackup" | "keyImport"> & {
-  /** Back up the sealing key (see SealedSecretsController `keyBackup`), through `keyStore` unless a store is named. */
-  keyBackup?: PlatformSealingKeyBackupArgs;
-  /** Import the sealing key (see SealedSecretsController `keyImport`), through `keyStore` unless a store is named. */
-  keyImport?: PlatformSealingKeyImportArgs;
-};
-
 /** Sealed Secrets. */
 export interface PlatformSealedSecretsArgs {
   /** The controller. Default: SealedSecretsController's defaults. */
-  controller?: PlatformSealedSecretsControllerArgs;
+  controller?: SealedSecretsControllerArgs;
   /**
    * The store of the sealing key's backup and import, created by the platform with an identity of its own
    * that reaches exactly the backup secret (see {@link PlatformSealingKeyStoreArgs}). Required for

@@ -62,8 +62,11 @@ export interface ManagedSealingKeyArgs {
 
 /** Backup of every sealing key Secret to a cloud secret store through an External Secrets `PushSecret`. */
 export interface SealingKeyBackupArgs {
-  /** Name of the (Cluster)SecretStore to push to. It must exist and be writable (PushSecret support). */
-  secretStoreName: pulumi.Input<string>;
+  /**
+   * Name of the (Cluster)SecretStore to push to. It must exist and be writable (PushSecret support).
+   * Required (SecretsPlatform fills it in with its sealing-key store when `sealedSecrets.keyStore` is set).
+   */
+  secretStoreName?: pulumi.Input<string>;
   /**
    * `SecretStore` (in the controller's namespace) or `ClusterSecretStore`. Default `ClusterSecretStore`.
    * Prefer a SecretStore in the controller's namespace whose identity no other store shares (SecretsPlatform's
@@ -88,8 +91,8 @@ export interface SealingKeyBackupArgs {
  * several clusters share one key (one cluster, or Pulumi, writes it; the others import it).
  */
 export interface SealingKeyImportArgs {
-  /** Name of the (Cluster)SecretStore to read from. */
-  secretStoreName: pulumi.Input<string>;
+  /** Name of the (Cluster)SecretStore to read from. Required (SecretsPlatform fills it in with `sealedSecrets.keyStore`). */
+  secretStoreName?: pulumi.Input<string>;
   /** `SecretStore` (in the controller's namespace) or `ClusterSecretStore`. Default `ClusterSecretStore`. */
   secretStoreKind?: pulumi.Input<string>;
   /** The provider secret holding the key pair as JSON properties `tls.crt` and `tls.key` (what `keyBackup` writes). */
@@ -170,7 +173,11 @@ const quantities = z.strictObject({ cpu: input(z.string()).optional(), memory: i
 const nonEmpty = input(z.string().min(1, { message: "must not be empty" }));
 /** The store fields of keyBackup and keyImport. */
 const storeFields = {
-  secretStoreName: nonEmpty,
+  secretStoreName: input(
+    z
+      .string({ error: (i) => (i.input === undefined ? "required: the (Cluster)SecretStore of the sealing key (SecretsPlatform: sealedSecrets.keyStore)" : `must be a string, got ${JSON.stringify(i.input)}`) })
+      .min(1, { message: "must not be empty" }),
+  ),
   secretStoreKind: input(z.enum(STORE_KINDS, { error: (i) => `must be one of ${STORE_KINDS.join(", ")}, got ${JSON.stringify(i.input)}` })).optional(),
 };
 
@@ -349,7 +356,7 @@ export class SealedSecretsController extends pulumi.ComponentResource {
           labels: standardLabels("sealed-secrets-key-import", name),
           // Pulumi waits until ESO reports the ExternalSecret Ready (the Secret written) before the chart.
           annotations: { "pulumi.com/waitFor": "condition=Ready" },
-          storeRef: { name: k.secretStoreName, kind: k.secretStoreKind ?? "ClusterSecretStore" },
+          storeRef: { name: k.secretStoreName!, kind: k.secretStoreKind ?? "ClusterSecretStore" },
           refreshInterval: k.refreshInterval ?? "1h",
           target: {
             name: k.secretName ?? IMPORTED_KEY_SECRET_NAME,
@@ -420,7 +427,7 @@ export class SealedSecretsController extends pulumi.ComponentResource {
           deletionPolicy: "None",
           updatePolicy: "Replace",
           refreshInterval: backup.refreshInterval ?? "1h",
-          storeRefs: [{ name: backup.secretStoreName, kind: backup.secretStoreKind ?? "ClusterSecretStore" }],
+          storeRefs: [{ name: backup.secretStoreName!, kind: backup.secretStoreKind ?? "ClusterSecretStore" }],
           // The key Secret, whatever its state: the label's value changes, its presence does not. Renewal is
           // off, so this selects one Secret unless keys were added by hand (see keyBackup).
           secretSelector: { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "Exists" }] },
