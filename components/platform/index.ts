@@ -26,3 +26,5 @@ export type {
   PlatformSealedSecretArgs,
   PlatformAuditArgs,
 } from "./secretsPlatform";
+export { SEALING_KEY_STORE_NAME, SEALING_KEY_STORE_ACCOUNT, SEALING_KEY_VAULT_ROLE, sealingKeyVaultRules } from "./sealingKeyStore";
+export type { PlatformSealingKeyStoreArgs, SealingKeyAwsStoreArgs, SealingKeyGcpStoreArgs, SealingKeyAzureStoreArgs, SealingKeyVaultStoreArgs } from "./sealingKeyStore";

@@ -18,6 +18,32 @@ export const SEALING_KEY_STORE_ACCOUNT = "eso-sealing-key-store";
 /** The Vault role of the sealing-key store (with `keyStore.vault`). */
 export const SEALING_KEY_VAULT_ROLE = "sealing-key-store";
 
+/** The sealing-key store on AWS Secrets Manager. */
+export interface SealingKeyAwsStoreArgs {
+  /** Region of the backup secret. */
+  region: pulumi.Input<string>;
+}
+
+/** The sealing-key store on Google Secret Manager. */
+export interface SealingKeyGcpStoreArgs {
+  /** Project of the backup secret. Default `externalSecrets.gcp.secretProject`, else its `project`. */
+  projectId?: pulumi.Input<string>;
+  /** Google service account id. Default `sealing-key-<clusterName>` cut to 30 characters. */
+  accountId?: pulumi.Input<string>;
+}
+
+/** The sealing-key store on Azure Key Vault. */
+export interface SealingKeyAzureStoreArgs {
+  /** `https://<vault>.vault.azure.net`: the vault `externalSecrets.azure.keyVaultId` names. */
+  vaultUrl: pulumi.Input<string>;
+}
+
+/** The sealing-key store on the platform's Vault. */
+export interface SealingKeyVaultStoreArgs {
+  /** KV v2 mount. Default `secret` (the platform's KV engine). A plain value: it decides the policy paths. */
+  mount?: string;
+}
+
 /**
  * Where the Sealed Secrets sealing key is backed up to (`controller.keyBackup`) and restored or shared from
  * (`controller.keyImport`). Exactly one provider. The platform creates a store of its own for it: a
@@ -32,23 +58,23 @@ export interface PlatformSealingKeyStoreArgs {
    * AWS Secrets Manager in `region`. The role trusts the store's account through IRSA on
    * `externalSecrets.aws.oidcProvider` (required, whatever that identity's mode).
    */
-  aws?: { region: pulumi.Input<string> };
+  aws?: SealingKeyAwsStoreArgs;
   /**
    * Google Secret Manager. `projectId` (default `externalSecrets.gcp.secretProject`, else its `project`)
    * holds the backup secret; the Google service account lives in `externalSecrets.gcp.project` (Workload
    * Identity). `accountId` default `sealing-key-<clusterName>` cut to 30 characters.
    */
-  gcp?: { projectId?: pulumi.Input<string>; accountId?: pulumi.Input<string> };
+  gcp?: SealingKeyGcpStoreArgs;
   /**
    * Azure Key Vault at `vaultUrl`, the vault `externalSecrets.azure.keyVaultId` names (the identity is
    * created in its resource group, federated with the cluster's issuer `externalSecrets.azure.oidcIssuerUrl`).
    */
-  azure?: { vaultUrl: pulumi.Input<string> };
+  azure?: SealingKeyAzureStoreArgs;
   /**
-   * The platform's own Vault, KV v2 at `secret/` (the `remoteKey` is the path under it). The Vault role and
-   * policy are stage 2 (`vault.configuration`); in stage 1 the store exists and is not Ready yet.
+   * The platform's own Vault, KV v2 at `mount` (default `secret`; the `remoteKey` is the path under it). The
+   * Vault role and policy are stage 2 (`vault.configuration`); in stage 1 the store exists and is not Ready yet.
    */
-  vault?: Record<string, never>;
+  vault?: SealingKeyVaultStoreArgs;
 }
 
 /** The provider kinds of {@link PlatformSealingKeyStoreArgs}. */
@@ -267,7 +293,9 @@ export function sealingKeyStoreProblems(c: SealingKeyStoreCheckInput): Problems 
         problems.push(`sealedSecrets.controller.${which}.remoteKey: must be a KV path under secret/ (segments of letters, digits, '_', '.', '-'; no wildcards), got "${key}"`);
       }
     }
-    if (problems.length === 0) problems.push(...vaultPolicyProblems(sealingKeyVaultRules(keys), { fieldPrefix: "sealedSecrets.keyStore.vault.policy" }));
+    const mount = ks.vault!.mount ?? "secret";
+    if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(mount)) problems.push(`sealedSecrets.keyStore.vault.mount: must be a mount path (letters, digits, '_', '-', segments separated by '/'), got "${mount}"`);
+    if (problems.length === 0) problems.push(...vaultPolicyProblems(sealingKeyVaultRules(keys, mount), { fieldPrefix: "sealedSecrets.keyStore.vault.policy" }));
   }
   return problems;
 }

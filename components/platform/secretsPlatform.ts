@@ -784,7 +784,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
             name: SEALING_KEY_VAULT_ROLE,
             serviceAccounts: [SEALING_KEY_STORE_ACCOUNT],
             namespaces: [sealedNamespace],
-            rules: sealingKeyVaultRules(sealingKeys),
+            rules: sealingKeyVaultRules(sealingKeys, args.sealedSecrets?.keyStore?.vault?.mount ?? "secret"),
             audience: VAULT_TOKEN_AUDIENCE,
           });
         }
@@ -952,7 +952,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
           provider = {
             vault: {
               server: vaultCluster!.address,
-              path: "secret",
+              path: ks.vault!.mount ?? "secret",
               version: "v2",
               caBundle: vaultCluster!.caCertificatePem,
               // The platform's KV mount requires check-and-set unless configured otherwise.

@@ -84,7 +84,7 @@ export const sealedSecretsSection = z
         aws: z.strictObject({ region: z.string().min(1) }).optional(),
         gcp: z.strictObject({ projectId: z.string().min(1).optional(), accountId: z.string().min(1).optional() }).optional(),
         azure: z.strictObject({ vaultUrl: z.string().min(1) }).optional(),
-        vault: z.strictObject({}).optional(),
+        vault: z.strictObject({ mount: z.string().min(1).optional() }).optional(),
       })
       .optional(),
     /** Backup of the controller's sealing key through keyStore with an ESO PushSecret (key renewal off). */
