@@ -41,12 +41,12 @@ test("AwsSecretsManagerAccess (Pod Identity, controller opt-in): trust on pods.e
         Condition: {
           StringEquals: {
             "aws:SourceAccount": "123456789012",
+            // The cluster the association lives in, as the session tag EKS Pod Identity sets.
+            "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:${PLACEHOLDER.awsRegion}:123456789012:cluster/prod-eks`,
             "aws:RequestTag/eks-cluster-name": "prod-eks",
             "aws:RequestTag/kubernetes-namespace": "external-secrets",
             "aws:RequestTag/kubernetes-service-account": "external-secrets",
           },
-          // The cluster the association lives in (AWS confused-deputy guidance for EKS Pod Identity).
-          ArnEquals: { "aws:SourceArn": `arn:aws:eks:${PLACEHOLDER.awsRegion}:123456789012:cluster/prod-eks` },
         },
       },
     ],

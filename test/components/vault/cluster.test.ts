@@ -351,9 +351,9 @@ test("VaultCluster + AWS KMS (Pod Identity): association for the server service 
   });
   const role = stack.one("aws:iam/role:Role", "vault-unseal-role");
   // EKS Pod Identity trust as IAM evaluates it: the service principal may assume the role only for this account
-  // and cluster (aws:SourceAccount / aws:SourceArn, AWS's confused-deputy guidance for EKS) and only with the
-  // session tags EKS Pod Identity sets for exactly the Vault server service account (EKS user guide, pod-id-role
-  // and pod-id-abac session tags). The cluster ARN uses the account/region/partition the association lives in.
+  // (aws:SourceAccount) and only with the session tags EKS Pod Identity sets for this cluster (eks-cluster-arn,
+  // in the account/region/partition the association lives in) and exactly the Vault server service account (EKS
+  // user guide, pod-id-role and pod-id-abac session tags). No aws:SourceArn: EKS Auth documents no value for it.
   assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
     {
       Sid: "VaultServerViaPodIdentity",
@@ -363,11 +363,11 @@ test("VaultCluster + AWS KMS (Pod Identity): association for the server service 
       Condition: {
         StringEquals: {
           "aws:SourceAccount": "444455556666",
+          "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:eu-west-1:444455556666:cluster/prod",
           "aws:RequestTag/eks-cluster-name": "prod",
           "aws:RequestTag/kubernetes-namespace": "vault-prod",
           "aws:RequestTag/kubernetes-service-account": "vault",
         },
-        ArnEquals: { "aws:SourceArn": "arn:aws:eks:eu-west-1:444455556666:cluster/prod" },
       },
     },
   ]);
