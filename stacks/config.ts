@@ -198,6 +198,7 @@ function clusterRuleProblems(c: z.infer<typeof clusterConfig>): Array<{ path: Ar
       },
       sharedStoreNames: [],
       hasVault: c.vault?.enabled === true,
+      hasVaultConfiguration: c.vault?.enabled === true && c.vault.configuration?.initialized === true,
     });
     for (const raw of problems.map(rename)) {
       const at = raw.indexOf(": ");

@@ -233,6 +233,8 @@ export interface SealingKeyStoreCheckInput {
   /** Names of the platform's own stores usable from the controller's namespace (they share identities). */
   sharedStoreNames: string[];
   hasVault: boolean;
+  /** Whether Vault's configuration is applied (stage 2): the key store's Vault role exists only then. */
+  hasVaultConfiguration: boolean;
 }
 
 /** Every problem with the sealing key's backup/import wiring, as `field.path: rule` strings. */
@@ -287,6 +289,13 @@ export function sealingKeyStoreProblems(c: SealingKeyStoreCheckInput): Problems 
     if (typeof url === "string" && !/^https:\/\/\S+$/.test(url)) problems.push(`sealedSecrets.keyStore.azure.vaultUrl: must be an https:// URL, got "${url}"`);
   } else {
     if (!c.hasVault) problems.push("sealedSecrets.keyStore.vault: needs vault (the platform's Vault)");
+    else if (c.controller?.keyImport && !c.hasVaultConfiguration) {
+      // The controller is installed only once the imported key is Ready; in stage 1 the store's Vault role does
+      // not exist, so the first `up` would wait for it until it times out.
+      problems.push(
+        "sealedSecrets.controller.keyImport: through keyStore.vault it needs Vault's configuration (stage 2: the store's Vault role): the controller waits for the imported key, which stage 1 cannot serve; import from a cloud keyStore, or add keyImport in the stage-2 update",
+      );
+    }
     for (const [which, key] of [["keyBackup", keys.backup], ["keyImport", keys.import]] as const) {
       if (key === undefined) continue;
       if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(key) || key.split("/").some((s) => s === "." || s === "..")) {

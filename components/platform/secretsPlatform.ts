@@ -547,7 +547,8 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs, name: string 
         hasExternalSecrets: eso !== undefined,
         sources: { aws: eso?.aws, gcp: eso?.gcp, azure: eso?.azure },
         sharedStoreNames: shared,
-        hasVault: args.vault?.cluster !== undefined || args.vault !== undefined,
+        hasVault: args.vault !== undefined,
+        hasVaultConfiguration: args.vault?.configuration !== undefined,
       }),
     );
   }

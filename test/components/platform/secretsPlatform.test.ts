@@ -766,3 +766,17 @@ test("sealing-key backup on Azure: the stack creates the backup secret; an ident
   assert.deepEqual(restore.all("azure-native:keyvault:Secret"), []);
   assert.ok(restore.all("azure-native:authorization:RoleAssignment").some((a) => a.inputs.scope === `${vaultId}/secrets/sealing-keys-ka`));
 });
+
+test("sealing-key import through the platform's Vault at stage 1 is refused: the controller would wait for a key no Vault role can serve yet", () => {
+  const args = selfManagedArgs();
+  delete args.vault!.configuration;
+  args.sealedSecrets = { keyStore: { vault: {} }, controller: { keyImport: { remoteKey: "platform/sealing-key" } } };
+  assert.ok(
+    validateSecretsPlatform(args, "c1").includes(
+      "sealedSecrets.controller.keyImport: through keyStore.vault it needs Vault's configuration (stage 2: the store's Vault role): the controller waits for the imported key, which stage 1 cannot serve; import from a cloud keyStore, or add keyImport in the stage-2 update",
+    ),
+  );
+  // The backup alone is fine at stage 1 (the PushSecret retries; nothing waits for it).
+  args.sealedSecrets = { keyStore: { vault: {} }, controller: { keyBackup: { remoteKey: "platform/sealing-key" } } };
+  assert.deepEqual(validateSecretsPlatform(args, "c1").filter((p) => p.startsWith("sealedSecrets")), []);
+});
