@@ -13,7 +13,7 @@
  * The checkers are pure functions over plain inputs, exported for tests and reuse.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { toPlain } from "../rbac";
+import { isUnknownValueError, toPlain } from "../rbac";
 
 /** Actions that read or change secret material, or hand out access to it. */
 export const AWS_SECRET_ACTIONS: readonly string[] = [
@@ -432,8 +432,7 @@ function settled(read: () => unknown): unknown {
   try {
     return toPlain(read());
   } catch (e) {
-    // @pulumi/policy's UnknownValueError, matched by name as in policy-pack/rbac/extract.ts.
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return UNRESOLVED;
+    if (isUnknownValueError(e)) return UNRESOLVED;
     throw e;
   }
 }

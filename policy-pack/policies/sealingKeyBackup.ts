@@ -21,10 +21,12 @@
  * Values unknown during a preview fail closed: the policy reports that it cannot check them.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { SEALING_KEY_LABEL } from "../../components/sealed-secrets/crypto";
+import { isUnknownValueError } from "../rbac";
 import { matchesAny } from "./common";
 
-/** The label the Sealed Secrets controller loads its keys by (components/sealed-secrets/crypto.ts SEALING_KEY_LABEL). */
-export const SEALING_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key";
+/** The label the Sealed Secrets controller loads its keys by (the component's own constant). */
+export { SEALING_KEY_LABEL };
 /** Name prefix of the controller's key Secrets (`sealed-secrets-key<random>`, `sealed-secrets-key-managed`, …). */
 const SEALING_KEY_NAME_PREFIX = "sealed-secrets-key";
 
@@ -49,7 +51,7 @@ function plain(read: () => unknown, depth = 0): unknown {
   try {
     value = read();
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return UNKNOWN;
+    if (isUnknownValueError(e)) return UNKNOWN;
     throw e;
   }
   if (value === null || typeof value !== "object") return value;

@@ -53,6 +53,14 @@ export interface ExtractedObjects {
 }
 
 /**
+ * Whether `e` is @pulumi/policy's UnknownValueError (a preview value read through a props proxy that is not
+ * known yet), matched by name: this module has no Pulumi imports.
+ */
+export function isUnknownValueError(e: unknown): boolean {
+  return e instanceof Error && e.constructor.name === "UnknownValueError";
+}
+
+/**
  * Deep-copies a value into plain data. Reading through a policy's props proxy throws when a preview
  * value is unknown; the caller decides what that means.
  */
@@ -81,8 +89,7 @@ export function kubeObjectsFromResources(resources: Iterable<ResourceLike>): Ext
     try {
       plain = (toPlain(r.props) ?? {}) as Record<string, unknown>;
     } catch (e) {
-      // @pulumi/policy's UnknownValueError (matched by name: this module has no Pulumi imports).
-      if (e instanceof Error && e.constructor.name === "UnknownValueError") {
+      if (isUnknownValueError(e)) {
         unknown.push(r.urn ?? r.type);
         continue;
       }

@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { allPolicies } from "../../../policy-pack/policies";
 import { SEALING_KEY_LABEL, sealingKeyIdentityIsolation, sealingKeyStoreScope } from "../../../policy-pack/policies/sealingKeyBackup";
-import { SEALING_KEY_LABEL as COMPONENT_LABEL } from "../../../components/sealed-secrets/crypto";
 import { UNKNOWN, resource, runPolicy } from "../../harness/policy";
 
 const PUSH = "kubernetes:external-secrets.io/v1alpha1:PushSecret";
@@ -53,7 +52,8 @@ test("both policies are mandatory, critical, registered, and use the controller'
     assert.equal(p.severity, "critical");
     assert.ok(allPolicies.includes(p), p.name);
   }
-  assert.equal(SEALING_KEY_LABEL, COMPONENT_LABEL);
+  // The label sealed-secrets' controller loads its keys by, as its key backup docs select them.
+  assert.equal(SEALING_KEY_LABEL, "sealedsecrets.bitnami.com/sealed-secrets-key");
 });
 
 test("sealing-key-store-scope: the key pushed or imported through a ClusterSecretStore is a violation; a namespaced SecretStore passes", async () => {
@@ -76,8 +76,12 @@ test("sealing-key-store-scope: the key pushed or imported through a ClusterSecre
   assert.deepEqual(await run(sealingKeyStoreScope, [named]), [
     "PushSecret kube-system/k pushes the sealing key Secret sealed-secrets-keyx7k2p (spec.selector.secret.name) through spec.secretStoreRefs[0] ClusterSecretStore shared: a ClusterSecretStore serves every namespace its conditions admit, so anyone who can create an ExternalSecret there reads the key from the backup; use a SecretStore in kube-system with its own service account and cloud identity",
   ]);
-  assert.equal((await run(sealingKeyStoreScope, [backup(css, { matchLabels: { [SEALING_KEY_LABEL]: "active" } })])).length, 1);
-  assert.equal((await run(sealingKeyStoreScope, [backup(css, { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "In", values: ["active"] }] })])).length, 1);
+  const viaShared = (selector: string) =>
+    `PushSecret kube-system/sealed-secrets-controller-key-backup pushes the Sealed Secrets sealing key (spec.selector.secret.selector ${selector} selects Secrets labelled sealedsecrets.bitnami.com/sealed-secrets-key) through spec.secretStoreRefs[0] ClusterSecretStore shared: a ClusterSecretStore serves every namespace its conditions admit, so anyone who can create an ExternalSecret there reads the key from the backup; use a SecretStore in kube-system with its own service account and cloud identity`;
+  assert.deepEqual(await run(sealingKeyStoreScope, [backup(css, { matchLabels: { [SEALING_KEY_LABEL]: "active" } })]), [viaShared('{"matchLabels":{"sealedsecrets.bitnami.com/sealed-secrets-key":"active"}}')]);
+  assert.deepEqual(await run(sealingKeyStoreScope, [backup(css, { matchExpressions: [{ key: SEALING_KEY_LABEL, operator: "In", values: ["active"] }] })]), [
+    viaShared('{"matchExpressions":[{"key":"sealedsecrets.bitnami.com/sealed-secrets-key","operator":"In","values":["active"]}]}'),
+  ]);
 
   // Twins: the namespaced store of the controller's namespace; a kindless ref (ESO's default is SecretStore);
   // a PushSecret of another Secret through a ClusterSecretStore is not this policy's concern.
