@@ -120,6 +120,18 @@ function readOnly(keys: SealingKeyRemoteKeys): string[] {
   return keys.import !== undefined && keys.import !== keys.backup ? [keys.import] : [];
 }
 
+/**
+ * The cluster imports the key it backs up (a restore): the backup secret exists already, so it is bound, not
+ * created (GCP would fail with ALREADY_EXISTS; Azure would write the placeholder as its newest version, which the
+ * import would then read).
+ */
+function backupExists(keys: SealingKeyRemoteKeys): boolean {
+  return keys.backup !== undefined && keys.backup === keys.import;
+}
+
+/** `list`, or undefined when it is empty (an unset optional argument). */
+const nonEmpty = (list: string[]) => (list.length > 0 ? list : undefined);
+
 /** The store's own account. */
 export function sealingKeyStoreAccount(namespace: string): BoundServiceAccountArgs {
   return { namespace, name: SEALING_KEY_STORE_ACCOUNT };
@@ -139,7 +151,7 @@ export function sealingKeyAwsArgs(source: SealingKeyIdentitySources["aws"], name
     oidcProvider: source?.oidcProvider,
     serviceAccounts: [sealingKeyStoreAccount(namespace)],
     pushSecretNames: keys.backup !== undefined ? [keys.backup] : undefined,
-    readSecretNames: readOnly(keys).length > 0 ? readOnly(keys) : undefined,
+    readSecretNames: nonEmpty(readOnly(keys)),
     permissionsBoundary: source?.permissionsBoundary,
     tags: source?.tags,
   };
@@ -163,8 +175,7 @@ export function sealingKeyGcpArgs(
     secretProject: store.projectId ?? source?.secretProject,
     secrets: readOnly(keys),
     pushSecrets: keys.backup !== undefined ? [keys.backup] : undefined,
-    // A backup of the key this cluster imports exists already: bind, do not create it (ALREADY_EXISTS).
-    pushSecretsExist: keys.backup !== undefined && keys.backup === keys.import,
+    pushSecretsExist: backupExists(keys),
     accountId: store.accountId ?? sealingKeyGcpAccountId(clusterName),
     serviceAccounts: [sealingKeyStoreAccount(namespace)],
   };
@@ -177,10 +188,9 @@ export function sealingKeyAzureArgs(source: SealingKeyIdentitySources["azure"], 
     location: source?.location,
     keyVaultId: source?.keyVaultId as pulumi.Input<string>,
     oidcIssuerUrl: source?.oidcIssuerUrl as pulumi.Input<string>,
-    secretNames: readOnly(keys).length > 0 ? readOnly(keys) : undefined,
+    secretNames: nonEmpty(readOnly(keys)),
     pushSecretNames: keys.backup !== undefined ? [keys.backup] : undefined,
-    // A backup of the key this cluster imports exists already: assign, do not write a placeholder version over it.
-    pushSecretsExist: keys.backup !== undefined && keys.backup === keys.import,
+    pushSecretsExist: backupExists(keys),
     serviceAccounts: [sealingKeyStoreAccount(namespace)],
     identityName: `${name}-sealing-key`,
     tags: source?.tags,
@@ -299,7 +309,7 @@ export function sealingKeyStoreProblems(c: SealingKeyStoreCheckInput): Problems 
     for (const [which, key] of [["keyBackup", keys.backup], ["keyImport", keys.import]] as const) {
       if (key === undefined) continue;
       if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(key) || key.split("/").some((s) => s === "." || s === "..")) {
-        problems.push(`sealedSecrets.controller.${which}.remoteKey: must be a KV path under secret/ (segments of letters, digits, '_', '.', '-'; no wildcards), got "${key}"`);
+        problems.push(`sealedSecrets.controller.${which}.remoteKey: must be a KV path under the mount (segments of letters, digits, '_', '.', '-'; no wildcards), got "${key}"`);
       }
     }
     const mount = ks.vault!.mount ?? "secret";

@@ -531,7 +531,7 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs, name: string 
     }
   });
   if (args.sealedSecrets) {
-    const ctrlNs = String(known(args.sealedSecrets.controller?.namespace) ?? "kube-system");
+    const ctrlNs = sealedSecretsNamespace(args);
     const shared = [
       ...(eso?.stores ?? []).filter((s) => s.clusterScoped || known(s.namespace) === ctrlNs).map((s) => known(s.storeName)),
       ...(eso?.vaultStore && eso.vaultStore.namespaces.includes(ctrlNs) ? [eso.vaultStore.storeName ?? "vault"] : []),
@@ -571,6 +571,11 @@ export function validateSecretsPlatform(args: SecretsPlatformArgs, name: string 
     if (known(ns.namespace) === undefined) problems.push(`namespaces[${i}].namespace: required`);
   });
   return problems;
+}
+
+/** The Sealed Secrets controller's namespace (default `kube-system`). */
+function sealedSecretsNamespace(args: SecretsPlatformArgs): string {
+  return String(known(args.sealedSecrets?.controller?.namespace) ?? "kube-system");
 }
 
 /** The resource name of a platform's SealedSecretsController (it names the default backup key). */
@@ -638,7 +643,9 @@ export class SecretsPlatform extends pulumi.ComponentResource {
     const child = { parent: this };
     // The sealing key's own store (sealedSecrets.keyStore): its provider, namespace and remote keys.
     const sealingKind = sealingKeyStoreKind(args.sealedSecrets?.keyStore);
-    const sealedNamespace = String(known(args.sealedSecrets?.controller?.namespace) ?? "kube-system");
+    const sealedNamespace = sealedSecretsNamespace(args);
+    // ESO's controller logs in to the platform's Vault for the vaultStore stores or the sealing-key store.
+    const esoUsesVault = args.externalSecrets?.vaultStore !== undefined || sealingKind === "vault";
     const sealingKeys = sealingKeyRemoteKeys(sealedSecretsResourceName(name), args.sealedSecrets?.controller);
     const exempt: pulumi.Output<string[]>[] = [];
     const none = pulumi.output(undefined);
@@ -734,7 +741,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
             namespace: vaultNs,
             // Who calls Vault: ESO's controller (stores on this Vault), the CSI provider, the roles' workloads.
             clientNamespaces: [
-              ...(args.externalSecrets?.vaultStore || sealingKind === "vault" ? [esoNamespace] : []),
+              ...(esoUsesVault ? [esoNamespace] : []),
               ...(csiOn ? [csiNs] : []),
               ...(conf0?.roles ?? []).flatMap((r) => r.namespaces),
             ],
@@ -897,12 +904,16 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       });
       netpols(
         esoNetworkPolicies(
-          { namespace: esoNamespace, vaultNamespace: (eso.vaultStore || sealingKind === "vault") && vaultCluster ? String(known(vaultArgs?.cluster?.namespace) ?? "vault") : undefined, externalPorts: [...new Set(externalPorts)].sort((a, b) => a - b) },
+          { namespace: esoNamespace, vaultNamespace: esoUsesVault && vaultCluster ? String(known(vaultArgs?.cluster?.namespace) ?? "vault") : undefined, externalPorts: [...new Set(externalPorts)].sort((a, b) => a - b) },
           net,
         ),
         operator,
       );
       const stores: pulumi.Resource[] = [];
+      // A store on the platform's Vault: its in-cluster address and CA, Kubernetes auth with `role`.
+      const platformVaultProvider = (vc: VaultCluster, role: string, extra: { path?: string; checkAndSet?: boolean } = {}): SecretStoreArgs["provider"] => ({
+        vault: { server: vc.address, path: extra.path ?? "secret", version: "v2", caBundle: vc.caCertificatePem, checkAndSet: extra.checkAndSet, auth: { kubernetes: { mountPath: vaultAuthPath, role } } },
+      });
       if (eso.vaultStore && vaultCluster) {
         for (const ns of eso.vaultStore.namespaces) {
           stores.push(
@@ -917,15 +928,7 @@ export class SecretsPlatform extends pulumi.ComponentResource {
                   controllerNamespace: esoNamespace,
                   controllerServiceAccountName: esoServiceAccount,
                 },
-                provider: {
-                  vault: {
-                    server: vaultCluster.address,
-                    path: "secret",
-                    version: "v2",
-                    caBundle: vaultCluster.caCertificatePem,
-                    auth: { kubernetes: { mountPath: vaultAuthPath, role: vaultStoreRole(eso.vaultStore) } },
-                  },
-                },
+                provider: platformVaultProvider(vaultCluster, vaultStoreRole(eso.vaultStore)),
               },
               { parent: this, dependsOn: [operator, ...appNamespaces] },
             ),
@@ -950,17 +953,8 @@ export class SecretsPlatform extends pulumi.ComponentResource {
           annotations = access.storeServiceAccountAnnotations;
           provider = { azurekv: { vaultUrl: ks.azure!.vaultUrl, tenantId: access.tenantId } };
         } else {
-          provider = {
-            vault: {
-              server: vaultCluster!.address,
-              path: ks.vault!.mount ?? "secret",
-              version: "v2",
-              caBundle: vaultCluster!.caCertificatePem,
-              // The platform's KV mount requires check-and-set unless configured otherwise.
-              checkAndSet: args.vault?.configuration?.kv?.casRequired !== false,
-              auth: { kubernetes: { mountPath: vaultAuthPath, role: SEALING_KEY_VAULT_ROLE } },
-            },
-          };
+          // The platform's KV mount requires check-and-set unless configured otherwise.
+          provider = platformVaultProvider(vaultCluster!, SEALING_KEY_VAULT_ROLE, { path: ks.vault!.mount, checkAndSet: args.vault?.configuration?.kv?.casRequired !== false });
         }
         stores.push(
           new SecretStore(
@@ -1021,27 +1015,25 @@ export class SecretsPlatform extends pulumi.ComponentResource {
       // The key backup's PushSecret and the key import's ExternalSecret are ESO custom resources: through the
       // store name they depend on ESO's chart (CRDs, controller) and the stores of this platform.
       const afterEso = (storeName: pulumi.Input<string>) => (esoReady ? pulumi.all([storeName, esoReady]).apply(([n]) => n) : storeName);
+      // Through the platform's sealing-key store (a SecretStore in the controller's namespace) unless one is named.
+      const viaStore = <T extends { secretStoreName?: pulumi.Input<string>; secretStoreKind?: pulumi.Input<string> }>(part: T | undefined): T | undefined =>
+        part && {
+          ...part,
+          secretStoreName: afterEso(part.secretStoreName ?? SEALING_KEY_STORE_NAME),
+          secretStoreKind: part.secretStoreName === undefined ? "SecretStore" : part.secretStoreKind,
+        };
       const controller = new SealedSecretsController(
         childName(name, "sealed-secrets"),
         {
           ...c,
-          // Through the platform's sealing-key store (a SecretStore in the controller's namespace) unless one is named.
-          keyBackup: c.keyBackup && {
-            ...c.keyBackup,
-            secretStoreName: afterEso(c.keyBackup.secretStoreName ?? SEALING_KEY_STORE_NAME),
-            secretStoreKind: c.keyBackup.secretStoreName === undefined ? "SecretStore" : c.keyBackup.secretStoreKind,
-          },
-          keyImport: c.keyImport && {
-            ...c.keyImport,
-            secretStoreName: afterEso(c.keyImport.secretStoreName ?? SEALING_KEY_STORE_NAME),
-            secretStoreKind: c.keyImport.secretStoreName === undefined ? "SecretStore" : c.keyImport.secretStoreKind,
-          },
+          keyBackup: viaStore(c.keyBackup),
+          keyImport: viaStore(c.keyImport),
         },
         child,
       );
       this.sealingCertificatePem = controller.certificatePem;
       exempt.push(controller.exemptSubjects);
-      netpols(sealedSecretsNetworkPolicies(String(known(args.sealedSecrets.controller?.namespace) ?? "kube-system"), net), controller);
+      netpols(sealedSecretsNetworkPolicies(sealedNamespace, net), controller);
       for (const s of args.sealedSecrets.secrets ?? []) {
         new SealedSecret(
           childName(name, `sealed-${s.namespace}-${s.name}`),

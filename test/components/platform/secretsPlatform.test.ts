@@ -780,3 +780,15 @@ test("sealing-key import through the platform's Vault at stage 1 is refused: the
   args.sealedSecrets = { keyStore: { vault: {} }, controller: { keyBackup: { remoteKey: "platform/sealing-key" } } };
   assert.deepEqual(validateSecretsPlatform(args, "c1").filter((p) => p.startsWith("sealedSecrets")), []);
 });
+
+test("sealing-key store on Vault: a remote key or mount that is no plain KV path is refused, naming the field", () => {
+  const args = selfManagedArgs();
+  args.sealedSecrets = { keyStore: { vault: { mount: "kv/../sys" } }, controller: { keyBackup: { remoteKey: "platform/*" } } };
+  assert.deepEqual(
+    validateSecretsPlatform(args, "c1").filter((p) => p.startsWith("sealedSecrets")),
+    [
+      `sealedSecrets.controller.keyBackup.remoteKey: must be a KV path under the mount (segments of letters, digits, '_', '.', '-'; no wildcards), got "platform/*"`,
+      `sealedSecrets.keyStore.vault.mount: must be a mount path (letters, digits, '_', '-', segments separated by '/'), got "kv/../sys"`,
+    ],
+  );
+});
