@@ -14,7 +14,7 @@ import { addComponentProblems, fieldPathParts, labelSchema } from "./sections/co
 import { sealedSecretsResourceName } from "../components/platform/secretsPlatform";
 import { sealingKeyStoreProblems } from "../components/platform/sealingKeyStore";
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
-import { externalSecretsSection } from "./sections/externalSecrets";
+import { externalSecretsSection, identityArgs } from "./sections/externalSecrets";
 import { rbacSection } from "./sections/rbac";
 import { sealedSecretsSection } from "./sections/sealedSecrets";
 import { vaultSection } from "./sections/vault";
@@ -177,7 +177,6 @@ function clusterRuleProblems(c: z.infer<typeof clusterConfig>): Array<{ path: Ar
 
   // The sealing key's backup/import: through keyStore, the platform's store with an identity of its own.
   if (c.sealedSecrets) {
-    const id = c.externalSecrets?.identity;
     const rename = (text: string) =>
       text
         // The stack file has no store names: there the missing piece is the keyStore.
@@ -191,11 +190,7 @@ function clusterRuleProblems(c: z.infer<typeof clusterConfig>): Array<{ path: Ar
       keyStore: c.sealedSecrets.keyStore,
       controller: { keyBackup: c.sealedSecrets.keyBackup, keyImport: c.sealedSecrets.keyImport },
       hasExternalSecrets: c.externalSecrets !== undefined,
-      sources: {
-        aws: id?.aws && { oidcProvider: id.aws.oidcProviderArn !== undefined && id.aws.oidcProviderUrl !== undefined ? { arn: id.aws.oidcProviderArn, url: id.aws.oidcProviderUrl } : undefined },
-        gcp: id?.gcp && { project: id.gcp.project, secretProject: id.gcp.secretProject },
-        azure: id?.azure && { resourceGroupName: id.azure.resourceGroupName, keyVaultId: id.azure.keyVaultId, oidcIssuerUrl: id.azure.oidcIssuerUrl },
-      },
+      sources: c.externalSecrets ? identityArgs(c.externalSecrets.identity) : {},
       sharedStoreNames: [],
       hasVault: c.vault?.enabled === true,
       hasVaultConfiguration: c.vault?.enabled === true && c.vault.configuration?.initialized === true,

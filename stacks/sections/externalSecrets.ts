@@ -426,16 +426,25 @@ function pushSecretArgs(p: z.infer<typeof pushSecretConfig>, store: StoreConfig 
 }
 
 /** The `externalSecrets` part of the cluster's platform (identity annotations and the Vault store are wired by the platform). */
+/**
+ * The cloud identities of `externalSecrets.identity` as the platform takes them (it adds its stores' own
+ * accounts); also what the sealing-key store borrows its cluster settings from.
+ */
+export function identityArgs(identity: IdentityConfig): Pick<PlatformExternalSecretsArgs, "aws" | "gcp" | "azure"> {
+  return {
+    aws: identity.aws && awsArgs(identity.aws),
+    gcp: identity.gcp && { ...identity.gcp },
+    azure: identity.azure && { ...identity.azure },
+  };
+}
+
 export function externalSecretsArgs(_ctx: ClusterContext, section: ExternalSecretsSection): PlatformExternalSecretsArgs | undefined {
   if (!section) return undefined;
   const namespace = section.operator.namespace;
   const storeByName = new Map(section.stores.map((s) => [s.name, s]));
   return {
     operator: operatorArgs(section.operator),
-    // The platform adds its stores' own accounts to each identity.
-    aws: section.identity.aws && awsArgs(section.identity.aws),
-    gcp: section.identity.gcp && { ...section.identity.gcp },
-    azure: section.identity.azure && { ...section.identity.azure },
+    ...identityArgs(section.identity),
     vaultStore: section.vaultStore,
     stores: section.stores.map(storeArgs),
     externalSecrets: section.externalSecrets.map((e) => externalSecretArgs(e, storeByName.get(e.store))),
