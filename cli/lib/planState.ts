@@ -6,6 +6,7 @@
  */
 import { adoptedEksClusterState } from "./invokes";
 import { createHash } from "node:crypto";
+import { stableGuid } from "../../components/external-secrets/azure";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 
 /**
@@ -139,11 +140,7 @@ function cloudState(type: string, name: string, inputs: Record<string, any>): Re
     if (type === "azure-native:managedidentity:UserAssignedIdentity") {
       // One client and principal id per identity (as Azure assigns them), so policies comparing identities
       // (e.g. sealing-key-identity-isolation) see two identities as two.
-      const id = (what: string) => {
-        const h = createHash("sha256").update(`plan-identity\0${what}\0${name}`).digest("hex");
-        return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-      };
-      return { clientId: id("client"), principalId: id("principal"), tenantId: "00000000-0000-0000-0000-000000000000" };
+      return { clientId: stableGuid("plan-identity", "client", name), principalId: stableGuid("plan-identity", "principal", name), tenantId: "00000000-0000-0000-0000-000000000000" };
     }
     return undefined;
   }

@@ -38,7 +38,7 @@ export const PUSH_SECRET_PLACEHOLDER = "placeholder: External Secrets Operator w
 
 /** The parts of a Key Vault resource id (`/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>`). */
 export function parseKeyVaultId(id: string): { subscriptionId: string; resourceGroupName: string; vaultName: string } {
-  const m = KEY_VAULT_ID_PARTS.exec(id);
+  const m = KEY_VAULT_ID.exec(id);
   if (!m) throw new Error(`not a Key Vault resource id: "${id}"`);
   return { subscriptionId: m[1], resourceGroupName: m[2], vaultName: m[3] };
 }
@@ -95,8 +95,8 @@ export interface AzureKeyVaultAccessArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const KEY_VAULT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[A-Za-z0-9-]{3,24}$/i;
-const KEY_VAULT_ID_PARTS = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/vaults\/([A-Za-z0-9-]{3,24})$/i;
+/** A Key Vault resource id, capturing subscription, resource group and vault name. */
+const KEY_VAULT_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/vaults\/([A-Za-z0-9-]{3,24})$/i;
 const SECRET_NAME = input(z.string().regex(/^[0-9A-Za-z-]{1,127}$/, { message: "must be a Key Vault secret name (1-127 letters, digits or '-'; no wildcards)" }));
 
 const argsSchema = z.strictObject({
