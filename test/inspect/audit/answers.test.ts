@@ -15,6 +15,7 @@ import * as ts from "typescript";
 import * as YAML from "yaml";
 import { buildReport, readAudit } from "../../../inspect/audit/command";
 import { parseInventory } from "../../../inspect/audit/inventory";
+import { renderMarkdown } from "../../../inspect/audit/report";
 import { grantCovers, proposalObjects, proposeAccess, type AccessTuple } from "../../../inspect/audit/proposal";
 import { effectiveSecretAccessTable } from "../../../policy-pack/rbac";
 import { runProgram } from "../../harness/pulumi";
@@ -77,6 +78,14 @@ test("unusual reads: denied attempts, a new identity, a Secret and addresses out
     { kind: "new-address", identity: "ServiceAccount shop/api", cluster: "prod", target: "10.0.9.9", count: 1, first: "2026-11-30T14:00:00.000Z", detail: `requests from an address not seen for this identity before ${cut}` },
     { kind: "new-address", identity: "ServiceAccount shop/api", cluster: "prod", target: "198.51.100.30", count: 1, first: "2026-11-30T13:00:00.000Z", detail: `requests from an address not seen for this identity before ${cut}` },
   ]);
+});
+
+test("report.md: logged text in a table cell cannot end the cell or inject markup", async () => {
+  const r = await scenarioReport(false);
+  // A Vault error or an authorizer reason is logged text: pipes, backslashes, newlines and tags stay in their cell.
+  r.unusual = [{ ...r.unusual[0], detail: "get denied: a\\|b | c\n<img src=x>" }];
+  const rows = renderMarkdown(r).split("\n").filter((l) => l.startsWith("| denied |"));
+  assert.deepEqual(rows, ["| denied | prod | User alice@example.com | kube-system/bootstrap-token-abcdef | 1 | 2026-11-30 11:00:00Z | get denied: a\\\\\\|b \\| c &lt;img src=x&gt; |"]);
 });
 
 test("inventory: list/watch expanded to the Secrets they returned; Secret values and annotations dropped on read", async () => {
