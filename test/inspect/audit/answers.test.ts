@@ -100,6 +100,12 @@ test("inventory: list/watch expanded to the Secrets they returned; Secret values
   assert.equal(unused.reads, 0); // returned by a list, not read by name
 });
 
+test("inventory scan.json: a bad grant is named by its index in the file (indirect grants before it count)", () => {
+  const grant = { subject: "ServiceAccount shop/api", access: "read", mechanism: "secret-read", verbs: ["get"], namespace: "shop", path: [] };
+  const scan = { schemaVersion: 1, clusters: [{ name: "prod", secrets: [], grants: [{ ...grant, access: "indirect", mechanism: "pod-create" }, grant, { ...grant, namespace: undefined }] }] };
+  assert.throws(() => parseInventory(JSON.stringify(scan), "scan.json"), { message: "scan.json: clusters[0].grants[2]: subject, verbs and namespace are required" });
+});
+
 test("could vs did: granted but unused over the window, what was used, a proposal that never widens", async () => {
   const r = await scenarioReport(true);
   const cvd = r.couldVsDid!;
