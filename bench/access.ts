@@ -127,7 +127,7 @@ async function child(mode: string, file: string): Promise<void> {
     const answers = r.aggregator.answers();
     const all = process.cpuUsage(c0);
     answersCpuMs = (all.user + all.system - readCpu.user - readCpu.system) / 1000;
-    events = Object.values(r.decoder.formats).reduce((a, b) => a + (b ?? 0), 0);
+    events = r.decoder.events;
     records = r.aggregator.records;
     if (r.problemCount > 0 || answers.identities.length === 0) throw new Error(`access read ${r.problemCount} problems, ${answers.identities.length} identities`);
   }

@@ -5,9 +5,10 @@
  * Exit codes: 0 done (problems in the logs are reported in the outputs and on stderr, the rest is read),
  * 2 invalid arguments or an unreadable --inventory / --audit-policy, 3 internal error.
  */
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { writeOutputs } from "../output";
 import { AccessAggregator } from "./analyze";
 import { auditPolicyWarnings, coverageWarnings, parseCoverageStatement, type CoverageStatements, type CoverageWarning } from "./coverage";
 import { AuditDecoder, type DecodeOptions } from "./decode";
@@ -213,9 +214,8 @@ export async function runAccess(argv: string[], io: AccessIO): Promise<number> {
     gapMinutes: args.gap,
     baseline: args.baseline,
   });
-  writeFileSync(join(args.out, "access.json"), JSON.stringify(report, null, 2) + "\n");
-  writeFileSync(join(args.out, "report.md"), renderMarkdown(report));
-  writeFileSync(join(args.out, "report.html"), renderHtml(report));
+  // The scan command's writer: each file written aside, then renamed over its name.
+  writeOutputs(args.out, { "access.json": JSON.stringify(report, null, 2) + "\n", "report.md": renderMarkdown(report), "report.html": renderHtml(report) });
   io.stdout(`access: ${report.counts.records} Secret/Vault accesses by ${report.identities.length} identities; ${report.unusual.length} unusual; ${report.coverage.length} coverage warnings; wrote ${join(args.out, "access.json")}, report.md, report.html, records.jsonl\n`);
   if (result.problemCount > 0) {
     io.stderr(`access: ${result.problemCount} problem(s) reading the input (the rest was read):\n`);
@@ -246,8 +246,7 @@ export function buildReport(result: ReadResult, o: BuildOptions): AccessReport {
     return c;
   };
   const answers = aggregator.answers({ inventory: inventory ? (cluster) => invFor(cluster)?.secrets : undefined, baselineFraction: o.baseline });
-  const events = Object.values(decoder.formats).reduce((n, x) => n + (x ?? 0), 0);
-  const coverage = coverageWarnings(decoder.facts, decoder.activity, o.statements ?? {}, o.policyWarnings ?? [], o.gapMinutes ?? 30, events);
+  const coverage = coverageWarnings(decoder.facts, decoder.activity, o.statements ?? {}, o.policyWarnings ?? [], o.gapMinutes ?? 30, decoder.events);
   const vault = new Map<string, AccessReport["vaultPaths"][number]>();
   for (const id of answers.identities) {
     for (const v of id.vault) {
@@ -277,15 +276,15 @@ export function buildReport(result: ReadResult, o: BuildOptions): AccessReport {
       return inv ? [couldVsDid(id, inv, window)] : [];
     });
     const idle: NonNullable<AccessReport["couldVsDid"]>["idle"] = [];
-    const clusters = new Set(answers.identities.filter((i) => !i.identity.startsWith("Vault ")).map((i) => i.cluster));
-    if (clusters.size === 0) clusters.add(o.inventory!.clusters.length === 1 ? o.inventory!.clusters[0].name : "");
+    const clusters = new Set(k8s.map((i) => i.cluster));
+    if (clusters.size === 0) clusters.add(inventory.clusters.length === 1 ? inventory.clusters[0].name : "");
     for (const cluster of clusters) {
       const inv = invFor(cluster);
       if (!inv) continue;
       const seen = new Set(answers.identities.filter((i) => i.cluster === cluster).map((i) => i.identity));
       for (const g of idleGrantees(inv, seen)) idle.push({ cluster, ...g });
     }
-    report.couldVsDid = { inventory: inventory.source, identities, idle, matched: [...matched].map(([logs, inv]) => ({ logs, inventory: inv })).filter((m) => m.logs !== m.inventory) };
+    report.couldVsDid = { inventory: inventory.source, identities, idle, matched: [...matched].map(([logs, inv]) => ({ logs, inventory: inv })) };
   }
   return report;
 }

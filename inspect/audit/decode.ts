@@ -226,6 +226,12 @@ export class AuditDecoder {
   readonly formats: Partial<Record<AuditFormat, number>> = {};
   /** Values that were recognised but are not Secret or Vault credential accesses. */
   otherEvents = 0;
+  /** Every event recognised, of any format (Secret or not). */
+  get events(): number {
+    let n = 0;
+    for (const f in this.formats) n += this.formats[f as AuditFormat] ?? 0;
+    return n;
+  }
   get duplicates(): number {
     return this.k8sSeen.duplicates + this.gkeSeen.duplicates + this.vaultSeen.duplicates;
   }

@@ -117,12 +117,12 @@ function fromScan(doc: any, fileName: string): Inventory {
           return { cluster: c.name, namespace: s.namespace, name: s.name, ...(s.type ? { type: s.type } : {}), labels: s.labels ?? {} };
         }),
         // Direct Secret reads only: writes and indirect paths (pod creation, exec) are not what the audit log's get/list/watch use.
-        grants: c.grants
-          .filter((g) => g.access === "read" && (g.mechanism === undefined || g.mechanism === "secret-read"))
-          .map((g, gi) => {
-            if (typeof g.subject !== "string" || !Array.isArray(g.verbs) || typeof g.namespace !== "string") throw new Error(`${fileName}: clusters[${ci}].grants[${gi}]: subject, verbs and namespace are required`);
-            return { subject: g.subject, namespace: g.namespace, verbs: g.verbs, ...(g.resourceNames ? { resourceNames: g.resourceNames } : {}), path: Array.isArray(g.path) ? g.path : [], ...(g.inherited ? { inherited: true } : {}) };
-          }),
+        // (flatMap, not filter then map: an error names the grant's index in the file.)
+        grants: c.grants.flatMap((g, gi) => {
+          if (g.access !== "read" || (g.mechanism !== undefined && g.mechanism !== "secret-read")) return [];
+          if (typeof g.subject !== "string" || !Array.isArray(g.verbs) || typeof g.namespace !== "string") throw new Error(`${fileName}: clusters[${ci}].grants[${gi}]: subject, verbs and namespace are required`);
+          return [{ subject: g.subject, namespace: g.namespace, verbs: g.verbs, ...(g.resourceNames ? { resourceNames: g.resourceNames } : {}), path: Array.isArray(g.path) ? g.path : [], ...(g.inherited ? { inherited: true } : {}) }];
+        }),
       };
     }),
   };

@@ -123,13 +123,13 @@ export function gkeQueries(o: QueryOptions = {}): QueryText[] {
 
 export function aksQueries(o: QueryOptions = {}): QueryText[] {
   const days = o.days ?? 7;
-  const clusterLine = o.cluster ? [`| where _ResourceId endswith "/managedclusters/${o.cluster}"`] : [];
-  const clusterLineDiag = o.cluster ? [`| where ResourceId endswith "/managedclusters/${o.cluster}"`] : [];
+  // The resource id column: `_ResourceId` in the resource-specific tables, `ResourceId` in AzureDiagnostics.
+  const clusterLine = (column: string) => (o.cluster ? [`| where ${column} endswith "/managedclusters/${o.cluster}"`] : []);
   const verbs = SECRET_VERBS.map((v) => `"${v}"`).join(", ");
   const table = [
     "AKSAudit",
     `| where TimeGenerated > ago(${days}d)`,
-    ...clusterLine,
+    ...clusterLine("_ResourceId"),
     `| where ObjectRef.resource == "secrets" and isempty(tostring(ObjectRef.subresource)) and Verb in (${verbs})`,
     "| project-away RequestObject, ResponseObject",
     "| order by TimeGenerated asc",
@@ -138,7 +138,7 @@ export function aksQueries(o: QueryOptions = {}): QueryText[] {
     "AzureDiagnostics",
     `| where TimeGenerated > ago(${days}d)`,
     '| where Category == "kube-audit"',
-    ...clusterLineDiag,
+    ...clusterLine("ResourceId"),
     "| extend event = parse_json(log_s)",
     `| where event.objectRef.resource == "secrets" and isempty(tostring(event.objectRef.subresource)) and tostring(event.verb) in (${verbs})`,
     "| extend event = bag_remove_keys(event, dynamic([\"requestObject\", \"responseObject\"]))",

@@ -8,6 +8,7 @@ import type { CouldVsDid } from "./proposal";
 import type { AuditFormat, ReadProblem } from "./types";
 import type { InventoryGrant } from "./inventory";
 import { escapeHtml, htmlPage } from "../html";
+import { cell } from "../markdown";
 
 export const ACCESS_SCHEMA_VERSION = 1 as const;
 
@@ -162,8 +163,6 @@ function sections(r: AccessReport): Section[] {
   return s;
 }
 
-const mdCell = (c: Cell) => String(c).replace(/\|/g, "\\|").replace(/\n/g, " ");
-
 export function renderMarkdown(r: AccessReport): string {
   const out = ["# Secret access: who read which credentials, when, and from where", ""];
   for (const sec of sections(r)) {
@@ -171,7 +170,7 @@ export function renderMarkdown(r: AccessReport): string {
     for (const t of sec.text ?? []) out.push(t, "");
     if (sec.table) {
       out.push(`| ${sec.table.head.join(" | ")} |`, `|${sec.table.head.map(() => "---").join("|")}|`);
-      for (const row of sec.table.rows) out.push(`| ${row.map(mdCell).join(" | ")} |`);
+      for (const row of sec.table.rows) out.push(`| ${row.map((c) => cell(String(c))).join(" | ")} |`);
       out.push("");
     }
     if (sec.code) out.push("```" + sec.code.lang, sec.code.text.replace(/\n$/, ""), "```", "");

@@ -172,7 +172,7 @@ export class TextSplitter {
       this.scanner.feed(text);
       return;
     }
-    let buf = this.carry.length > 0 ? this.carry + text : text;
+    const buf = this.carry.length > 0 ? this.carry + text : text;
     let from = 0;
     for (;;) {
       const nl = buf.indexOf("\n", from);
@@ -188,7 +188,6 @@ export class TextSplitter {
       from = nl + 1;
     }
     this.carry = from === 0 ? buf : buf.slice(from);
-    buf = "";
   }
 
   private startScanner(text: string): void {
@@ -338,7 +337,6 @@ async function firstChunk(stream: Readable): Promise<Buffer | undefined> {
 export function expandGlob(pattern: string): string[] {
   if (!/[*?]/.test(pattern)) return [pattern];
   const parts = pattern.split("/");
-  const absolute = pattern.startsWith("/");
   const out: string[] = [];
   const re = (seg: string) => new RegExp(`^${seg.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
   const walk = (dir: string, i: number) => {
@@ -367,7 +365,7 @@ export function expandGlob(pattern: string): string[] {
     const r = re(seg);
     for (const e of entries) if (r.test(e)) walk(dir === "" ? e : join(dir, e), i + 1);
   };
-  walk(absolute ? "" : "", 0);
+  walk("", 0);
   return [...new Set(out)].filter((p) => {
     try {
       return statSync(p).isFile();

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -45,9 +45,14 @@ test("files, a glob with gzip, inventory and audit policy: every output written,
   // holds the same event in full, so every access is still read.
   assert.deepEqual(report.problems, [{ file: join(logs, "audit-1.log"), line: 7, message: `not valid JSON (error at character ${truncated.length + 1}; truncated or corrupt)` }]);
   assert.equal(report.counts.records, 8);
-  assert.deepEqual(report.coverage.filter((w: any) => w.code === "policy-values").length, 3);
+  assert.deepEqual(
+    report.coverage.filter((w: any) => w.code === "policy-values").map((w: any) => w.message),
+    ["get", "list", "watch"].map((v) => `audit policy rule 1 logs Secret ${v} at level RequestResponse: Secret values are written to the audit log (use Metadata)`),
+  );
   assert.deepEqual(report.couldVsDid.identities.map((c: any) => c.identity), ["ServiceAccount shop/api", "User alice@example.com", "User bob@example.com"]);
-  assert.equal(readFileSync(join(out, "records.jsonl"), "utf8").trim().split("\n").length, 8);
+  // One line per access, in the order read: the six Kubernetes requests, then the two Vault ones.
+  const recordIds = readFileSync(join(out, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).id);
+  assert.deepEqual(recordIds, [...S.SCENARIO.map((a) => a.id), "5c1d2e3f-0001-4a5b-8c9d-0e1f2a3b4c5d", "5c1d2e3f-0002-4a5b-8c9d-0e1f2a3b4c5d"]);
   const md = readFileSync(join(out, "report.md"), "utf8");
   for (const h of ["## Coverage warnings", "## Per Secret: who read it", "## Per identity: what it read", "## Unusual reads", "## Could vs did", "### Diff against current grants", "## Problems reading the input"]) assert.ok(md.includes(h), h);
   const html = readFileSync(join(out, "report.html"), "utf8");
@@ -79,7 +84,9 @@ test("stdin through the cli entry, with --format; bad arguments exit 2 before an
   assert.match(badFormat.stderr, /--format: expected one of k8s, eks, gke, aks, vault, got "splunk"/);
   const noOut = run([join(dir, "gke.json")]);
   assert.equal(noOut.status, 2);
+  assert.match(noOut.stderr, /^access: --out DIR is required\n/);
   assert.throws(() => readFileSync(join(dir, "never", "access.json")));
+  assert.equal(existsSync(join(dir, "never")), false, "nothing is created");
 });
 
 test("a bad inventory or audit policy exits 2 naming the file", async () => {

@@ -15,6 +15,7 @@ import * as ts from "typescript";
 import * as YAML from "yaml";
 import { buildReport, readAudit } from "../../../inspect/audit/command";
 import { parseInventory } from "../../../inspect/audit/inventory";
+import { renderMarkdown } from "../../../inspect/audit/report";
 import { grantCovers, proposalObjects, proposeAccess, type AccessTuple } from "../../../inspect/audit/proposal";
 import { effectiveSecretAccessTable } from "../../../policy-pack/rbac";
 import { runProgram } from "../../harness/pulumi";
@@ -79,6 +80,14 @@ test("unusual reads: denied attempts, a new identity, a Secret and addresses out
   ]);
 });
 
+test("report.md: logged text in a table cell cannot end the cell or inject markup", async () => {
+  const r = await scenarioReport(false);
+  // A Vault error or an authorizer reason is logged text: pipes, backslashes, newlines and tags stay in their cell.
+  r.unusual = [{ ...r.unusual[0], detail: "get denied: a\\|b | c\n<img src=x>" }];
+  const rows = renderMarkdown(r).split("\n").filter((l) => l.startsWith("| denied |"));
+  assert.deepEqual(rows, ["| denied | prod | User alice@example.com | kube-system/bootstrap-token-abcdef | 1 | 2026-11-30 11:00:00Z | get denied: a\\\\\\|b \\| c &lt;img src=x&gt; |"]);
+});
+
 test("inventory: list/watch expanded to the Secrets they returned; Secret values and annotations dropped on read", async () => {
   const inv = parseInventory(INVENTORY, "inventory.yaml", "prod");
   assert.ok(!JSON.stringify(inv).includes(S.MARKER));
@@ -89,6 +98,12 @@ test("inventory: list/watch expanded to the Secrets they returned; Secret values
   const unused = r.secrets.find((s) => s.name === "unused-1")!;
   assert.deepEqual(unused.readers, [{ identity: "User bob@example.com", via: "list", count: 1, first: "2026-11-30T12:00:00.250Z", last: "2026-11-30T12:00:00.250Z", verbs: ["list"], addresses: [], userAgents: [] }]);
   assert.equal(unused.reads, 0); // returned by a list, not read by name
+});
+
+test("inventory scan.json: a bad grant is named by its index in the file (indirect grants before it count)", () => {
+  const grant = { subject: "ServiceAccount shop/api", access: "read", mechanism: "secret-read", verbs: ["get"], namespace: "shop", path: [] };
+  const scan = { schemaVersion: 1, clusters: [{ name: "prod", secrets: [], grants: [{ ...grant, access: "indirect", mechanism: "pod-create" }, grant, { ...grant, namespace: undefined }] }] };
+  assert.throws(() => parseInventory(JSON.stringify(scan), "scan.json"), { message: "scan.json: clusters[0].grants[2]: subject, verbs and namespace are required" });
 });
 
 test("could vs did: granted but unused over the window, what was used, a proposal that never widens", async () => {
