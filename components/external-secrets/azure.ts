@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, known, zodProblems } from "../internal/validation";
-import { boundServiceAccountsSchema, duplicateAccountProblems, type BoundServiceAccountArgs } from "./common";
+import { boundServiceAccountsSchema, duplicateAccountProblems, ESO_MANAGED_BY, type BoundServiceAccountArgs } from "./common";
 
 /** Built-in role "Key Vault Secrets User": read secret contents, nothing else. */
 export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
@@ -28,7 +28,7 @@ export const MAX_FEDERATED_CREDENTIALS_PER_IDENTITY = 20;
  */
 export const ESO_PUSH_DATA_ACTIONS: readonly string[] = ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/setSecret/action"];
 /** The tag ESO puts on what it pushes, and requires on an existing secret before it overwrites it (`canCreate`). */
-export const ESO_MANAGED_BY_TAGS: Readonly<Record<string, string>> = { "managed-by": "external-secrets" };
+export const ESO_MANAGED_BY_TAGS = ESO_MANAGED_BY;
 /**
  * The value a push secret is created with (not sensitive): ESO sees a secret it manages with another value
  * and writes the Kubernetes Secret over it as a new version on its first sync. Until then the secret holds

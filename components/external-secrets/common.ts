@@ -139,3 +139,9 @@ export function selectorIsEmpty(selector: LabelSelectorArgs | undefined): boolea
 export function compact<T extends Record<string, unknown>>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * The label (GCP) or tag (Azure) ESO 2.9 puts on a provider secret it pushes, and requires on an existing one
+ * before it writes it (providers/v1/gcp/secretmanager psBuilder, providers/v1/azure/keyvault canCreate).
+ */
+export const ESO_MANAGED_BY: Readonly<Record<string, string>> = { "managed-by": "external-secrets" };

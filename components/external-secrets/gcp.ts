@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, zodProblems } from "../internal/validation";
-import { boundServiceAccountsSchema, duplicateAccountProblems, type BoundServiceAccountArgs } from "./common";
+import { boundServiceAccountsSchema, duplicateAccountProblems, ESO_MANAGED_BY, type BoundServiceAccountArgs } from "./common";
 
 /** Arguments of {@link GcpSecretManagerAccess}. */
 export interface GcpSecretManagerAccessArgs {
@@ -126,8 +126,6 @@ export const GCP_PUSH_SECRET_ROLES: Readonly<Record<string, string>> = {
   "version-adder": "roles/secretmanager.secretVersionAdder",
 };
 
-/** The labels ESO 2.9 requires on a secret it pushes to, and compares with on every push. */
-const ESO_MANAGED_LABELS = { "managed-by": "external-secrets" };
 
 const SECRET_TYPE = "gcp:secretmanager/secret:Secret";
 
@@ -212,7 +210,7 @@ export class GcpSecretManagerAccess extends pulumi.ComponentResource {
         ? id
         : new gcp.secretmanager.Secret(
             childName(name, `push-secret-${id}`),
-            { project: secretProject, secretId: id, replication: { auto: {} }, labels: { ...ESO_MANAGED_LABELS } },
+            { project: secretProject, secretId: id, replication: { auto: {} }, labels: { ...ESO_MANAGED_BY } },
             { parent: this, retainOnDelete: true },
           ).secretId;
       for (const [what, role] of Object.entries(GCP_PUSH_SECRET_ROLES)) {
