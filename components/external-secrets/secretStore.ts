@@ -317,6 +317,24 @@ function plainSelector(sel: LabelSelectorArgs | undefined): NamespaceSelectorLik
   return plain ? (sel as NamespaceSelectorLike) : undefined;
 }
 
+/** Where each provider names the service account it authenticates as. */
+const SERVICE_ACCOUNT_REF_FIELDS = {
+  aws: "provider.aws.serviceAccountRef",
+  gcpsm: "provider.gcpsm.workloadIdentity.serviceAccountRef",
+  azurekv: "provider.azurekv.serviceAccountRef",
+  vault: "provider.vault.auth.kubernetes.serviceAccountRef",
+} as const;
+
+/** Each provider's `serviceAccountRef` field path with its value (undefined when unset). */
+export function providerServiceAccountRefs(p: SecretStoreProviderArgs): Array<[string, ServiceAccountRefArgs | undefined]> {
+  return [
+    [SERVICE_ACCOUNT_REF_FIELDS.aws, p.aws?.serviceAccountRef],
+    [SERVICE_ACCOUNT_REF_FIELDS.gcpsm, p.gcpsm?.workloadIdentity?.serviceAccountRef],
+    [SERVICE_ACCOUNT_REF_FIELDS.azurekv, p.azurekv?.serviceAccountRef],
+    [SERVICE_ACCOUNT_REF_FIELDS.vault, p.vault?.auth?.kubernetes?.serviceAccountRef],
+  ];
+}
+
 /** Every problem with `args` as `field.path: rule` strings ([] when valid). */
 export function validateSecretStore(args: SecretStoreArgs): string[] {
   const problems = zodProblems(argsSchema, args);
@@ -335,12 +353,7 @@ export function validateSecretStore(args: SecretStoreArgs): string[] {
   if (p.vault?.checkAndSet && known(p.vault.version) === "v1") problems.push("provider.vault.checkAndSet: only applies to KV v2 (version v1 has no check-and-set)");
 
   const cluster = args.clusterScoped ?? false;
-  const refs: Array<[string, ServiceAccountRefArgs | undefined]> = [
-    ["provider.aws.serviceAccountRef", p.aws?.serviceAccountRef],
-    ["provider.gcpsm.workloadIdentity.serviceAccountRef", p.gcpsm?.workloadIdentity?.serviceAccountRef],
-    ["provider.azurekv.serviceAccountRef", p.azurekv?.serviceAccountRef],
-    ["provider.vault.auth.kubernetes.serviceAccountRef", p.vault?.auth?.kubernetes?.serviceAccountRef],
-  ];
+  const refs = providerServiceAccountRefs(p);
   const explicit = refs.filter(([, ref]) => ref !== undefined);
   if (args.serviceAccount !== undefined) {
     for (const [field] of explicit) problems.push(`${field}: set either this or serviceAccount (the store's own account), not both`);
@@ -352,7 +365,7 @@ export function validateSecretStore(args: SecretStoreArgs): string[] {
       problems.push(`serviceAccount.namespace: a SecretStore's account lives in its own namespace ${ns}, got "${args.serviceAccount.namespace}"`);
     }
   } else if (chosen.length === 1 && explicit.length === 0 && !args.allowControllerIdentity) {
-    const field = { aws: "provider.aws.serviceAccountRef", gcpsm: "provider.gcpsm.workloadIdentity.serviceAccountRef", azurekv: "provider.azurekv.serviceAccountRef", vault: "provider.vault.auth.kubernetes.serviceAccountRef" }[chosen[0]];
+    const field = SERVICE_ACCOUNT_REF_FIELDS[chosen[0]];
     problems.push(
       `serviceAccount: the store has no service account of its own and would authenticate as ESO's controller (anyone who may create a store reads what the controller can); set serviceAccount or ${field}, or allowControllerIdentity: true to opt in`,
     );

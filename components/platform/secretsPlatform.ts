@@ -23,7 +23,7 @@ import {
 } from "../external-secrets/externalSecret";
 import { GcpSecretManagerAccess, type GcpSecretManagerAccessArgs } from "../external-secrets/gcp";
 import { ESO_RELEASE_NAME, ExternalSecretsOperator, type ExternalSecretsOperatorArgs } from "../external-secrets/operator";
-import { SecretStore, storeServiceAccountName, type SecretStoreArgs } from "../external-secrets/secretStore";
+import { providerServiceAccountRefs, SecretStore, storeServiceAccountName, type SecretStoreArgs } from "../external-secrets/secretStore";
 import type { BoundServiceAccountArgs } from "../external-secrets/common";
 import { standardLabels } from "../internal/labels";
 import { childName, dns1123LabelProblems, typeToken } from "../internal/naming";
@@ -359,7 +359,7 @@ function storeProviderKind(s: SecretStoreArgs): "aws" | "gcpsm" | "azurekv" | "v
 /** True when the store names an account itself (a provider `serviceAccountRef`). */
 function hasProviderRef(s: SecretStoreArgs): boolean {
   const p = s.provider ?? {};
-  return Boolean(p.aws?.serviceAccountRef ?? p.gcpsm?.workloadIdentity?.serviceAccountRef ?? p.azurekv?.serviceAccountRef ?? p.vault?.auth?.kubernetes?.serviceAccountRef);
+  return providerServiceAccountRefs(p).some(([, ref]) => ref !== undefined && ref !== null);
 }
 
 /**
