@@ -47,6 +47,10 @@ const byName = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": nam
 /** Every pod of a namespace named `ns` (the API server sets `kubernetes.io/metadata.name`). */
 const namespaceNamed = (ns: string[]) => ({ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ns }] });
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+/** The Vault server pods of the vault chart (not its injector or CSI provider). */
+const VAULT_SERVER = { matchLabels: { "app.kubernetes.io/name": "vault", component: "server" } };
+/** The Vault server pods in namespace `ns`, as a peer. */
+const vaultServerIn = (ns: string) => ({ namespaceSelector: namespaceNamed([ns]), podSelector: VAULT_SERVER });
 
 /** Egress to the cluster DNS (CoreDNS/kube-dns in kube-system, label `k8s-app: kube-dns`) on 53. */
 export const DNS_EGRESS = {
@@ -105,7 +109,7 @@ export interface EsoNetworkInput {
 export function esoNetworkPolicies(e: EsoNetworkInput, s: Required<PlatformNetworkPoliciesArgs>): NetworkPolicyObject[] {
   const providers: unknown[] = [{ to: blocks(s.cloudApiCidrs), ports: tcp(...[443, ...e.externalPorts.filter((p) => p !== 443)]) }];
   if (e.vaultNamespace) {
-    providers.push({ to: [{ namespaceSelector: namespaceNamed([e.vaultNamespace]), podSelector: { matchLabels: { "app.kubernetes.io/name": "vault", component: "server" } } }], ports: tcp(8200) });
+    providers.push({ to: [vaultServerIn(e.vaultNamespace)], ports: tcp(8200) });
   }
   return [
     defaultDeny(e.namespace),
@@ -135,7 +139,7 @@ export interface VaultNetworkInput {
  * exactly the node agent an unseal identity needs.
  */
 export function vaultNetworkPolicies(v: VaultNetworkInput, s: Required<PlatformNetworkPoliciesArgs>): NetworkPolicyObject[] {
-  const server = { matchLabels: { "app.kubernetes.io/name": "vault", component: "server" } };
+  const server = VAULT_SERVER;
   const ingress: unknown[] = [
     { from: [{ podSelector: server }], ports: tcp(8200, 8201) },
     { from: [{ namespaceSelector: namespaceNamed([...new Set(v.clientNamespaces)].sort()) }], ports: tcp(8200) },
@@ -156,7 +160,7 @@ export function vaultNetworkPolicies(v: VaultNetworkInput, s: Required<PlatformN
 
 /** The Vault CSI provider (DaemonSet; the driver reaches it over a unix socket): egress to Vault, DNS and the API server (TokenRequest). */
 export function csiProviderNetworkPolicies(namespace: string, vaultNamespace: string, s: Required<PlatformNetworkPoliciesArgs>): NetworkPolicyObject[] {
-  const vault = { namespaceSelector: namespaceNamed([vaultNamespace]), podSelector: { matchLabels: { "app.kubernetes.io/name": "vault", component: "server" } } };
+  const vault = vaultServerIn(vaultNamespace);
   return [defaultDeny(namespace), policy("vault-csi-provider", namespace, byName("vault-csi-provider"), [], [DNS_EGRESS, apiServerEgress(s), { to: [vault], ports: tcp(8200) }])];
 }
 
