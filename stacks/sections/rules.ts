@@ -132,6 +132,12 @@ export function cidrUnionProblem(cidrs: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** zod `superRefine` of a CIDR list: refuses it when {@link cidrUnionProblem} finds its union admits every address. */
+export function refuseOpenToAll(cidrs: readonly string[], ctx: { addIssue(issue: { code: "custom"; message: string }): void }): void {
+  const open = cidrUnionProblem(cidrs);
+  if (open) ctx.addIssue({ code: "custom", message: open });
+}
+
 /** zod: an IPv4 CIDR with valid octets and prefix. */
 export const ipv4Cidr = z.string().refine((c) => ipv4CidrRange(c) !== undefined, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
 
