@@ -14,10 +14,9 @@ import { containerservice, monitor } from "@pulumi/azure-native";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+// The type token of the component holding the observed state: the pack's, so the two never drift apart.
+import { ADOPTED_CLUSTER_TYPE } from "../policy-pack/policies/cloudEncryption";
 import type { ClusterConfig } from "./config";
-
-/** The type token of the component holding an adopted cluster's observed state (what the pack reads). */
-export const ADOPTED_CLUSTER_TYPE = "kube-secrets-platform:index:AdoptedCluster";
 
 /** `adopted`: how to find the adopted cloud cluster (defaults from the kubeconfig context and the audit section). */
 export const adoptedSection = z
@@ -38,7 +37,6 @@ export const adoptedSection = z
     diagnosticSettings: z.array(z.string().min(1)).default([]),
   })
   .default({ read: true, diagnosticSettings: [] });
-export type AdoptedSection = z.infer<typeof adoptedSection>;
 
 /** Where an adopted cloud cluster is, or undefined when the config does not say. */
 export interface AdoptedClusterRef {
@@ -49,7 +47,7 @@ export interface AdoptedClusterRef {
 }
 
 /** The adopted cluster's coordinates from `adopted`, the kubeconfig context and the audit/encryption sections. */
-export function adoptedClusterRef(c: Pick<ClusterConfig, "name" | "kind" | "kubernetes" | "audit" | "encryption"> & { adopted: AdoptedSection }): AdoptedClusterRef | undefined {
+export function adoptedClusterRef(c: Pick<ClusterConfig, "name" | "kind" | "kubernetes" | "audit" | "encryption" | "adopted">): AdoptedClusterRef | undefined {
   const ctx = c.kubernetes.context ?? "";
   const a = c.adopted;
   if (c.kind === "eks") {
@@ -73,9 +71,14 @@ export function adoptedClusterRef(c: Pick<ClusterConfig, "name" | "kind" | "kube
   return undefined;
 }
 
+/** Whether the stack reads the cluster of `c`: an adopted (not created) cloud cluster with `adopted.read` on. */
+function readsAdopted(c: Pick<ClusterConfig, "create" | "kind" | "adopted">): boolean {
+  return !c.create && c.kind !== "self-managed" && c.adopted.read;
+}
+
 /** Config problems of `adopted` (paths relative to the cluster). */
-export function adoptedProblems(c: Pick<ClusterConfig, "name" | "kind" | "kubernetes" | "audit" | "encryption" | "create"> & { adopted: AdoptedSection }): Array<{ path: Array<string | number>; message: string }> {
-  if (c.create || c.kind === "self-managed" || !c.adopted.read) return [];
+export function adoptedProblems(c: Pick<ClusterConfig, "name" | "kind" | "kubernetes" | "audit" | "encryption" | "create" | "adopted">): Array<{ path: Array<string | number>; message: string }> {
+  if (!readsAdopted(c)) return [];
   if (adoptedClusterRef(c)) return [];
   // An audit member without the cluster's identity is reported by the audit section already.
   const identityMissing = (c.kind === "aks" && c.audit.aks !== undefined && !c.audit.aks.clusterId) || (c.kind === "gke" && c.audit.gke !== undefined && !c.audit.gke.clusterName);
@@ -116,8 +119,8 @@ export class AdoptedCluster extends pulumi.ComponentResource {
 }
 
 /** Reads the adopted cloud cluster of `c` (undefined for self-managed, created or `adopted.read: false`). */
-export function readAdoptedCluster(c: ClusterConfig & { adopted: AdoptedSection }): AdoptedCluster | undefined {
-  if (c.create || c.kind === "self-managed" || !c.adopted.read) return undefined;
+export function readAdoptedCluster(c: ClusterConfig): AdoptedCluster | undefined {
+  if (!readsAdopted(c)) return undefined;
   const ref = adoptedClusterRef(c);
   if (!ref) throw new Error(`cluster ${c.name}: no adopted cluster to read (checked by the config schema)`);
   const name = `${c.name}-adopted`;

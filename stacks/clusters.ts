@@ -25,7 +25,7 @@ import { EksSecretsEncryption } from "../components/encryption/eks";
 import { GkeSecretsEncryption } from "../components/encryption/gke";
 import type { PlatformAuditArgs, PlatformEncryptionArgs } from "../components/platform/secretsPlatform";
 import type { ClusterConfig } from "./config";
-import { cidrUnionProblem, ipv4Cidr } from "./sections/rules";
+import { cidrUnionProblem, ipv4Cidr, refuseOpenToAll } from "./sections/rules";
 
 const stringMap = z.record(z.string(), z.string());
 /** EKS cluster names: 1-100 letters, digits, '-' and '_', starting with a letter or digit. */
@@ -33,9 +33,6 @@ const eksName = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, { message:
 /** GKE cluster names: lower-case letters, digits and '-', starting with a letter, at most 40 characters. */
 const gkeName = z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: "must be a GKE cluster name (lower-case letters, digits, '-', at most 40)" });
 const aksName = z.string().regex(/^[a-zA-Z0-9]([-_a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/, { message: "must be 1-63 letters, digits, '-' or '_'" });
-const CIDR = ipv4Cidr;
-/** Why the CIDRs together admit every address (the union is computed: 0.0.0.0/1 + 128.0.0.0/1 too), or undefined. */
-const openToAll = (cidrs: readonly string[]) => cidrUnionProblem(cidrs);
 
 /** `create.eks`: an EKS control plane (`aws.eks.Cluster`). The cluster role is `encryption.eks.clusterRoleArn`. */
 const createEks = z
@@ -51,7 +48,7 @@ const createEks = z
     /** Public API endpoint; default false (private endpoint only: run `pulumi up` from inside the VPC or over a VPN). */
     endpointPublicAccess: z.boolean().default(false),
     /** CIDRs allowed on the public endpoint; required with `endpointPublicAccess` (0.0.0.0/0 is refused). */
-    publicAccessCidrs: z.array(CIDR).min(1).optional(),
+    publicAccessCidrs: z.array(ipv4Cidr).min(1).optional(),
     /** Grant the identity running `pulumi up` cluster-admin through an access entry; default true (the stack installs the platform with it). */
     bootstrapClusterCreatorAdminPermissions: z.boolean().default(true),
     /** Tags of the cluster. */
@@ -60,7 +57,7 @@ const createEks = z
   .superRefine((v, ctx) => {
     if (v.endpointPublicAccess && !v.publicAccessCidrs) ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: "is required when endpointPublicAccess is true" });
     if (!v.endpointPublicAccess && v.publicAccessCidrs) ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: "is only used when endpointPublicAccess is true" });
-    const open = v.publicAccessCidrs && openToAll(v.publicAccessCidrs);
+    const open = v.publicAccessCidrs && cidrUnionProblem(v.publicAccessCidrs);
     if (open) ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: open });
   });
 
@@ -83,11 +80,8 @@ const createGke = z.strictObject({
   machineType: z.string().default("e2-standard-4"),
   /** Networks allowed to reach the control plane; default none listed (GKE's default access). */
   masterAuthorizedNetworks: z
-    .array(z.strictObject({ cidrBlock: CIDR, displayName: z.string().optional() }))
-    .superRefine((nets, ctx) => {
-      const open = openToAll(nets.map((n) => n.cidrBlock));
-      if (open) ctx.addIssue({ code: "custom", message: open });
-    })
+    .array(z.strictObject({ cidrBlock: ipv4Cidr, displayName: z.string().optional() }))
+    .superRefine((nets, ctx) => refuseOpenToAll(nets.map((n) => n.cidrBlock), ctx))
     .optional(),
   /** Refuse `pulumi destroy` of the cluster; default true. */
   deletionProtection: z.boolean().default(true),
@@ -114,14 +108,7 @@ const createAks = z.strictObject({
   nodeCount: z.number().int().min(1).default(3),
   vmSize: z.string().default("Standard_D4s_v5"),
   /** CIDRs allowed on the API server; default unrestricted (0.0.0.0/0 is refused). */
-  authorizedIpRanges: z
-    .array(CIDR)
-    .min(1)
-    .superRefine((c, ctx) => {
-      const open = openToAll(c);
-      if (open) ctx.addIssue({ code: "custom", message: open });
-    })
-    .optional(),
+  authorizedIpRanges: z.array(ipv4Cidr).min(1).superRefine(refuseOpenToAll).optional(),
   /**
    * API Server VNet Integration: the subnet (delegated to Microsoft.ContainerService/managedClusters) the API
    * server is projected into (`apiServerAccessProfile.enableVnetIntegration` + `subnetId`). Required with a

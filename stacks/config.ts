@@ -16,6 +16,7 @@ import { sealingKeyStoreProblems } from "../components/platform/sealingKeyStore"
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
 import { externalSecretsSection, identityArgs } from "./sections/externalSecrets";
 import { rbacSection } from "./sections/rbac";
+import { ipv4Cidr } from "./sections/rules";
 import { sealedSecretsSection } from "./sections/sealedSecrets";
 import { vaultSection } from "./sections/vault";
 
@@ -44,17 +45,16 @@ const namespaceConfig = z.strictObject({
   defaultDenyNetworkPolicy: z.boolean().optional(),
 });
 
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
 /** NetworkPolicies of the namespaces the platform creates (see components/platform/networkPolicies.ts). */
 const networkPoliciesConfig = z.strictObject({
   /** Default-deny plus per-controller allow rules; default true. */
   enabled: z.boolean().default(true),
   /** The API server's CIDRs (webhook callers, egress target); default 0.0.0.0/0 on the API ports only. */
-  apiServerCidrs: z.array(cidr).min(1).optional(),
+  apiServerCidrs: z.array(ipv4Cidr).min(1).optional(),
   /** CIDRs of the cloud APIs on 443; default 0.0.0.0/0 without the link-local (metadata) range. */
-  cloudApiCidrs: z.array(cidr).min(1).optional(),
+  cloudApiCidrs: z.array(ipv4Cidr).min(1).optional(),
   /** Sources outside the cluster allowed to reach Vault on 8200 (the other clusters of a fleet); default none. */
-  vaultClientCidrs: z.array(cidr).optional(),
+  vaultClientCidrs: z.array(ipv4Cidr).optional(),
 });
 
 /** How the stack reaches an existing cluster (adoption). Both empty: the ambient kubeconfig. */

@@ -3,6 +3,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { ISO_DURATION } from "../internal/duration";
 import { childName, typeToken } from "../internal/naming";
 import { assertValid, input, zodProblems } from "../internal/validation";
 
@@ -57,7 +58,6 @@ export interface AksSecretsEncryptionArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 const argsSchema = z.strictObject({
   resourceGroupName: input(z.string().min(1)),
   location: input(z.string()).optional(),

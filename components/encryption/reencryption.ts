@@ -201,6 +201,7 @@ export class SecretsReencryption extends pulumi.ComponentResource {
 
     const res = args.resources ?? {};
     const deadline = args.activeDeadlineSeconds ?? 3600;
+    const timeout = `${deadline + REENCRYPTION_TIMEOUT_MARGIN_SECONDS}s`;
     const job = new k8s.batch.v1.Job(
       childName(name, "job"),
       {
@@ -263,7 +264,7 @@ export class SecretsReencryption extends pulumi.ComponentResource {
         parent: this,
         dependsOn: [sa, role, ...bindings],
         // Pulumi's default wait is 10 minutes; the Job may run until its deadline.
-        customTimeouts: { create: `${deadline + REENCRYPTION_TIMEOUT_MARGIN_SECONDS}s`, update: `${deadline + REENCRYPTION_TIMEOUT_MARGIN_SECONDS}s` },
+        customTimeouts: { create: timeout, update: timeout },
       },
     );
     this.jobName = job.metadata.name;

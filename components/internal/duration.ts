@@ -33,3 +33,14 @@ export function goDuration(message: string, options: { allowZero?: boolean } = {
     return ns !== undefined && (ns > 0 || (ns === 0 && options.allowZero === true));
   }, { message });
 }
+
+/** An ISO 8601 duration (`P90D`, `P1Y`, `PT48H`), as Azure Key Vault rotation policies take them. */
+export const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
+
+/** Days of an ISO 8601 duration (`P90D`, `P1Y`, `P2W`; a year 365 days, a month 30), or undefined. */
+export function isoDurationDays(text: string): number | undefined {
+  const m = ISO_DURATION.exec(text);
+  if (!m) return undefined;
+  const n = (s: string | undefined) => (s ? Number(s.slice(0, -1)) : 0);
+  return n(m[1]) * 365 + n(m[2]) * 30 + n(m[3]) * 7 + n(m[4]) + n(m[6]) / 24 + n(m[7]) / 1440 + n(m[8]) / 86400;
+}

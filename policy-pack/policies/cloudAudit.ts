@@ -1,6 +1,13 @@
 /** Control-plane audit logging on the managed clusters (raw resource inputs). */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { ADOPTED_CLUSTER_TYPE, adoptedState } from "./cloudEncryption";
+import { adoptedState, judgedCluster } from "./cloudEncryption";
+
+/** The azure-native diagnostic setting types (the current module and the legacy `insights` one). */
+const DIAGNOSTIC_SETTING_TYPES = ["azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting"];
+
+/** True when a diagnostic setting's `logs` enable the kube-audit (or kube-audit-admin) category or an audit/allLogs group. */
+const kubeAuditEnabled = (logs: any[] | undefined) =>
+  (logs ?? []).some((l) => l?.enabled === true && (["kube-audit", "kube-audit-admin"].includes(l.category) || ["audit", "allLogs"].includes(l.categoryGroup)));
 
 export const eksAuditLogging: ResourceValidationPolicy = {
   name: "eks-audit-logging",
@@ -9,11 +16,10 @@ export const eksAuditLogging: ResourceValidationPolicy = {
   severity: "high",
   remediationSteps: "Add \"audit\" to `enabledClusterLogTypes` (EksAuditLogging does this).",
   validateResource: (args, reportViolation) => {
-    const adopted = adoptedState(args, "eks");
-    if (args.type !== "aws:eks/cluster:Cluster" && !adopted) return;
-    const types: string[] = (adopted ? adopted.enabledClusterLogTypes : args.props.enabledClusterLogTypes) ?? [];
-    const what = adopted ? `adopted EKS cluster ${adopted.name} (as read)` : `EKS cluster ${args.name}`;
-    if (!types.includes("audit")) reportViolation(`${what}: enabledClusterLogTypes must include "audit", got ${JSON.stringify(types)}`);
+    const cluster = judgedCluster(args, "aws:eks/cluster:Cluster", "eks", "EKS");
+    if (!cluster) return;
+    const types: string[] = cluster.props.enabledClusterLogTypes ?? [];
+    if (!types.includes("audit")) reportViolation(`${cluster.what}: enabledClusterLogTypes must include "audit", got ${JSON.stringify(types)}`);
   },
 };
 
@@ -24,12 +30,10 @@ export const aksAuditDiagnostics: ResourceValidationPolicy = {
   severity: "high",
   remediationSteps: "Add `{ category: \"kube-audit\", enabled: true }` (or the `audit`/`allLogs` category group) to the diagnostic setting's `logs` (AksAuditLogging does this).",
   validateResource: (args, reportViolation) => {
-    if (args.type !== "azure-native:monitor:DiagnosticSetting" && args.type !== "azure-native:insights:DiagnosticSetting") return;
+    if (!DIAGNOSTIC_SETTING_TYPES.includes(args.type)) return;
     const uri = String(args.props.resourceUri ?? "");
     if (!/Microsoft\.ContainerService\/managedClusters/i.test(uri)) return;
-    const logs: any[] = args.props.logs ?? [];
-    const ok = logs.some((l) => l?.enabled === true && (["kube-audit", "kube-audit-admin"].includes(l.category) || ["audit", "allLogs"].includes(l.categoryGroup)));
-    if (!ok) reportViolation(`Diagnostic setting ${args.name}: no enabled kube-audit log category for ${uri}`);
+    if (!kubeAuditEnabled(args.props.logs)) reportViolation(`Diagnostic setting ${args.name}: no enabled kube-audit log category for ${uri}`);
   },
 };
 
@@ -54,9 +58,6 @@ export const gkeDataAccessAudit: StackValidationPolicy = {
   },
 };
 
-const kubeAuditEnabled = (logs: any[] | undefined) =>
-  (logs ?? []).some((l) => l?.enabled === true && (["kube-audit", "kube-audit-admin"].includes(l.category) || ["audit", "allLogs"].includes(l.categoryGroup)));
-
 /**
  * Every adopted AKS cluster (as read) has a diagnostic setting shipping kube-audit: one the stack creates on
  * it (`resourceUri` = the cluster's id as read) or one read from it (`adopted.diagnosticSettings`). Without
@@ -70,17 +71,15 @@ export const aksAuditDiagnosticsPresent: StackValidationPolicy = {
   severity: "high",
   remediationSteps: "Add audit.aks (AksAuditLogging creates a diagnostic setting with kube-audit, kube-audit-admin and guard), or name the cluster's existing setting in adopted.diagnosticSettings.",
   validateStack: (args, reportViolation) => {
-    const settings = args.resources.filter((r) => ["azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting"].includes(r.type) && kubeAuditEnabled(r.props.logs));
+    const settings = args.resources.filter((r) => DIAGNOSTIC_SETTING_TYPES.includes(r.type) && kubeAuditEnabled(r.props.logs));
     const covers = (id: string | undefined) => id !== undefined && settings.some((s) => String(s.props.resourceUri ?? "").toLowerCase() === id.toLowerCase());
+    // Created clusters get their setting from the stack itself (create mode requires audit.aks).
     for (const r of args.resources) {
-      // Created clusters get their setting from the stack itself (create mode requires audit.aks).
-      if (r.type === ADOPTED_CLUSTER_TYPE) {
-        const adopted = adoptedState(r, "aks");
-        if (!adopted) continue;
-        const read = (adopted.diagnosticSettings ?? []).some((d: any) => kubeAuditEnabled(d?.logs));
-        if (!read && !covers(adopted.id)) {
-          reportViolation(`adopted AKS cluster ${adopted.name} (as read): no diagnostic setting ships kube-audit (none created by the stack on ${adopted.id}, none read); Secret reads leave no trace`, r.urn);
-        }
+      const adopted = adoptedState(r, "aks");
+      if (!adopted) continue;
+      const read = (adopted.diagnosticSettings ?? []).some((d: any) => kubeAuditEnabled(d?.logs));
+      if (!read && !covers(adopted.id)) {
+        reportViolation(`adopted AKS cluster ${adopted.name} (as read): no diagnostic setting ships kube-audit (none created by the stack on ${adopted.id}, none read); Secret reads leave no trace`, r.urn);
       }
     }
   },

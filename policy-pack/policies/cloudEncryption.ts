@@ -18,6 +18,22 @@ export function adoptedState(args: { type: string; props: Record<string, any> },
   return observed?.kind === kind ? observed : undefined;
 }
 
+/**
+ * What a cluster policy judges in `args`: a cloud cluster resource of `type` (its inputs) or an adopted
+ * cluster of `kind` (its observed state, with the same field names), and how messages name it; undefined
+ * for any other resource.
+ */
+export function judgedCluster(
+  args: { type: string; name: string; props: Record<string, any> },
+  type: string,
+  kind: string,
+  label: string,
+): { props: Record<string, any>; what: string } | undefined {
+  const adopted = adoptedState(args, kind);
+  if (adopted) return { props: adopted, what: `adopted ${label} cluster ${adopted.name} (as read)` };
+  return args.type === type ? { props: args.props, what: `${label} cluster ${args.name}` } : undefined;
+}
+
 export const eksSecretsEncryption: ResourceValidationPolicy = {
   name: "eks-secrets-encryption",
   description: "EKS clusters envelope-encrypt `secrets` with a KMS key (encryptionConfig).",
@@ -25,10 +41,10 @@ export const eksSecretsEncryption: ResourceValidationPolicy = {
   severity: "critical",
   remediationSteps: "Set `encryptionConfig: { resources: [\"secrets\"], provider: { keyArn } }` (EksSecretsEncryption outputs it). It cannot be removed once enabled.",
   validateResource: (args, reportViolation) => {
-    const adopted = adoptedState(args, "eks");
-    if (args.type !== "aws:eks/cluster:Cluster" && !adopted) return;
-    const cfg = adopted ? adopted.encryptionConfig : args.props.encryptionConfig;
-    const what = adopted ? `adopted EKS cluster ${adopted.name} (as read)` : `EKS cluster ${args.name}`;
+    const cluster = judgedCluster(args, "aws:eks/cluster:Cluster", "eks", "EKS");
+    if (!cluster) return;
+    const { props, what } = cluster;
+    const cfg = props.encryptionConfig;
     if (!cfg) return reportViolation(`${what}: encryptionConfig is not set, Secrets are stored unencrypted by a customer key`);
     if (!(cfg.resources ?? []).includes("secrets")) reportViolation(`${what}: encryptionConfig.resources must include "secrets", got ${JSON.stringify(cfg.resources ?? [])}`);
     if (!cfg.provider?.keyArn) reportViolation(`${what}: encryptionConfig.provider.keyArn is not set`);
@@ -71,10 +87,10 @@ export const gkeDatabaseEncryption: ResourceValidationPolicy = {
   severity: "critical",
   remediationSteps: "Set `databaseEncryption: { state: \"ENCRYPTED\", keyName }` (GkeSecretsEncryption outputs it).",
   validateResource: (args, reportViolation) => {
-    const adopted = adoptedState(args, "gke");
-    if (args.type !== "gcp:container/cluster:Cluster" && !adopted) return;
-    const db = adopted ? adopted.databaseEncryption : args.props.databaseEncryption;
-    const what = adopted ? `adopted GKE cluster ${adopted.name} (as read)` : `GKE cluster ${args.name}`;
+    const cluster = judgedCluster(args, "gcp:container/cluster:Cluster", "gke", "GKE");
+    if (!cluster) return;
+    const { props, what } = cluster;
+    const db = props.databaseEncryption;
     if (db?.state !== "ENCRYPTED") reportViolation(`${what}: databaseEncryption.state must be ENCRYPTED, got ${db?.state ?? "unset"}`);
     else if (!db.keyName) reportViolation(`${what}: databaseEncryption.keyName is not set`);
   },
@@ -87,10 +103,10 @@ export const aksKmsEncryption: ResourceValidationPolicy = {
   severity: "critical",
   remediationSteps: "Set `securityProfile.azureKeyVaultKms: { enabled: true, keyId, keyVaultNetworkAccess }` (AksSecretsEncryption outputs it).",
   validateResource: (args, reportViolation) => {
-    const adopted = adoptedState(args, "aks");
-    if (args.type !== "azure-native:containerservice:ManagedCluster" && !adopted) return;
-    const kms = (adopted ? adopted.securityProfile : args.props.securityProfile)?.azureKeyVaultKms;
-    const what = adopted ? `adopted AKS cluster ${adopted.name} (as read)` : `AKS cluster ${args.name}`;
+    const cluster = judgedCluster(args, "azure-native:containerservice:ManagedCluster", "aks", "AKS");
+    if (!cluster) return;
+    const { props, what } = cluster;
+    const kms = props.securityProfile?.azureKeyVaultKms;
     if (kms?.enabled !== true) reportViolation(`${what}: securityProfile.azureKeyVaultKms.enabled must be true, got ${String(kms?.enabled)}`);
     else if (!kms.keyId) reportViolation(`${what}: securityProfile.azureKeyVaultKms.keyId is not set`);
   },

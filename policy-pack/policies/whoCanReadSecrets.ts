@@ -1,4 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
+import { PACKAGE } from "../../components/internal/naming";
 import { analyzeRbac, type KubeObject, type RbacFinding } from "../rbac";
 import { stackKubeObjectsByCluster } from "./common";
 
@@ -33,7 +34,7 @@ export function matchingLabel(object: KubeObject, labels: string[]): string | un
 export function createdByPlatform(urn: string | undefined): boolean {
   const qualifiedType = urn?.split("::")[2];
   if (!qualifiedType) return false;
-  return qualifiedType.split("$").slice(0, -1).some((t) => t.startsWith("kube-secrets-platform:"));
+  return qualifiedType.split("$").slice(0, -1).some((t) => t.startsWith(`${PACKAGE}:`));
 }
 
 /**

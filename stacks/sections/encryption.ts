@@ -199,10 +199,7 @@ export const encryptionSection = z
       if (stated !== undefined && !ids.includes(stated)) {
         ctx.addIssue({ code: "custom", path: ["reencryption", "encryptingWith"], message: `must be one of this configuration's keys (${ids.join(", ")}), got "${stated}"` });
       }
-      for (const p of keyRetirementProblems(args, stated)) {
-        const m = /^retiredKeys\[(\d+)\]: (.*)$/.exec(p)!;
-        ctx.addIssue({ code: "custom", path: ["selfManaged", "retiredKeys", Number(m[1])], message: m[2] + " (set reencryption.encryptingWith)" });
-      }
+      addComponentProblems(ctx, ["selfManaged"], keyRetirementProblems(args, stated).map((p) => `${p} (set reencryption.encryptingWith)`));
     }
     if (v.eks) addComponentProblems(ctx, ["eks"], validateEksSecretsEncryption(v.eks));
     if (v.gke) addComponentProblems(ctx, ["gke"], validateGkeSecretsEncryption(v.gke));

@@ -132,6 +132,12 @@ export function cidrUnionProblem(cidrs: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** zod `superRefine` of a CIDR list: refuses it when {@link cidrUnionProblem} finds its union admits every address. */
+export function refuseOpenToAll(cidrs: readonly string[], ctx: { addIssue(issue: { code: "custom"; message: string }): void }): void {
+  const open = cidrUnionProblem(cidrs);
+  if (open) ctx.addIssue({ code: "custom", message: open });
+}
+
 /** zod: an IPv4 CIDR with valid octets and prefix. */
 export const ipv4Cidr = z.string().refine((c) => ipv4CidrRange(c) !== undefined, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
 
@@ -170,15 +176,8 @@ export function certificateWindowProblem(pem: string, now: Date = new Date()): s
   return undefined;
 }
 
-const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
-
-/** Days of an ISO 8601 duration (`P90D`, `P1Y`, `P2W`; a year 365 days, a month 30), or undefined. */
-export function isoDurationDays(text: string): number | undefined {
-  const m = ISO_DURATION.exec(text);
-  if (!m) return undefined;
-  const n = (s: string | undefined) => (s ? Number(s.slice(0, -1)) : 0);
-  return n(m[1]) * 365 + n(m[2]) * 30 + n(m[3]) * 7 + n(m[4]) + n(m[6]) / 24 + n(m[7]) / 1440 + n(m[8]) / 86400;
-}
+/** Days of an ISO 8601 duration (the grammar AksSecretsEncryption validates `rotateAfter` with). */
+export { isoDurationDays } from "../../components/internal/duration";
 
 // --- Kubernetes names and keys --------------------------------------------------------------------------
 
