@@ -10,7 +10,7 @@ import { z } from "zod";
 import { POD_SECURITY_LEVELS } from "../components/platform/hardenedNamespace";
 import { createProblems, createSection } from "./clusters";
 import { auditIdentityProblems, auditSection } from "./sections/audit";
-import { addComponentProblems, fieldPathParts, labelSchema } from "./sections/context";
+import { addComponentProblems, labelSchema } from "./sections/context";
 import { sealedSecretsResourceName } from "../components/platform/secretsPlatform";
 import { sealingKeyStoreProblems } from "../components/platform/sealingKeyStore";
 import { encryptionKindProblems, encryptionSection } from "./sections/encryption";
@@ -195,10 +195,7 @@ function clusterRuleProblems(c: z.infer<typeof clusterConfig>): Array<{ path: Ar
       hasVault: c.vault?.enabled === true,
       hasVaultConfiguration: c.vault?.enabled === true && c.vault.configuration?.initialized === true,
     });
-    for (const raw of problems.map(rename)) {
-      const at = raw.indexOf(": ");
-      out.push({ path: fieldPathParts(raw.slice(0, at)), message: raw.slice(at + 2) });
-    }
+    addComponentProblems({ addIssue: ({ path, message }) => out.push({ path, message }) }, [], problems.map(rename));
   }
 
   // Secure defaults on cloud clusters: no silent "nothing". A created cluster's own rules ask for both.
