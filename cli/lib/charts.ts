@@ -67,8 +67,6 @@ export interface ChartRenderResult {
   /** The plan's resources with every rendered object inserted after its Chart. */
   resources: RecordedResource[];
   charts: ChartStatus[];
-  /** `helm template` runs (identical renders are done once). */
-  renders: number;
   /** Invalid input (a refused digest, a Helm failure, a missing `--helm`): the plan exits 2 with these. */
   problems: string[];
 }
@@ -84,9 +82,14 @@ export function chartCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, "kube-secrets-platform", "charts");
 }
 
+/** `sha256:<hex>` of bytes, the form of a pin's digest. */
+function sha256Digest(bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
 /** `sha256:<hex>` of a file. */
 export function fileDigest(path: string): string {
-  return `sha256:${createHash("sha256").update(new Uint8Array(readFileSync(path))).digest("hex")}`;
+  return sha256Digest(new Uint8Array(readFileSync(path)));
 }
 
 function run(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string; error?: Error & { code?: unknown } }> {
@@ -142,7 +145,7 @@ function pinOf(inputs: Record<string, any>, pins: readonly ChartPin[]): ChartPin
  */
 function verified(path: string, pin: ChartPin, where: string, workDir: string): string {
   const bytes = new Uint8Array(readFileSync(path));
-  const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  const actual = sha256Digest(bytes);
   if (actual !== pin.digest) {
     throw new Refused(`${where} ${path}: sha256 digest ${actual} does not match the pinned ${pin.digest} (components/internal/charts.ts): refused, not rendered`);
   }
@@ -262,7 +265,7 @@ function hookOf(o: Obj): string | undefined {
   return typeof h === "string" ? h : undefined;
 }
 
-/** A deep copy with secret markers turned into plain values (Helm gets the real values). */
+/** The strings (at least 4 characters) held in secret values of `v`: what a chart's messages must not show. */
 function secretStrings(v: unknown, inSecret = false, out = new Set<string>()): Set<string> {
   if (typeof v === "string" && inSecret && v.length >= 4) out.add(v);
   else if (Array.isArray(v)) v.forEach((x) => secretStrings(x, inSecret, out));
@@ -280,7 +283,7 @@ function secretStrings(v: unknown, inSecret = false, out = new Set<string>()): S
  */
 export async function renderCharts(resources: RecordedResource[], settings: ChartRenderSettings = {}): Promise<ChartRenderResult> {
   const charts = resources.filter((r) => r.type === CHART_TYPE);
-  const result: ChartRenderResult = { resources, charts: [], renders: 0, problems: [] };
+  const result: ChartRenderResult = { resources, charts: [], problems: [] };
   if (charts.length === 0) return result;
   const pins = settings.pins ?? Object.values(CHARTS);
   if (settings.chartsDir && !existsSync(settings.chartsDir)) return { ...result, problems: [`--charts ${settings.chartsDir}: no such directory`] };
@@ -295,7 +298,7 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
   const renders = new Map<string, Promise<Render>>();
   const workDir = mkdtempSync(join(tmpdir(), "ksp-charts-"));
   const children = new Map<string, RecordedResource[]>();
-  const slots: Array<{ chart: RecordedResource; render: Render; inputs: Obj } | undefined> = [];
+  const slots: Array<{ chart: RecordedResource; render: Render; inputs: Obj; status: ChartStatus } | undefined> = [];
   const problems: Array<string | undefined> = [];
   // Helm runs in parallel, at most one per core; identical renders share one run.
   const limit = limiter(Math.max(1, availableParallelism()));
@@ -323,7 +326,6 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
       const values = inputs.values ?? {};
       const key = JSON.stringify([pin.digest, release, namespace, includeCrds, values]);
       if (!renders.has(key)) {
-        result.renders++;
         const file = join(workDir, `values-${renders.size}.json`);
         renders.set(key, limit(() => helmTemplate(helmPath, tgz.path, release, namespace, includeCrds, values, file, settings.env ?? process.env)));
       }
@@ -331,7 +333,7 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
       status.rendered = true;
       status.reason = tgz.source;
       status.skippedHooks = render.hooks.map((h) => `${h.kind} ${h.metadata?.namespace ? `${h.metadata.namespace}/` : ""}${h.metadata?.name} (${hookOf(h)})`);
-      slots[i] = { chart: c, render, inputs };
+      slots[i] = { chart: c, render, inputs, status };
     } catch (e) {
       if (e instanceof NotRendered) status.reason = scrub(e.message);
       else if (e instanceof Refused) {
@@ -354,9 +356,9 @@ export async function renderCharts(resources: RecordedResource[], settings: Char
     list.push(...render.objects.filter((o) => o.kind === "CustomResourceDefinition"));
     crdsByProvider.set(chart.provider ?? "", list);
   }
-  for (const { chart, render, inputs } of rendered) {
+  for (const { chart, render, inputs, status } of rendered) {
     const kids = childrenOf(chart, inputs, render.objects, crdsByProvider.get(chart.provider ?? "") ?? []);
-    result.charts.find((s) => s.urn === chart.urn)!.objects = kids.length;
+    status.objects = kids.length;
     children.set(chart.urn, kids);
   }
   result.resources = resources.flatMap((r) => [r, ...(children.get(r.urn) ?? [])]);

@@ -113,9 +113,8 @@ async function renderAndWrite(
 ): Promise<PlanOutcome> {
   const { stackPath, stackFile, config, secretKeys, program, policies } = input;
   let run;
-  // Sealing in the offline plan is deterministic (seeded from the stack and each value's identity) and
-  // placeholders of `secure` values are only ever sealed to the discard certificate: see offlineSealing.
-  const restoreSealing = useOfflineSealing({ seed: `${PROJECT}/${options.stack}`, placeholders: new Set(stackFile.secretValues), discardCertificatePem: PLAN_PLACEHOLDER_CERTIFICATE });
+  // Placeholders of `secure` values are only ever sealed to the discard certificate (useOfflineSealing).
+  const restoreSealing = useOfflineSealing({ placeholders: new Set(stackFile.secretValues), discardCertificatePem: PLAN_PLACEHOLDER_CERTIFICATE });
   try {
     run = await runWithMocks(program, {
       project: PROJECT,

@@ -11,6 +11,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { ENFORCEMENT_LEVELS } from "./policyConfig";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const proxy: { unknownCheckingProxy<T>(v: T): T; UnknownValueError: new (...a: any[]) => Error } = require("@pulumi/policy/proxy");
 
@@ -78,7 +79,7 @@ function levelAndConfig(policy: Policy, packLevel: EnforcementLevel, config: Pol
     if (!(key in (policy.configSchema?.properties ?? {}))) throw new Error(`policy ${policy.name}: unknown config property "${key}"`);
   }
   // Fail closed: a level the SDK does not know (a typo that passed no validation) enforces, never silences.
-  if (!["advisory", "mandatory", "remediate", "disabled"].includes(level)) level = "mandatory";
+  if (!ENFORCEMENT_LEVELS.includes(level)) level = "mandatory";
   return { level, settings: { ...defaults, ...props } };
 }
 

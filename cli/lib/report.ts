@@ -140,7 +140,7 @@ function accessTable(rows: AccessRow[]): string[] {
   return lines;
 }
 
-function accessSection(group: ClusterGroup<PlanResource>, settings: AccessSettings, limit: number, all: readonly PlanResource[] = []): string[] {
+function accessSection(group: ClusterGroup<PlanResource>, settings: AccessSettings, limit: number, byUrn: ReadonlyMap<string, PlanResource> = new Map()): string[] {
   const { rows, unknown } = clusterAccess(group.resources, settings);
   const lines = ["### Effective Secret access", ""];
   if (rows.length === 0) lines.push("No subject defined or bound here can read, write or indirectly obtain Secrets.", "");
@@ -162,7 +162,7 @@ function accessSection(group: ClusterGroup<PlanResource>, settings: AccessSettin
     }
     lines.push("```mermaid", diagram.source, "```", "");
   }
-  lines.push(...chartSubjectsSection(all, group.resources, rows));
+  lines.push(...chartSubjectsSection(byUrn, group.resources, rows));
   if (unknown.length) lines.push(`Not judged (values unknown during preview): ${unknown.map(cell).join(", ")}.`, "");
   return lines;
 }
@@ -234,7 +234,7 @@ export function renderReport(plan: PlanDocument, options: ReportOptions = {}): s
     if (g.cluster === null) continue;
     lines.push(`## Cluster ${code(g.cluster)}`, "", `Kubernetes provider ${code(g.providerUrn ?? "")}; ${g.resources.length} resources.`, "");
     lines.push(...policySection(resultsOf(g.cluster), "### Policy results", byUrn));
-    lines.push(...accessSection(g, settings, limit, plan.resources));
+    lines.push(...accessSection(g, settings, limit, byUrn));
     lines.push("### Resource tree", "", ...resourceTree(plan.resources, g.resources), "");
   }
 

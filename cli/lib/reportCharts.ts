@@ -33,8 +33,7 @@ export function chartsSection(plan: PlanDocument): string[] {
 }
 
 /** `ServiceAccount ns/name` → the Chart resource that renders it, for a cluster's resources. */
-function chartSubjects(all: readonly PlanResource[], members: readonly PlanResource[]): Map<string, string> {
-  const byUrn = new Map(all.map((r) => [r.urn, r]));
+function chartSubjects(byUrn: ReadonlyMap<string, PlanResource>, members: readonly PlanResource[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of members) {
     const parent = r.parent ? byUrn.get(r.parent) : undefined;
@@ -46,8 +45,8 @@ function chartSubjects(all: readonly PlanResource[], members: readonly PlanResou
 }
 
 /** `### Chart subjects`: the subjects chart objects define that appear in the cluster's access rows. */
-export function chartSubjectsSection(all: readonly PlanResource[], members: readonly PlanResource[], rows: readonly AccessRow[]): string[] {
-  const subjects = chartSubjects(all, members);
+export function chartSubjectsSection(byUrn: ReadonlyMap<string, PlanResource>, members: readonly PlanResource[], rows: readonly AccessRow[]): string[] {
+  const subjects = chartSubjects(byUrn, members);
   if (subjects.size === 0) return [];
   const bySubject = new Map<string, AccessRow[]>();
   for (const r of rows) if (subjects.has(r.subject)) bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), r]);

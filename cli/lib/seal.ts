@@ -14,7 +14,7 @@ import {
   unsealValue,
   type SealingScope,
 } from "../../components/sealed-secrets/crypto";
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../../components/internal/naming";
+import { dns1123LabelProblems, dns1123SubdomainProblems } from "../../components/internal/naming";
 import { SEALED_SECRET_API_VERSION } from "../../components/sealed-secrets/sealedSecret";
 import { certificateWindowProblem, dataKeyProblem } from "../../stacks/sections/rules";
 
@@ -22,10 +22,10 @@ import { certificateWindowProblem, dataKeyProblem } from "../../stacks/sections/
  * Why `name` / `namespace` is not what the API server accepts for a Secret, or undefined: a Secret's name is a
  * DNS-1123 subdomain (at most 253), its namespace a DNS-1123 label (at most 63).
  */
-export function secretNameProblem(field: string, value: string, kind: "name" | "namespace"): string | undefined {
+function secretNameProblem(field: string, value: string, kind: "name" | "namespace"): string | undefined {
   if (kind === "namespace") {
-    if (value.length > 63 || !DNS1123_LABEL.test(value)) return `${field}: must be a DNS-1123 label (at most 63 lower-case alphanumerics or '-'), got ${JSON.stringify(value)}`;
-  } else if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+    if (dns1123LabelProblems(value).length > 0) return `${field}: must be a DNS-1123 label (at most 63 lower-case alphanumerics or '-'), got ${JSON.stringify(value)}`;
+  } else if (dns1123SubdomainProblems(value).length > 0) {
     return `${field}: must be a DNS-1123 subdomain (at most 253 lower-case alphanumerics, '-' or '.'), got ${JSON.stringify(value)}`;
   }
   return undefined;

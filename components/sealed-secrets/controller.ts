@@ -233,7 +233,7 @@ function certificateReaderProblems(s: string): string[] {
 }
 
 /** The RBAC subject of a `certificateReaders` entry (validated). */
-export function certificateReaderSubject(s: string): Record<string, string> {
+function certificateReaderSubject(s: string): Record<string, string> {
   const m = READER.exec(s)!;
   if (m[3]) return { kind: "ServiceAccount", name: m[4], namespace: m[3] };
   return { apiGroup: "rbac.authorization.k8s.io", kind: m[1], name: m[2] };

@@ -102,6 +102,11 @@ export function scopeFromAnnotations(annotations: Record<string, string> | undef
  * X.509 certificate with an RSA key of at least 2048 bits.
  */
 export function certificatePublicKey(certificatePem: string): crypto.KeyObject {
+  return rsaCertificate(certificatePem).publicKey;
+}
+
+/** {@link certificatePublicKey} and the certificate's DER, from one parse. */
+function rsaCertificate(certificatePem: string): { publicKey: crypto.KeyObject; der: Buffer } {
   if (typeof certificatePem !== "string" || !certificatePem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new SealingError("certificatePem: must be a PEM-encoded X.509 certificate (-----BEGIN CERTIFICATE-----)");
   }
@@ -117,7 +122,7 @@ export function certificatePublicKey(certificatePem: string): crypto.KeyObject {
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 2048) throw new SealingError(`certificatePem: the RSA key must have at least 2048 bits, got ${bits}`);
-  return key;
+  return { publicKey: key, der: cert.raw };
 }
 
 function checkScope(scope: unknown): SealingScope {
@@ -128,8 +133,6 @@ function checkScope(scope: unknown): SealingScope {
 
 /** Offline-plan sealing settings (see {@link useOfflineSealing}); undefined in every real run. */
 interface OfflineSealing {
-  /** Seed of the deterministic randomness: the project and stack. */
-  seed: string;
   /** Placeholder strings standing for `secure` values the plan cannot decrypt. */
   placeholders: ReadonlySet<string>;
   /** A certificate whose private key no one has: placeholders are sealed to it. */
@@ -139,11 +142,10 @@ let offlineSealing: OfflineSealing | undefined;
 
 /**
  * For the offline plan only (`npm run plan` sets it around its mock run and restores it afterwards; no real
- * run ever calls it): sealing becomes deterministic, with the session key and the OAEP seed derived by
- * HMAC-SHA256 from `seed` and the value's identity (certificate, namespace, name, scope, value), so that two
- * plans of the same commit and stack file are identical; and a value in `placeholders` is sealed to
- * `discardCertificatePem`, never to the stack's certificate. Returns the function that restores the previous
- * setting.
+ * run ever calls it): a value in `placeholders` is sealed to `discardCertificatePem`, never to the stack's
+ * certificate. (Plans need nothing more to be deterministic: SealedSecret seals with {@link sealValueWithSeed},
+ * and the plan's mock state derives each seed from its resource.) Returns the function that restores the
+ * previous setting.
  */
 export function useOfflineSealing(settings: OfflineSealing): () => void {
   const previous = offlineSealing;
@@ -151,13 +153,6 @@ export function useOfflineSealing(settings: OfflineSealing): () => void {
   return () => {
     offlineSealing = previous;
   };
-}
-
-function deterministicMaterial(seed: string, certificatePem: string, namespace: string, name: string, scope: string, plaintext: Buffer) {
-  const fingerprint = new crypto.X509Certificate(certificatePem).fingerprint256;
-  const identity = JSON.stringify(["offline-plan-v1", fingerprint, scope, namespace, name, crypto.createHash("sha256").update(u8(plaintext)).digest("hex")]);
-  const derive = (purpose: string) => crypto.createHmac("sha256", seed).update(`${purpose}\0${identity}`).digest();
-  return { sessionKey: derive("session-key"), oaepSeed: derive("oaep-seed") };
 }
 
 /**
@@ -199,8 +194,7 @@ export interface SealValueWithSeedArgs extends SealValueArgs {
  */
 export function sealValueWithSeed(args: SealValueWithSeedArgs): string {
   if (!Buffer.isBuffer(args.seed) || args.seed.length < 32) throw new SealingError("seed: must be at least 32 bytes");
-  return seal(args, (publicKey, label, plaintext, certificateDer) => {
-    const scope = checkScope(args.scope);
+  return seal(args, (publicKey, label, plaintext, certificateDer, scope) => {
     const mac = crypto.createHmac("sha256", u8(args.seed));
     for (const part of [crypto.createHash("sha256").update(u8(certificateDer)).digest(), Buffer.from(scope), Buffer.from(args.namespace), Buffer.from(args.name), Buffer.from(args.dataKey), plaintext]) {
       const len = Buffer.alloc(4);
@@ -244,23 +238,18 @@ function publicEncryptOaepSha256(publicKey: crypto.KeyObject, label: Buffer, mes
 /** The kubeseal format around an RSA-encrypted session key supplied by `encryptKey`. */
 function seal(
   args: SealValueArgs,
-  encryptKey: (publicKey: crypto.KeyObject, label: Buffer, plaintext: Buffer, certificateDer: Buffer) => { sessionKey: Buffer; rsa: Buffer },
+  encryptKey: (publicKey: crypto.KeyObject, label: Buffer, plaintext: Buffer, certificateDer: Buffer, scope: SealingScope) => { sessionKey: Buffer; rsa: Buffer },
 ): string {
   const scope = checkScope(args.scope);
   const offline = offlineSealing;
   // Offline plan: a placeholder of a `secure` value is never sealed with a real certificate.
   const certificatePem = offline && typeof args.value === "string" && offline.placeholders.has(args.value) ? offline.discardCertificatePem : args.certificatePem;
-  const publicKey = certificatePublicKey(certificatePem);
+  const { publicKey, der } = rsaCertificate(certificatePem);
   if (scope !== "cluster-wide" && !args.namespace) throw new SealingError(`namespace: required for ${scope} scope`);
   if (scope === "strict" && !args.name) throw new SealingError("name: required for strict scope");
   const plaintext = typeof args.value === "string" ? Buffer.from(args.value, "utf8") : args.value;
-  const der = new crypto.X509Certificate(certificatePem).raw;
   const label = encryptionLabel(args.namespace, args.name, scope);
-  // Offline plan: deterministic material derived from the stack and the value's identity (never in real runs).
-  const det = offline && deterministicMaterial(offline.seed, certificatePem, args.namespace, args.name, scope, plaintext);
-  const { sessionKey, rsa: rsaCiphertext } = det
-    ? { sessionKey: det.sessionKey, rsa: publicEncryptOaepSha256(publicKey, label, det.sessionKey, det.oaepSeed) }
-    : encryptKey(publicKey, label, plaintext, der);
+  const { sessionKey, rsa: rsaCiphertext } = encryptKey(publicKey, label, plaintext, der, scope);
   const cipher = crypto.createCipheriv("aes-256-gcm", u8(sessionKey), u8(GCM_NONCE), { authTagLength: GCM_TAG_BYTES });
   const aesCiphertext = Buffer.concat([cipher.update(u8(plaintext)), cipher.final(), cipher.getAuthTag()].map(u8));
   sessionKey.fill(0);

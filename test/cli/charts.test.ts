@@ -335,7 +335,8 @@ describe("charts in the plan, rendered by Helm", () => {
     copyFileSync(evil, join(badCache, "testchart-0.1.0.tgz"));
     const fromCache = await plan({}, { chartsDir: undefined, cacheDir: badCache });
     assert.equal(fromCache.exitCode, 2);
-    assert.match(fromCache.messages[0], /^chart c1-app \(testchart 0\.1\.0\): cached chart .*bad-cache-.*testchart-0\.1\.0\.tgz: sha256 digest .* does not match the pinned/);
+    assert.deepEqual(fromCache.messages, ["c1-app", "c2-app", "c2-wide"].map((n) =>
+      `chart ${n} (testchart 0.1.0): cached chart ${join(badCache, "testchart-0.1.0.tgz")}: sha256 digest ${fileDigest(evil)} does not match the pinned ${pin.digest} (components/internal/charts.ts): refused, not rendered`));
 
     const goodCache = mkdtempSync(join(tmpdir(), "good-cache-"));
     copyFileSync(tgz, join(goodCache, "testchart-0.1.0.tgz"));
@@ -348,7 +349,8 @@ describe("charts in the plan, rendered by Helm", () => {
     const outcome = await plan({ program: program({ explode: true }) });
     assert.equal(outcome.exitCode, 2);
     assert.equal(outcome.messages.length, 3);
-    assert.match(outcome.messages[0], /^chart c1-app \(testchart 0\.1\.0\): helm template failed: .*explode is set: refusing to render/);
+    ["c1-app", "c2-app", "c2-wide"].forEach((n, i) =>
+      assert.match(outcome.messages[i], new RegExp(`^chart ${n} \\(testchart 0\\.1\\.0\\): helm template failed: .*explode is set: refusing to render`)));
   });
 
   test("pull: a chart missing locally is pulled from its repository into the cache, checked, and a wrong one refused", async () => {
