@@ -267,9 +267,9 @@ export function validateSealedSecretsController(args: SealedSecretsControllerArg
   problems.push(...refreshIntervalProblems("keyImport.refreshInterval", known(args.keyImport?.refreshInterval), false));
   const importName = known(args.keyImport?.secretName);
   if (typeof importName === "string" && importName.length > 0) problems.push(...dns1123SubdomainProblems(importName).map((p) => `keyImport.secretName: ${p}`));
-  const store = known(args.keyBackup?.secretStoreName);
-  if (typeof store === "string" && store.length > 0) {
-    problems.push(...dns1123SubdomainProblems(store).map((p) => `keyBackup.secretStoreName: ${p}`));
+  for (const which of ["keyBackup", "keyImport"] as const) {
+    const store = known(args[which]?.secretStoreName);
+    if (typeof store === "string" && store.length > 0) problems.push(...dns1123SubdomainProblems(store).map((p) => `${which}.secretStoreName: ${p}`));
   }
   return problems;
 }

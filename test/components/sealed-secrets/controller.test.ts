@@ -315,6 +315,10 @@ test("SealedSecretsController keyImport: renewal, managedKey and bad fields are 
     'keyImport.refreshInterval: must be a Go duration such as 1h or 15m, got "soon"',
     `keyImport.secretName: must be an RFC 1123 subdomain (lower-case alphanumerics, '-' and '.'), got "Bad_Name"`,
   ]);
+  // The store name is checked like keyBackup's (an object name ESO looks up).
+  assert.deepEqual(validateSealedSecretsController({ keyImport: { secretStoreName: "Bad_Store", remoteKey: "k" } }), [
+    `keyImport.secretStoreName: must be an RFC 1123 subdomain (lower-case alphanumerics, '-' and '.'), got "Bad_Store"`,
+  ]);
 });
 
 test("SealedSecretsController: certificateReaders become the service proxier's subjects, as the chart renders them; system groups refused", async () => {
